@@ -205,6 +205,12 @@ function checkCombination(c: ModelConfig): ConfigError[] {
       message: `mem_layers must be block indices from 0 to ${c.layers - 1} (got ${outside.join(', ')})`,
     });
   }
+  if (c.v_dim !== 0 && c.v_dim !== c.d_model && !c.mem_plus) {
+    errors.push({
+      field: 'v_dim',
+      message: `v_dim must be 0 or d_model (${c.d_model}) unless mem_plus projects the read (got ${c.v_dim})`,
+    });
+  }
   if (c.mem_keys === 'flat' && c.n_keys > 256) {
     errors.push({
       field: 'n_keys',

@@ -39,5 +39,7 @@ describe('validateConfig', () => {
   it('uses d_model as the value width unless v_dim is set', () => {
     expect(valueDim(DEFAULT_CONFIG)).toBe(DEFAULT_CONFIG.d_model);
     expect(valueDim({ ...DEFAULT_CONFIG, v_dim: 48 })).toBe(48);
+    expect(validateConfig({ v_dim: 48 }).ok).toBe(false);
+    expect(validateConfig({ v_dim: 48, mem_plus: true }).ok).toBe(true);
   });
 });
