@@ -4,6 +4,11 @@ import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/chromium.ts';
 
+// WebGPU in Node (the `webgpu` package, Dawn) finds Chromium's SwiftShader through this variable;
+// it must be in the environment before the test workers start.
+process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
+process.env.XDG_RUNTIME_DIR ??= '/tmp';
+
 /** Vitest's browser mode, in the system Chromium (never a downloaded one). */
 function chromium() {
   return {
