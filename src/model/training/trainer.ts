@@ -42,6 +42,11 @@ export class TrainingDivergedError extends Error {
   }
 }
 
+/** The factor that brings a gradient of global norm `norm` down to `clip` (0 = no clipping). */
+export function clipScale(norm: number, clip: number): number {
+  return clip > 0 && norm > clip ? clip / norm : 1;
+}
+
 export interface Trainer {
   /** Steps applied so far. */
   readonly steps: number;
@@ -105,7 +110,7 @@ export function createTrainer(
       throw new TrainingDivergedError(number, loss, gradNorm, valueGradNorm, lr);
     }
     try {
-      const scale = config.clip > 0 && gradNorm > config.clip ? config.clip / gradNorm : 1;
+      const scale = clipScale(gradNorm, config.clip);
       adam.apply(dense, denseGrads, lr, scale);
       let offset = 0;
       for (let i = 0; i < memories.length; i++) {
