@@ -111,7 +111,8 @@ function readPreamble(bytes: Uint8Array): { header: string; dataStart: number } 
   }
   const major = bytes[6];
   const minor = bytes[7];
-  if (![1, 2, 3].includes(major)) fail(`unsupported format version ${major}.${minor} (1.0, 2.0 and 3.0 are read)`);
+  if (![1, 2, 3].includes(major))
+    fail(`unsupported format version ${major}.${minor} (1.0, 2.0 and 3.0 are read)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lengthBytes = major === 1 ? 2 : 4;
   if (bytes.byteLength < 8 + lengthBytes) fail('the file ends inside its header length');
@@ -142,9 +143,12 @@ export function readNpy(input: BinaryInput): NpyArray {
   if (descr !== '<f4' && descr !== '<f8') {
     fail(`unsupported dtype '${descr}' (only little-endian float32 '<f4' and float64 '<f8' are read)`);
   }
-  if (fortran === true) fail("fortran_order is True; save a C-order array (np.ascontiguousarray)");
+  if (fortran === true) fail('fortran_order is True; save a C-order array (np.ascontiguousarray)');
   if (fortran !== false) fail(`fortran_order must be True or False (got ${preview(fortran)})`);
-  if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
+  if (
+    !Array.isArray(shape) ||
+    !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)
+  ) {
     fail(`shape must be a tuple of non-negative integers (got ${preview(shape)})`);
   }
   const dims = shape as number[];
@@ -152,7 +156,9 @@ export function readNpy(input: BinaryInput): NpyArray {
   const count = product(dims);
   const have = bytes.byteLength - dataStart;
   if (count * itemSize !== have) {
-    fail(`shape (${dims.join(', ')}) of ${descr} needs ${count * itemSize} data bytes but the file holds ${have}`);
+    fail(
+      `shape (${dims.join(', ')}) of ${descr} needs ${count * itemSize} data bytes but the file holds ${have}`,
+    );
   }
   const buffer = alignedCopy(bytes, dataStart, bytes.byteLength);
   const data = itemSize === 4 ? new Float32Array(buffer) : Float32Array.from(new Float64Array(buffer));

@@ -99,7 +99,8 @@ function parseMetadata(value: unknown): Record<string, string> {
   if (!isPlainObject(value)) fail(`__metadata__ must be an object of strings (got ${preview(value)})`);
   const metadata: Record<string, string> = {};
   for (const [key, v] of Object.entries(value)) {
-    if (typeof v !== 'string') fail(`__metadata__ value of ${preview(key)} must be a string (got ${preview(v)})`);
+    if (typeof v !== 'string')
+      fail(`__metadata__ value of ${preview(key)} must be a string (got ${preview(v)})`);
     setOwn(metadata, key, v);
   }
   return metadata;
@@ -111,7 +112,9 @@ function parseEntry(name: string, value: unknown, dataBytes: number): TensorInfo
   const { dtype, shape, data_offsets: offsets } = value;
   if (typeof dtype !== 'string') fail(`${where}: dtype must be a string (got ${preview(dtype)})`);
   if (!Object.hasOwn(DTYPE_BYTES, dtype)) {
-    fail(`${where}: unsupported dtype ${preview(dtype, 24)} (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`);
+    fail(
+      `${where}: unsupported dtype ${preview(dtype, 24)} (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`,
+    );
   }
   if (!Array.isArray(shape) || !shape.every(isCount)) {
     fail(`${where}: shape must be a list of non-negative integers (got ${preview(shape)})`);
@@ -265,7 +268,11 @@ export function writeSafetensors(
         `tensor ${preview(name)}: shape [${shape.join(', ')}] needs ${product(shape)} float32 values (got ${data?.length})`,
       );
     }
-    setOwn(header, name, { dtype: 'F32', shape: [...shape], data_offsets: [offset, offset + data.byteLength] });
+    setOwn(header, name, {
+      dtype: 'F32',
+      shape: [...shape],
+      data_offsets: [offset, offset + data.byteLength],
+    });
     offset += data.byteLength;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));

@@ -15,6 +15,7 @@ import type { MemorySpec, MemoryWeights } from '../memory/types';
 import { type BinaryInput, product } from './bytes';
 import { preview, XlmLayoutError } from './errors';
 import {
+  FLOAT_DTYPES,
   type Float32Tensor,
   parseSafetensors,
   type SafetensorsFile,
@@ -86,7 +87,9 @@ function resolvePrefix(file: SafetensorsFile, prefix: string | undefined): strin
     const shown = names.slice(0, 8).join(', ') + (names.length > 8 ? `, … (${names.length} in all)` : '');
     fail(`no '${XLM_NAMES.keys}' with '${XLM_NAMES.values}' beside it (tensors: ${shown || 'none'})`);
   }
-  fail(`it holds ${found.length} memory modules (${found.map((p) => `'${p}'`).join(', ')}); choose one by its prefix`);
+  fail(
+    `it holds ${found.length} memory modules (${found.map((p) => `'${p}'`).join(', ')}); choose one by its prefix`,
+  );
 }
 
 function resolveKnn(file: SafetensorsFile, knn: number | undefined, nKeys: number): number {
@@ -94,7 +97,9 @@ function resolveKnn(file: SafetensorsFile, knn: number | undefined, nKeys: numbe
   if (value === undefined) {
     const stored = file.metadata[KNN_METADATA_KEY];
     if (stored === undefined) {
-      fail(`knn is not in the file's __metadata__ (key '${KNN_METADATA_KEY}'): give it explicitly (e.g. --knn 32)`);
+      fail(
+        `knn is not in the file's __metadata__ (key '${KNN_METADATA_KEY}'): give it explicitly (e.g. --knn 32)`,
+      );
     }
     if (!/^\d+$/.test(stored.trim())) fail(`__metadata__ knn must be an integer (got ${preview(stored)})`);
     value = Number(stored);
@@ -110,8 +115,14 @@ export function importXlmMemory(file: SafetensorsFile, options: XlmImportOptions
   const prefix = resolvePrefix(file, options.prefix);
   const has = (name: string) => file.tensors.has(prefix + name);
   const get = (name: string): Float32Tensor => {
-    if (!has(name)) fail(`the tensor '${prefix}${name}' is missing`);
-    return tensorFloat32(file, prefix + name, { floatOnly: true });
+    const info = file.tensors.get(prefix + name);
+    if (!info) fail(`the tensor '${prefix}${name}' is missing`);
+    if (!FLOAT_DTYPES.includes(info.dtype)) {
+      fail(
+        `tensor '${prefix}${name}' has dtype ${info.dtype}; a float type (${FLOAT_DTYPES.join(', ')}) is needed`,
+      );
+    }
+    return tensorFloat32(file, prefix + name);
   };
 
   if (!has(XLM_NAMES.queryW)) {
@@ -127,11 +138,13 @@ export function importXlmMemory(file: SafetensorsFile, options: XlmImportOptions
   }
 
   const queryW = get(XLM_NAMES.queryW);
-  if (queryW.shape.length !== 2) fail(`${XLM_NAMES.queryW} must be 2-D [heads·k_dim, d_in] (got ${shapeText(queryW.shape)})`);
+  if (queryW.shape.length !== 2)
+    fail(`${XLM_NAMES.queryW} must be 2-D [heads·k_dim, d_in] (got ${shapeText(queryW.shape)})`);
   const [queryRows, dIn] = queryW.shape;
   const keys = get(XLM_NAMES.keys);
   const values = get(XLM_NAMES.values);
-  if (values.shape.length !== 2) fail(`${XLM_NAMES.values} must be 2-D [n_keys², v_dim] (got ${shapeText(values.shape)})`);
+  if (values.shape.length !== 2)
+    fail(`${XLM_NAMES.values} must be 2-D [n_keys², v_dim] (got ${shapeText(values.shape)})`);
   const [rows, vDim] = values.shape;
 
   let heads: number;
@@ -147,7 +160,9 @@ export function importXlmMemory(file: SafetensorsFile, options: XlmImportOptions
     const [n, half] = keys.shape;
     [nKeys, kDim] = [n, 2 * half];
     if (kDim === 0 || queryRows % kDim !== 0) {
-      fail(`shared keys ${shapeText(keys.shape)} give k_dim ${kDim}, which does not divide the query size ${queryRows}`);
+      fail(
+        `shared keys ${shapeText(keys.shape)} give k_dim ${kDim}, which does not divide the query size ${queryRows}`,
+      );
     }
     heads = queryRows / kDim;
     // One key set serves every head and both halves: expand it to the per-head layout.
@@ -156,7 +171,8 @@ export function importXlmMemory(file: SafetensorsFile, options: XlmImportOptions
   } else if (keys.shape.length === 3) {
     const [h, slots, k] = keys.shape;
     nKeys = Math.round(Math.sqrt(slots));
-    if (nKeys * nKeys !== slots) fail(`flat keys ${shapeText(keys.shape)} must hold a square number of slots`);
+    if (nKeys * nKeys !== slots)
+      fail(`flat keys ${shapeText(keys.shape)} must hold a square number of slots`);
     [heads, kDim, memKeys] = [h, k, 'flat'];
   } else {
     fail(`keys must be [heads, 2, n_keys, k_dim/2] (got ${shapeText(keys.shape)})`);
@@ -164,7 +180,9 @@ export function importXlmMemory(file: SafetensorsFile, options: XlmImportOptions
   if (heads < 1 || nKeys < 1 || kDim < 1) fail(`keys ${shapeText(keys.shape)} have an empty dimension`);
   if (memKeys === 'product' && kDim % 2 !== 0) fail(`k_dim must be even (got ${kDim})`);
   if (rows !== nKeys * nKeys) {
-    fail(`${XLM_NAMES.values} has ${rows} rows but keys ${shapeText(keys.shape)} imply n_keys² = ${nKeys * nKeys}`);
+    fail(
+      `${XLM_NAMES.values} has ${rows} rows but keys ${shapeText(keys.shape)} imply n_keys² = ${nKeys * nKeys}`,
+    );
   }
   if (queryRows !== heads * kDim) {
     fail(
@@ -199,7 +217,8 @@ export function importXlmMemory(file: SafetensorsFile, options: XlmImportOptions
     weights.normBeta = vector(XLM_NAMES.normBeta);
     weights.runningMean = vector(XLM_NAMES.runningMean);
     weights.runningVar = vector(XLM_NAMES.runningVar);
-    if (weights.runningVar.some((v) => !(v >= 0))) fail(`${XLM_NAMES.runningVar} has negative or NaN entries`);
+    if (weights.runningVar.some((v) => !(v >= 0)))
+      fail(`${XLM_NAMES.runningVar} has negative or NaN entries`);
   }
   const spec: MemorySpec = {
     d_in: dIn,
@@ -232,7 +251,9 @@ export function transpose(data: Float32Array, rows: number, cols: number): Float
 
 function expectLength(name: string, data: Float32Array | undefined, length: number): Float32Array {
   if (!data || data.length !== length) {
-    throw new XlmLayoutError(`cannot export: weights.${name} must hold ${length} values (got ${data?.length})`);
+    throw new XlmLayoutError(
+      `cannot export: weights.${name} must hold ${length} values (got ${data?.length})`,
+    );
   }
   return data;
 }
@@ -243,11 +264,15 @@ export function exportXlmMemory(
   weights: MemoryWeights,
   prefix = '',
 ): Record<string, Float32Tensor> {
-  if (spec.mem_plus) throw new XlmLayoutError('cannot export: memory+ (gate and projection) has no XLM layout');
+  if (spec.mem_plus)
+    throw new XlmLayoutError('cannot export: memory+ (gate and projection) has no XLM layout');
   if (spec.query_norm === 'layernorm') {
     throw new XlmLayoutError('cannot export: XLM has no LayerNorm query (only BatchNorm or none)');
   }
   const { heads, n_keys: n, k_dim: kDim, d_in: dIn, v_dim: vDim } = spec;
+  if (spec.mem_keys === 'product' && kDim % 2 !== 0) {
+    throw new XlmLayoutError(`cannot export: product keys need an even k_dim (got ${kDim})`);
+  }
   const width = heads * kDim;
   const keysShape = spec.mem_keys === 'product' ? [heads, 2, n, kDim / 2] : [heads, n * n, kDim];
   const out: Record<string, Float32Tensor> = {};
@@ -274,5 +299,8 @@ export function writeXlmMemory(
   weights: MemoryWeights,
   metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
-  return writeSafetensors(exportXlmMemory(spec, weights), { ...metadata, [KNN_METADATA_KEY]: String(spec.knn) });
+  return writeSafetensors(exportXlmMemory(spec, weights), {
+    ...metadata,
+    [KNN_METADATA_KEY]: String(spec.knn),
+  });
 }

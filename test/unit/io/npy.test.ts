@@ -39,7 +39,11 @@ function header(dict: string, data = new Uint8Array(0)): Uint8Array {
 
 describe('readNpy', () => {
   it("reads numpy's <f4 and <f8 files, versions 1.0, 2.0 and 3.0", () => {
-    expect(readNpy(file('f4'))).toEqual({ shape: [2, 3], dtype: '<f4', data: new Float32Array([0, 0.25, 0.5, 0.75, 1, 1.25]) });
+    expect(readNpy(file('f4'))).toEqual({
+      shape: [2, 3],
+      dtype: '<f4',
+      data: new Float32Array([0, 0.25, 0.5, 0.75, 1, 1.25]),
+    });
     const f8 = readNpy(file('f8v2'));
     expect(f8.shape).toEqual([3]);
     expect(f8.dtype).toBe('<f8');
@@ -59,19 +63,59 @@ describe('readNpy', () => {
   });
 
   const cases: [string, Uint8Array, RegExp][] = [
-    ['bad magic', new TextEncoder().encode('PK\x03\x04 not numpy at all'), /does not start with the magic string/],
+    [
+      'bad magic',
+      new TextEncoder().encode('PK\x03\x04 not numpy at all'),
+      /does not start with the magic string/,
+    ],
     ['too short', new Uint8Array([0x93, 0x4e]), /does not start with the magic string/],
-    ['unknown version', (() => { const b = file('f4'); b[6] = 9; return b; })(), /unsupported format version 9\.0/],
+    [
+      'unknown version',
+      (() => {
+        const b = file('f4');
+        b[6] = 9;
+        return b;
+      })(),
+      /unsupported format version 9\.0/,
+    ],
     ['fortran order', file('fortran'), /fortran_order is True; save a C-order array/],
-    ['int32 dtype', file('i4'), /unsupported dtype '<i4' \(only little-endian float32 '<f4' and float64 '<f8' are read\)/],
+    [
+      'int32 dtype',
+      file('i4'),
+      /unsupported dtype '<i4' \(only little-endian float32 '<f4' and float64 '<f8' are read\)/,
+    ],
     ['big-endian dtype', file('bigEndian'), /unsupported dtype '>f4'/],
-    ['structured dtype', header("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }"), /unsupported dtype \[\["a","<f4"\]\]/],
-    ['data shorter than the shape', file('f4').subarray(0, 150), /shape \(2, 3\) of <f4 needs 24 data bytes but the file holds 22/],
-    ['data longer than the shape', header("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(8)), /needs 4 data bytes but the file holds 8/],
-    ['header beyond the file', file('f4').subarray(0, 60), /header length 118 goes beyond the end of the file \(60 bytes\)/],
+    [
+      'structured dtype',
+      header("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }"),
+      /unsupported dtype \[\["a","<f4"\]\]/,
+    ],
+    [
+      'data shorter than the shape',
+      file('f4').subarray(0, 150),
+      /shape \(2, 3\) of <f4 needs 24 data bytes but the file holds 22/,
+    ],
+    [
+      'data longer than the shape',
+      header("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(8)),
+      /needs 4 data bytes but the file holds 8/,
+    ],
+    [
+      'header beyond the file',
+      file('f4').subarray(0, 60),
+      /header length 118 goes beyond the end of the file \(60 bytes\)/,
+    ],
     ['header not a dict literal', header("{'descr': '<f4', 'shape': (1,"), /expected a value at character/],
-    ['shape not integers', header("{'descr': '<f4', 'fortran_order': False, 'shape': ('a',), }"), /shape must be a tuple of non-negative integers/],
-    ['fortran_order missing', header("{'descr': '<f4', 'shape': (0,), }"), /fortran_order must be True or False/],
+    [
+      'shape not integers',
+      header("{'descr': '<f4', 'fortran_order': False, 'shape': ('a',), }"),
+      /shape must be a tuple of non-negative integers/,
+    ],
+    [
+      'fortran_order missing',
+      header("{'descr': '<f4', 'shape': (0,), }"),
+      /fortran_order must be True or False/,
+    ],
   ];
   for (const [what, bytes, message] of cases) {
     it(`refuses: ${what}`, () => {
