@@ -32,7 +32,7 @@ export function candidateGridProps(trace: MemoryTrace, h: number): CandidateGrid
   };
 }
 
-export function productKeyMapProps(trace: MemoryTrace): ProductKeyMapProps {
+export function productKeyMapProps(trace: MemoryTrace): Pick<ProductKeyMapProps, 'n_keys' | 'heads'> {
   return {
     n_keys: trace.n_keys,
     heads: trace.heads.map((head) => ({
