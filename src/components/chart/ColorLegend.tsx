@@ -1,5 +1,5 @@
 import type { ScaleContinuousNumeric } from 'd3';
-import { useId } from 'react';
+import { memo, useId } from 'react';
 import { Axis } from './Axis';
 import { sequential } from './palette';
 
@@ -14,8 +14,23 @@ export interface ColorLegendProps {
   extras?: { label: string; color: string }[];
 }
 
+/** Ticks about 40 px apart; on a log scale only 1, 2 and 5 times powers of ten (then only powers). */
+function legendTicks(scale: ScaleContinuousNumeric<number, number>, width: number): number[] {
+  const room = Math.max(2, Math.floor(width / 40));
+  const ticks = scale.ticks(room);
+  const [lo, hi] = scale.domain();
+  const isLog = 'base' in scale;
+  if (!isLog) return ticks;
+  const lead = (v: number) => Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
+  for (const keep of [[1, 2, 5], [1]]) {
+    const picked = ticks.filter((v) => keep.includes(lead(v)));
+    if (picked.length <= room) return picked.length > 0 ? picked : [lo, hi];
+  }
+  return ticks.filter((_, i) => i % Math.ceil(ticks.length / room) === 0);
+}
+
 /** A horizontal colour ramp with a d3 axis, as an SVG. */
-export function ColorLegend({
+export const ColorLegend = memo(function ColorLegend({
   scale,
   width,
   title,
@@ -44,7 +59,7 @@ export function ColorLegend({
         scale={scale.copy().range([0, rampW])}
         orient="bottom"
         y={24}
-        ticks={Math.max(2, Math.floor(rampW / 60))}
+        tickValues={legendTicks(scale, rampW)}
         tickFormat={tickFormat ? (v) => tickFormat(Number(v)) : undefined}
       />
       {extras.map((e, i) => {
@@ -60,4 +75,4 @@ export function ColorLegend({
       })}
     </svg>
   );
-}
+});
