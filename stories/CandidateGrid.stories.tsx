@@ -29,7 +29,9 @@ export const KeyboardReadout: Story = {
     const c = within(canvasElement);
     await userEvent.click(c.getByRole('application'));
     await userEvent.keyboard('{ArrowDown}');
-    await expect(c.getByRole('status')).toHaveTextContent(/^a1 \(sub-key \d+\) .* \+ b1 .* top-8 rank 1, weight/);
+    await expect(c.getByRole('status')).toHaveTextContent(
+      /^a1 \(sub-key \d+\) .* \+ b1 .* top-8 rank 1, weight/,
+    );
     await userEvent.keyboard('{End}');
     await expect(c.getByRole('status')).toHaveTextContent(/b8/);
   },

@@ -28,7 +28,9 @@ export const StepAndInspect: Story = {
     await userEvent.click(c.getByRole('application'));
     await userEvent.keyboard('{ArrowRight}');
     const first = trace.heads[0];
-    await expect(c.getByRole('status')).toHaveTextContent(`(${first.rows[0]}, ${first.cols[0]}) · head 1 rank 1`);
+    await expect(c.getByRole('status')).toHaveTextContent(
+      `(${first.rows[0]}, ${first.cols[0]}) · head 1 rank 1`,
+    );
     await userEvent.keyboard('{Enter}');
     await expect(args.onSelectSlot).toHaveBeenCalledWith(first.slots[0]);
   },

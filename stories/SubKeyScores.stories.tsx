@@ -30,7 +30,9 @@ export const KeyOrderToggle: Story = {
     const c = within(canvasElement);
     await userEvent.click(c.getByRole('radio', { name: 'Key order' }));
     await expect(args.onOrderChange).toHaveBeenCalledWith('key');
-    const keys = [...canvasElement.querySelectorAll('.subkey-bar')].map((b) => Number(b.getAttribute('data-key')));
+    const keys = [...canvasElement.querySelectorAll('.subkey-bar')].map((b) =>
+      Number(b.getAttribute('data-key')),
+    );
     await expect(keys).toEqual(Array.from({ length: 32 }, (_, i) => i));
     await expect(c.getByRole('img', { name: /key order/ })).toBeInTheDocument();
   },

@@ -1,14 +1,11 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { useEffect, useState } from 'react';
 import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
-import { type UsageSeries, UsageHeatmap } from '../src/components/UsageHeatmap';
+import { UsageHeatmap, type UsageSeries } from '../src/components/UsageHeatmap';
 import { defaultEvaluation, type Evaluation, largeUsage } from '../test/fixtures';
 
 function seriesOf(ev: Evaluation): UsageSeries[] {
-  return [
-    ...ev.perHead.map((u, h) => ({ label: `Head ${h + 1}`, ...u })),
-    { label: 'All heads', ...ev.all },
-  ];
+  return [...ev.perHead.map((u, h) => ({ label: `Head ${h + 1}`, ...u })), { label: 'All heads', ...ev.all }];
 }
 
 const ev = defaultEvaluation();
@@ -71,9 +68,13 @@ export const Live: Story = {
   render: () => <LiveHeatmap />,
   play: async ({ canvasElement }) => {
     const canvas = canvasElement.querySelector('canvas');
-    await waitFor(() => expect(within(canvasElement).getByRole('img', { name: /tokens/ })).toBeInTheDocument());
+    await waitFor(() =>
+      expect(within(canvasElement).getByRole('img', { name: /tokens/ })).toBeInTheDocument(),
+    );
     const before = within(canvasElement).getByRole('figure').getAttribute('aria-label');
-    await waitFor(() => expect(within(canvasElement).getByRole('figure').getAttribute('aria-label')).not.toBe(before));
+    await waitFor(() =>
+      expect(within(canvasElement).getByRole('figure').getAttribute('aria-label')).not.toBe(before),
+    );
     await expect(canvasElement.querySelector('canvas')).toBe(canvas);
   },
 };
