@@ -35,7 +35,7 @@ export interface ArchitectureDiagramProps {
 
 const ROW_H = 30;
 const GAP = 6;
-const LABEL_W = 78;
+const LABEL_W = 94;
 
 /** The layers of the model, which hold a memory instead of a feed-forward block, with parameter counts. */
 export function ArchitectureDiagram({ embedding, blocks, head, memory, label }: ArchitectureDiagramProps) {

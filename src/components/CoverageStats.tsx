@@ -32,7 +32,7 @@ type MetricKey = 'usage' | 'kl_w' | 'gini' | 'top50' | 'top90' | 'top99';
 
 const METRICS: { key: MetricKey; title: string; better: 'higher' | 'lower'; help: string }[] = [
   { key: 'usage', title: 'Usage', better: 'higher', help: 'slots that received any weight' },
-  { key: 'kl_w', title: 'KL to uniform', better: 'lower', help: 'of the weights; 0 = perfectly even' },
+  { key: 'kl_w', title: 'KL to uniform', better: 'lower', help: 'of the weights; 0 = even' },
   { key: 'gini', title: 'Gini', better: 'lower', help: 'inequality of the weights; 0 = even' },
   { key: 'top50', title: 'Top-50%', better: 'higher', help: 'slots carrying half the weight' },
   { key: 'top90', title: 'Top-90%', better: 'higher', help: 'slots carrying 90% of the weight' },
@@ -82,16 +82,18 @@ export function CoverageStats({ history, slots, label }: CoverageStatsProps) {
                 {m.key.startsWith('top') && Number.isFinite(v) ? (
                   <span className="coverage-stats__unit"> slots · {formatPercent(v / slots)}</span>
                 ) : null}
-                {m.key === 'kl_w' && current.kl_u !== undefined ? (
-                  <span className="coverage-stats__unit"> · counts {formatValue(current.kl_u)}</span>
-                ) : null}
               </output>
               <Sparkline
                 x={steps}
                 y={values}
                 label={`${m.title} history: ${first ? `${fmt(first[m.key])} at step ${formatInt(first.step)}` : 'no value'} to ${fmt(v)} at step ${formatInt(current.step)}`}
               />
-              <div className="coverage-stats__help">{m.help}</div>
+              <div className="coverage-stats__help">
+                {m.help}
+                {m.key === 'kl_w' && current.kl_u !== undefined
+                  ? ` · of the counts: ${formatValue(current.kl_u)}`
+                  : ''}
+              </div>
             </section>
           );
         })}

@@ -258,19 +258,22 @@ export function LossChart({ runs, height = 300, label, ...props }: LossChartProp
                 >
                   loss{logY ? ' (log)' : ''}
                 </text>
-                {paths.map((p) => (
-                  <g
-                    key={`${p.run}:${p.kind}`}
-                    className={`loss-line loss-line--${p.kind}`}
-                    data-run={p.run}
-                    style={{ stroke: categoryColor(p.run), fill: categoryColor(p.run) }}
-                  >
-                    <path d={p.d} />
-                    {p.points.map((i) => (
-                      <circle key={i} cx={x(p.s.steps[i])} cy={y(p.s.loss[i])} r={2.5} />
-                    ))}
-                  </g>
-                ))}
+                {/* Training lines first, validation on top: the noisy train line must not hide it. */}
+                {[...paths.filter((p) => p.kind === 'train'), ...paths.filter((p) => p.kind === 'val')].map(
+                  (p) => (
+                    <g
+                      key={`${p.run}:${p.kind}`}
+                      className={`loss-line loss-line--${p.kind}`}
+                      data-run={p.run}
+                      style={{ stroke: categoryColor(p.run), fill: categoryColor(p.run) }}
+                    >
+                      <path d={p.d} />
+                      {p.points.map((i) => (
+                        <circle key={i} cx={x(p.s.steps[i])} cy={y(p.s.loss[i])} r={2.5} />
+                      ))}
+                    </g>
+                  ),
+                )}
                 {at.length > 0 ? (
                   <g className="loss-chart__cursor">
                     <line x1={x(at[0].step)} x2={x(at[0].step)} y1={0} y2={innerH} />
