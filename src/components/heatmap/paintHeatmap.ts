@@ -66,8 +66,9 @@ export function heatPosition(v: number, o: Pick<PaintOptions, 'scale' | 'max' | 
 
 /**
  * Writes one packed colour per value into `out` (e.g. a Uint32Array view of ImageData.data):
- * positive values through `lut` (linear on v/max, or log between minPositive and max), every
- * other value in the dead colour. `out` must hold values.length entries.
+ * positive values through `lut` (linear on v/max, or log between minPositive and max; values
+ * beyond the range, +∞ included, saturate at its ends), zero, negative and NaN values in the
+ * dead colour. `out` must hold values.length entries.
  */
 export function paintHeatmap(
   values: ArrayLike<number>,
@@ -83,8 +84,9 @@ export function paintHeatmap(
     const f = o.max > 0 ? top / o.max : 0;
     for (let s = 0; s < n; s++) {
       const v = values[s];
-      // v > 0 is false for 0, negatives and NaN; Infinity lands on the top colour via the clamp.
-      out[s] = v > 0 ? lut[Math.min(top, (v * f + 0.5) | 0)] : dead;
+      // v > 0 is false for 0, negatives and NaN; values above max (and +∞) saturate at the top.
+      const i = v * f + 0.5;
+      out[s] = v > 0 ? lut[i < top ? i | 0 : top] : dead;
     }
     return;
   }
@@ -97,8 +99,8 @@ export function paintHeatmap(
     if (!(v > 0)) out[s] = dead;
     else if (f === 0) out[s] = whenFlat;
     else {
-      const i = ((Math.log(v) - lo) * f + 0.5) | 0;
-      out[s] = lut[Math.max(0, Math.min(top, i))];
+      const i = (Math.log(v) - lo) * f + 0.5;
+      out[s] = lut[i < top ? (i > 0 ? i | 0 : 0) : top];
     }
   }
 }
