@@ -2,7 +2,6 @@ import { expect, test } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { render } from 'vitest-browser-react';
 import { colourLut, packCssColor, sequential, unpackRgba } from '../../src/components/chart/palette';
-import { heatStats, paintHeatmap } from '../../src/components/heatmap/paintHeatmap';
 import { cellCentre } from '../../src/components/heatmap/view';
 import { UsageHeatmap } from '../../src/components/UsageHeatmap';
 import { largeUsage } from '../fixtures';
