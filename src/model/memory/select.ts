@@ -52,6 +52,15 @@ function int(value: number): tf.Scalar {
   return tf.scalar(value, 'int32');
 }
 
+/**
+ * int32 ids as a true float32 tensor (exact below 2^24). tfjs-webgpu 4.22 casts int32 to float32
+ * by relabelling the int buffer, and its Transpose then reads the int bits as floats; an
+ * element-wise op reads through typed getters and writes real floats on every backend.
+ */
+function idsAsFloat<T extends tf.Tensor>(ids: T): T {
+  return tf.mul(tf.cast(ids, 'float32'), 1) as T;
+}
+
 /** [N, heads·k_dim] → [heads·2, N, k_dim/2]: one row block per (head, half). */
 function splitHalves(qn: tf.Tensor2D, spec: MemorySpec): tf.Tensor3D {
   const n = qn.shape[0];
@@ -78,23 +87,26 @@ export function productSelect(
   const { knn, n_keys } = spec;
   const subScores = productSubScores(qn, keys, spec);
   const top = tf.topk(subScores, knn);
-  // Ascending sub-key index within each half's top-k (indices are distinct, < 2^24: exact as floats).
-  const ascending = tf.topk(tf.neg(tf.cast(top.indices, 'float32')), knn);
-  const ascIndices = tf.cast(tf.neg(ascending.values), 'int32') as tf.Tensor3D;
+  // Ids are handled as float32 (exact below 2^24; n_keys² ≤ 2^20): tfjs-webgpu 4.22 cannot
+  // transpose int32 tensors. Sorting -index gives each half's top-k in ascending index order.
+  const ascending = tf.topk(tf.neg(idsAsFloat(top.indices as tf.Tensor3D)), knn);
+  const ascIndices = tf.neg(ascending.values) as tf.Tensor3D;
   const ascScores = gatherLast(top.values as tf.Tensor3D, ascending.indices);
   const [h, n] = [spec.heads, qn.shape[0]];
   const a = half(ascScores, 0, spec);
   const b = half(ascScores, 1, spec);
   const candidates = tf.reshape(tf.add(tf.expandDims(a, 3), tf.expandDims(b, 2)), [h, n, knn * knn]);
-  const rows = tf.mul(half(ascIndices, 0, spec), int(n_keys));
-  const candidateSlots = tf.reshape(
-    tf.add(tf.expandDims(rows, 3), tf.expandDims(half(ascIndices, 1, spec), 2)),
-    [h, n, knn * knn],
-  );
+  const rows = tf.mul(half(ascIndices, 0, spec), n_keys);
+  const cols = half(ascIndices, 1, spec);
+  const candidateSlots = tf.reshape(tf.add(tf.expandDims(rows, 3), tf.expandDims(cols, 2)), [
+    h,
+    n,
+    knn * knn,
+  ]);
   const best = tf.topk(candidates, knn);
   const slots = gatherLast(candidateSlots as tf.Tensor3D, best.indices);
   return {
-    slots: tf.transpose(slots, [1, 0, 2]),
+    slots: tf.cast(tf.transpose(slots, [1, 0, 2]), 'int32'),
     scores: tf.transpose(best.values as tf.Tensor3D, [1, 0, 2]),
     intermediates: {
       subScores,
@@ -119,7 +131,7 @@ export function flatSelect(
   const scores = flatScores(qn, keys, spec);
   const best = tf.topk(scores, spec.knn);
   return {
-    slots: tf.transpose(best.indices as tf.Tensor3D, [1, 0, 2]),
+    slots: tf.cast(tf.transpose(idsAsFloat(best.indices as tf.Tensor3D), [1, 0, 2]), 'int32'),
     scores: tf.transpose(best.values as tf.Tensor3D, [1, 0, 2]),
     intermediates: { scores },
   };

@@ -36,6 +36,7 @@ export function isWebGpuBackend(b: unknown): b is WebGpuBackendLike {
 }
 
 const WORKGROUP = 64;
+const PARAMS_BYTES = 64;
 const MAX_GROUPS_PER_DIM = 65_535;
 
 const SHADER = /* wgsl */ `
@@ -52,6 +53,11 @@ struct Params {
   beta1: f32,
   beta2: f32,
   eps: f32,
+  // 1 - beta in float64 then rounded: 1 - f32(0.999) would be off by 1e-5 relative.
+  oneMinusBeta1: f32,
+  oneMinusBeta2: f32,
+  pad3: f32,
+  pad4: f32,
 };
 
 @group(0) @binding(0) var<storage, read_write> table: array<f32>;
@@ -77,8 +83,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     g = g + grads[u32(index[params.occurrencesAt + o]) * params.vdim + c];
   }
   let at = u32(index[u]) * params.vdim + c;
-  let m = params.beta1 * mom1[at] + (1.0 - params.beta1) * g;
-  let v = params.beta2 * mom2[at] + (1.0 - params.beta2) * g * g;
+  let m = params.beta1 * mom1[at] + params.oneMinusBeta1 * g;
+  let v = params.beta2 * mom2[at] + params.oneMinusBeta2 * g * g;
   mom1[at] = m;
   mom2[at] = v;
   table[at] = table[at] - params.stepSize * m / (sqrt(v) + params.eps);
@@ -104,7 +110,7 @@ export class WebGpuRowUpdater implements RowUpdater {
 
   constructor(private readonly backend: WebGpuBackendLike) {
     this.params = backend.device.createBuffer({
-      size: 48,
+      size: PARAMS_BYTES,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
   }
@@ -151,9 +157,18 @@ export class WebGpuRowUpdater implements RowUpdater {
     const groups = Math.ceil((count * vDim) / WORKGROUP);
     const groupsX = Math.min(groups, MAX_GROUPS_PER_DIM);
     const groupsY = Math.ceil(groups / groupsX);
-    const params = new ArrayBuffer(48);
+    const params = new ArrayBuffer(PARAMS_BYTES);
     new Uint32Array(params, 0, 8).set([count, vDim, count, 2 * count + 1, groupsX * WORKGROUP, 0, 0, 0]);
-    new Float32Array(params, 32, 4).set([step.stepSize, adam.beta1, adam.beta2, adam.eps]);
+    new Float32Array(params, 32, 8).set([
+      step.stepSize,
+      adam.beta1,
+      adam.beta2,
+      adam.eps,
+      1 - adam.beta1,
+      1 - adam.beta2,
+      0,
+      0,
+    ]);
     device.queue.writeBuffer(this.params, 0, params);
 
     const pipeline = pipelineFor(device);
