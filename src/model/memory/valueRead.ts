@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { gatherRows } from './select';
 
 /**
  * Reads the selected value rows, [N, heads·knn, v_dim].
@@ -16,13 +17,13 @@ export function readValueRows(
 ): tf.Tensor3D {
   const [n, h, k] = slots.shape;
   const v = values.shape[1];
-  const gatherRows = () =>
-    tf.reshape(tf.gather(values, tf.reshape(slots, [n * h * k])), [n, h * k, v]) as tf.Tensor3D;
-  if (!probe) return gatherRows();
+  const read = () =>
+    tf.reshape(gatherRows(values, tf.reshape(slots, [n * h * k])), [n, h * k, v]) as tf.Tensor3D;
+  if (!probe) return read();
   const probeShape = probe.shape;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     void args;
-    return { value: gatherRows(), gradFunc: (dy: tf.Tensor) => tf.reshape(dy, probeShape) };
+    return { value: read(), gradFunc: (dy: tf.Tensor) => tf.reshape(dy, probeShape) };
   });
   return op(probe) as tf.Tensor3D;
 }
