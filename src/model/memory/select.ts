@@ -54,12 +54,15 @@ function gatherLast<T extends tf.Tensor>(x: T, idx: tf.Tensor): T {
 }
 
 /**
- * A batch of products a[b]·bt[b] as separate 2D matMuls: tfjs-wasm runs 2D products without
- * transposes through XNNPACK, ~15× faster here than its BatchMatMul with a small inner size.
+ * Scores of a batch of query blocks against key blocks: a [B, N, d] · table[b]ᵀ → [B, N, rows].
+ * On wasm as separate 2D matMuls against transposed keys: tfjs-wasm runs those through XNNPACK,
+ * ~15× faster here than its BatchMatMul with a small inner size. Elsewhere one batched matMul
+ * (a single dispatch on WebGPU).
  */
-function blockMatMul(a: tf.Tensor3D, bt: tf.Tensor3D): tf.Tensor3D {
-  const bs = tf.unstack(bt) as tf.Tensor2D[];
-  return tf.stack((tf.unstack(a) as tf.Tensor2D[]).map((ai, i) => tf.matMul(ai, bs[i]))) as tf.Tensor3D;
+function blockScores(a: tf.Tensor3D, table: tf.Tensor3D): tf.Tensor3D {
+  if (tf.getBackend() !== 'wasm') return tf.matMul(a, table, false, true);
+  const keysT = tf.unstack(tf.transpose(table, [0, 2, 1])) as tf.Tensor2D[];
+  return tf.stack((tf.unstack(a) as tf.Tensor2D[]).map((ai, i) => tf.matMul(ai, keysT[i]))) as tf.Tensor3D;
 }
 
 /** An int32 scalar: a plain number would make tfjs promote int32 arithmetic to float32. */
@@ -84,7 +87,7 @@ function splitHalves(qn: tf.Tensor2D, spec: MemorySpec): tf.Tensor3D {
 
 export function productSubScores(qn: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec): tf.Tensor3D {
   const table = tf.reshape(keys, [spec.heads * 2, spec.n_keys, spec.k_dim / 2]) as tf.Tensor3D;
-  return blockMatMul(splitHalves(qn, spec), tf.transpose(table, [0, 2, 1]));
+  return blockScores(splitHalves(qn, spec), table);
 }
 
 /** One half of a [heads·2, N, knn] tensor as [heads, N, knn]. */
@@ -135,7 +138,7 @@ export function productSelect(
 export function flatScores(qn: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec): tf.Tensor3D {
   const n = qn.shape[0];
   const perHead = tf.transpose(tf.reshape(qn, [n, spec.heads, spec.k_dim]), [1, 0, 2]) as tf.Tensor3D;
-  return blockMatMul(perHead, tf.transpose(keys as tf.Tensor3D, [0, 2, 1]));
+  return blockScores(perHead, keys as tf.Tensor3D);
 }
 
 export function flatSelect(

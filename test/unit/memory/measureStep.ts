@@ -1,7 +1,8 @@
 /**
  * Step time of one memory layer in Node: forward + gradient (dense and value rows) + sparse
  * value update, at two table sizes, to show the step does not grow with the number of slots.
- * Run: npx tsx test/unit/memory/measureStep.ts [wasm|cpu] [N]
+ * Run: npx tsx test/unit/memory/measureStep.ts [wasm|cpu|webgpu] [N]
+ * (webgpu in Node: Dawn on SwiftShader, VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -35,7 +36,7 @@ async function measure(nKeys: number) {
   const grad: number[] = [];
   const update: number[] = [];
   const total: number[] = [];
-  for (let i = 0; i < 25; i++) {
+  for (let i = 0; i < WARMUP + STEPS; i++) {
     const t0 = performance.now();
     const probe = mod.valueGradientVariables(n)[0];
     const { value, grads } = tf.variableGrads(
@@ -49,7 +50,7 @@ async function measure(nKeys: number) {
     mod.commitBatchStatistics();
     const t2 = performance.now();
     tf.dispose([value, ...Object.values(grads)]);
-    if (i >= 5) {
+    if (i >= WARMUP) {
       grad.push(t1 - t0);
       update.push(t2 - t1);
       total.push(t2 - t0);
@@ -67,10 +68,18 @@ async function measure(nKeys: number) {
   };
 }
 
+if (backend === 'webgpu') {
+  const { create, globals } = await import('webgpu');
+  Object.assign(globalThis, globals);
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
+  await import('@tensorflow/tfjs-backend-webgpu');
+}
+const STEPS = backend === 'webgpu' ? 8 : 20;
+const WARMUP = backend === 'webgpu' ? 3 : 5;
 await tf.setBackend(backend);
 await tf.ready();
 console.log(
-  `backend ${tf.getBackend()}, N ${n}, d_in 64, heads 2, k_dim 32, knn 8, v_dim 64 (median of 20 steps, ms)`,
+  `backend ${tf.getBackend()}, N ${n}, d_in 64, heads 2, k_dim 32, knn 8, v_dim 64 (median of ${STEPS} steps, ms)`,
 );
 for (const nKeys of [32, 512]) {
   const r = await measure(nKeys);

@@ -242,6 +242,8 @@ describe('memory module (wasm)', () => {
       await mod.applyValueGradients([grads[probe.name]], 0.01);
       mod.commitBatchStatistics();
       tf.dispose([value, ...Object.values(grads)]);
+      const evalRead = mod.forward(x, 'eval');
+      tf.dispose([evalRead.output, evalRead.slots, evalRead.scores, evalRead.weights]);
       const trace = await mod.trace(new Float32Array(spec.d_in).fill(0.5));
       expect(trace.heads).toHaveLength(spec.heads);
     };

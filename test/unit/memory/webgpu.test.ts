@@ -102,6 +102,30 @@ describe('memory on WebGPU (Dawn in Node)', () => {
     },
   );
 
+  it.each(['product', 'flat'] as const)('%s keys: trace matches the one on wasm', async (mem_keys) => {
+    const spec = makeSpec({ mem_keys, n_keys: 32, knn: 8, heads: 2, k_dim: 16, d_in: 16, v_dim: 16 });
+    const x = new Float32Array(spec.d_in).map((_, i) => Math.sin(i + 1));
+    const traceOn = async (backend: string) => {
+      await tf.setBackend(backend);
+      const mod = createMemory(spec, { seed: 6 });
+      const trace = await mod.trace(x);
+      mod.dispose();
+      return trace;
+    };
+    const want = await traceOn('wasm');
+    const got = await traceOn('webgpu');
+    expect(got.heads.map((h) => Array.from(h.slots))).toEqual(want.heads.map((h) => Array.from(h.slots)));
+    got.heads.forEach((head, h) => {
+      const ref = want.heads[h];
+      if (mem_keys === 'product') {
+        expect(Array.from(head.subTop![0].indices)).toEqual(Array.from(ref.subTop![0].indices));
+        expect(Array.from(head.candidateRank!.col)).toEqual(Array.from(ref.candidateRank!.col));
+      }
+      for (let t = 0; t < spec.knn; t++) expect(head.weights[t]).toBeCloseTo(ref.weights[t], 5);
+    });
+    for (let i = 0; i < spec.v_dim; i++) expect(got.output[i]).toBeCloseTo(want.output[i], 5);
+  });
+
   it.each([
     { n_keys: 8, v_dim: 5 },
     { n_keys: 32, v_dim: 8 },
