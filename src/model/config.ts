@@ -86,6 +86,8 @@ export const DEFAULT_CONFIG: Readonly<ModelConfig> = Object.freeze({
 export interface ConfigError {
   field: keyof ModelConfig;
   message: string;
+  /** For a rule that ties fields together: the other fields it involves. */
+  related?: (keyof ModelConfig)[];
 }
 
 interface IntRange {
@@ -183,7 +185,11 @@ function checkField(field: keyof ModelConfig, value: unknown): string | null {
 function checkCombination(c: ModelConfig): ConfigError[] {
   const errors: ConfigError[] = [];
   if (c.d_model % c.attn_heads !== 0) {
-    errors.push({ field: 'attn_heads', message: `attn_heads must divide d_model (${c.d_model})` });
+    errors.push({
+      field: 'attn_heads',
+      message: `attn_heads must divide d_model (${c.d_model})`,
+      related: ['d_model'],
+    });
   }
   if (c.k_dim % 2 !== 0) {
     errors.push({
@@ -196,6 +202,7 @@ function checkCombination(c: ModelConfig): ConfigError[] {
     errors.push({
       field: 'knn',
       message: `knn must be from 1 to ${maxKnn} = min(n_keys, 64) (got ${c.knn})`,
+      related: ['n_keys'],
     });
   }
   const outside = c.mem_layers.filter((l) => l >= c.layers);
@@ -203,18 +210,21 @@ function checkCombination(c: ModelConfig): ConfigError[] {
     errors.push({
       field: 'mem_layers',
       message: `mem_layers must be block indices from 0 to ${c.layers - 1} (got ${outside.join(', ')})`,
+      related: ['layers'],
     });
   }
   if (c.v_dim !== 0 && c.v_dim !== c.d_model && !c.mem_plus) {
     errors.push({
       field: 'v_dim',
       message: `v_dim must be 0 or d_model (${c.d_model}) unless mem_plus projects the read (got ${c.v_dim})`,
+      related: ['d_model', 'mem_plus'],
     });
   }
   if (c.mem_keys === 'flat' && c.n_keys > 256) {
     errors.push({
       field: 'n_keys',
       message: `flat keys search all n_keys² slots exhaustively: n_keys must be at most 256 for them (got ${c.n_keys})`,
+      related: ['mem_keys'],
     });
   }
   return errors;

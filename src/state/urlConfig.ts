@@ -1,0 +1,89 @@
+import {
+  CONFIG_FIELDS,
+  type ConfigError,
+  DEFAULT_CONFIG,
+  FIELD_SPECS,
+  type ModelConfig,
+  validateConfig,
+} from '../model/config';
+
+/**
+ * The config in the URL hash as `key=value` pairs joined by `&`, so that a link reproduces an
+ * experiment. Reading is forgiving: a bad value is reported and replaced by its default.
+ */
+
+export interface HashReading {
+  config: ModelConfig;
+  /** One readable sentence per value that was ignored or replaced. */
+  problems: string[];
+  /** Pairs that are not config fields but were listed as app keys (e.g. the page). */
+  extras: Record<string, string>;
+}
+
+function parseValue(field: keyof ModelConfig, raw: string): unknown {
+  const spec = FIELD_SPECS[field];
+  switch (spec.kind) {
+    case 'int':
+    case 'number':
+      return raw.trim() === '' ? Number.NaN : Number(raw);
+    case 'bool':
+      return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
+    case 'int-list':
+      return raw
+        .split(',')
+        .filter((s) => s.trim() !== '')
+        .map((s) => (/^\s*\d+\s*$/.test(s) ? Number(s) : s));
+    case 'choice':
+      return raw;
+  }
+}
+
+function formatValue(value: ModelConfig[keyof ModelConfig]): string {
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+export function configFromHash(
+  hash: string,
+  appKeys: readonly string[] = [],
+  base: Readonly<ModelConfig> = DEFAULT_CONFIG,
+): HashReading {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const problems: string[] = [];
+  const extras: Record<string, string> = {};
+  const input: Record<string, unknown> = {};
+  for (const [key, raw] of params) {
+    if (appKeys.includes(key)) extras[key] = raw;
+    else if (key in FIELD_SPECS) input[key] = parseValue(key as keyof ModelConfig, raw);
+    else problems.push(`Unknown setting "${key}" in the link was ignored.`);
+  }
+  // Drop each bad field (reported with the rule it broke) until what is left is consistent.
+  for (let attempt = 0; attempt <= CONFIG_FIELDS.length; attempt++) {
+    const result = validateConfig(input, base);
+    if (result.ok) return { config: result.config, problems, extras };
+    const culprits: ConfigError[] = result.errors.filter((e) => e.field in input);
+    for (const error of culprits) {
+      problems.push(`${error.message}; using the default ${formatValue(base[error.field])}.`);
+      delete input[error.field];
+    }
+    if (culprits.length > 0) continue;
+    // The field at fault already holds its default: drop the linked values that clash with it.
+    const linked = result.errors.flatMap((e) => (e.related ?? []).filter((f) => f in input));
+    if (linked.length === 0) break;
+    for (const field of new Set(linked)) {
+      problems.push(
+        `${field}=${formatValue(input[field] as ModelConfig[typeof field])} does not fit the other settings; using the default ${formatValue(base[field])}.`,
+      );
+      delete input[field];
+    }
+  }
+  problems.push('The settings in the link do not fit together; using the defaults.');
+  return { config: { ...base, mem_layers: [...base.mem_layers] }, problems, extras };
+}
+
+/** Every field, in a stable order, so a link pins the whole experiment. */
+export function configToHash(config: ModelConfig, extras: Record<string, string> = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(extras)) params.set(key, value);
+  for (const field of CONFIG_FIELDS) params.set(field, formatValue(config[field]));
+  return `#${params.toString().replaceAll('%2C', ',')}`;
+}
