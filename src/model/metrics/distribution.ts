@@ -3,11 +3,11 @@
  * (xlm/evaluation/evaluator.py, eval_memory_usage), on z = mass / Σ mass over |K| slots:
  *   usage  fraction of slots with mass > 0
  *   kl     KL(z ‖ uniform) = log|K| + Σ z log z, with 0·log 0 = 0; 0 means perfectly even
- *   gini   1 + 1/|K| − 2·mean(cumsum(sort(z))): the Gini coefficient, exactly 0 for even use and
- *          1 − 1/|K| for a single slot. XLM's gini_score omits the 1/|K| term (it gives −1/|K| for
- *          even use); the difference is 3.8e-6 at 2^18 slots.
- *   topP   the fewest most-used slots that carry at least P of the mass (P = 50, 90, 99 %).
- *          XLM counts one more slot when a prefix hits P exactly; otherwise the two agree.
+ *   gini   1 − 2·mean(cumsum(sort(z))), XLM's gini_score: −1/|K| for perfectly even use (≈ 0),
+ *          1 − 2/|K| for a single slot (≈ 1).
+ *   topP   XLM's tops(): with y = cumsum(sort(z)) ascending, |K| − searchsorted(y, 1 − P), i.e.
+ *          the number of most-used slots left once the least-used slots holding under 1 − P
+ *          of the mass are set aside (P = 50, 90, 99 %).
  */
 export interface DistributionStats {
   usage: number;
@@ -17,9 +17,6 @@ export interface DistributionStats {
   top90: number;
   top99: number;
 }
-
-/** The masses of ties at exactly P can differ in the last bit after summing: allow for it. */
-const TOP_TOLERANCE = 1e-12;
 
 /**
  * One pass to gather the non-zero masses, one sort of those, one pass each for Gini and topP.
@@ -42,6 +39,10 @@ export function distributionStats(mass: ArrayLike<number>, scratch?: Float64Arra
     return { usage: 0, kl: Number.NaN, gini: Number.NaN, top50: 0, top90: 0, top99: 0 };
   }
   const values = sorted.subarray(0, used).sort();
+  // Ascending cumulative sums, as XLM's searchsorted(cumsum(sort(z)), [0.5, 0.1, 0.01]) sees
+  // them; the zero slots sort first, add nothing, and never reach a threshold.
+  const thresholds = [0.5, 0.1, 0.01];
+  const tops = [0, 0, 0];
   let entropyTerm = 0;
   let cumulative = 0;
   let sumOfCumsums = 0;
@@ -50,18 +51,11 @@ export function distributionStats(mass: ArrayLike<number>, scratch?: Float64Arra
     entropyTerm += z * Math.log(z);
     cumulative += z;
     sumOfCumsums += cumulative;
+    for (let t = 0; t < thresholds.length; t++) {
+      if (tops[t] === 0 && cumulative >= thresholds[t]) tops[t] = used - i;
+    }
   }
-  // The zero slots sort first and add nothing to the cumulative sums.
-  const gini = 1 + 1 / slots - (2 * sumOfCumsums) / slots;
-  const targets = [0.5, 0.9, 0.99];
-  const tops = [0, 0, 0];
-  let acc = 0;
-  let next = 0;
-  for (let i = used - 1; i >= 0 && next < targets.length; i--) {
-    acc += values[i];
-    while (next < targets.length && acc >= total * targets[next] * (1 - TOP_TOLERANCE))
-      tops[next++] = used - i;
-  }
+  const gini = 1 - (2 * sumOfCumsums) / slots;
   return {
     usage: used / slots,
     kl: Math.log(slots) + entropyTerm,

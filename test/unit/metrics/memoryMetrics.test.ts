@@ -2,32 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { distributionStats } from '../../../src/model/metrics/distribution';
 import { memoryMetrics, SlotUsageAccumulator } from '../../../src/model/metrics/memoryMetrics';
 
-/** The formulas written out directly: full sort including zeros, Gini by mean absolute difference. */
+/** XLM's evaluator written out literally: full ascending sort including zeros, searchsorted. */
 function reference(mass: number[]) {
   const total = mass.reduce((a, b) => a + b, 0);
   const z = mass.map((m) => m / total);
   const n = z.length;
   let kl = Math.log(n);
   for (const v of z) if (v > 0) kl += v * Math.log(v);
-  let absDiff = 0;
-  for (const a of z) for (const b of z) absDiff += Math.abs(a - b);
-  const gini = absDiff / (2 * n * 1); // Σ z = 1
-  const desc = [...z].sort((a, b) => b - a);
-  const top = (p: number) => {
-    let acc = 0;
-    for (let i = 0; i < n; i++) {
-      acc += desc[i];
-      if (acc >= p - 1e-12) return i + 1;
-    }
-    return n;
+  const y: number[] = [];
+  for (const v of [...z].sort((a, b) => a - b)) y.push((y.at(-1) ?? 0) + v);
+  const gini = 1 - (2 * y.reduce((a, b) => a + b, 0)) / n;
+  const searchsorted = (t: number) => {
+    const i = y.findIndex((v) => v >= t);
+    return i < 0 ? n : i;
   };
   return {
     usage: z.filter((v) => v > 0).length / n,
     kl,
     gini,
-    top50: top(0.5),
-    top90: top(0.9),
-    top99: top(0.99),
+    top50: n - searchsorted(0.5),
+    top90: n - searchsorted(0.1),
+    top99: n - searchsorted(0.01),
   };
 }
 
@@ -53,40 +48,33 @@ function lcg(seed: number) {
 }
 
 describe('distribution statistics', () => {
-  it('even use: KL 0, Gini 0, topP = ceil(P·|K|)', () => {
+  it('even use: KL 0, Gini −1/|K| (XLM), the exact 50 % boundary counted as XLM does', () => {
     const m = singleReads([1, 1, 1, 1]);
     expect(m.usage).toBe(1);
     expect(m.kl_w).toBeCloseTo(0, 12);
-    expect(m.gini_w).toBeCloseTo(0, 12);
-    expect([m.top50_w, m.top90_w, m.top99_w]).toEqual([2, 4, 4]);
-    expect(distributionStats(new Float64Array(100).fill(3))).toMatchObject({
-      top50: 50,
-      top90: 90,
-      top99: 99,
-    });
+    expect(m.gini_w).toBeCloseTo(-1 / 4, 12);
+    // Ascending cumsum .25 .5 .75 1: searchsorted(.5) = 1, so top50 = 3; .1 and .01 give 0 → 4.
+    expect([m.top50_w, m.top90_w, m.top99_w]).toEqual([3, 4, 4]);
   });
 
-  it('one slot: KL log|K|, Gini 1 − 1/|K|, every topP 1', () => {
+  it('one slot: KL log|K|, Gini 1 − 2/|K|, every topP 1', () => {
     const m = singleReads([0, 0, 0, 5, 0, 0, 0, 0]);
     expect(m.usage).toBe(1 / 8);
     expect(m.kl_w).toBeCloseTo(Math.log(8), 12);
     expect(m.kl_u).toBeCloseTo(Math.log(8), 12);
-    expect(m.gini_w).toBeCloseTo(1 - 1 / 8, 12);
+    expect(m.gini_w).toBeCloseTo(1 - 2 / 8, 12);
     expect([m.top50_w, m.top90_w, m.top99_w]).toEqual([1, 1, 1]);
   });
 
   it('a skewed case computed by hand', () => {
-    const s = distributionStats([0.5, 0.3, 0.15, 0.05, 0, 0, 0, 0]);
-    expect(s.usage).toBe(0.5);
-    expect([s.top50, s.top90, s.top99]).toEqual([1, 3, 4]);
-    const entropy = 0.5 * Math.log(0.5) + 0.3 * Math.log(0.3) + 0.15 * Math.log(0.15) + 0.05 * Math.log(0.05);
+    // z = .5 .25 .125 .0625 .0625 0 0 0; ascending cumsum 0 0 0 .0625 .125 .25 .5 1.
+    const s = distributionStats([8, 4, 2, 1, 1, 0, 0, 0]);
+    expect(s.usage).toBe(5 / 8);
+    expect([s.top50, s.top90, s.top99]).toEqual([8 - 6, 8 - 4, 8 - 3]);
+    const entropy =
+      0.5 * Math.log(0.5) + 0.25 * Math.log(0.25) + 0.125 * Math.log(0.125) + 0.125 * Math.log(0.0625);
     expect(s.kl).toBeCloseTo(Math.log(8) + entropy, 12);
-    // Σ|zi − zj| over ordered pairs / (2·8): pairs among the four non-zeros plus each with the four zeros.
-    const nz = [0.5, 0.3, 0.15, 0.05];
-    let d = 0;
-    for (const a of nz) for (const b of nz) d += Math.abs(a - b);
-    d += 2 * 4 * 1; // each non-zero against each of 4 zeros, both orders: 2·4·Σz
-    expect(s.gini).toBeCloseTo(d / 16, 12);
+    expect(s.gini).toBeCloseTo(1 - (2 * (0.0625 + 0.125 + 0.25 + 0.5 + 1)) / 8, 12);
   });
 
   it('matches the direct formulas on random masses, and reports no mass as NaN', () => {
