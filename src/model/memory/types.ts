@@ -107,8 +107,11 @@ export interface MemoryModule {
   /**
    * Variables to differentiate together with the dense ones in a training step: their gradients
    * are those of the value rows read by the last 'train' forward, without a dense table gradient.
+   * Their shape depends on N: pass `n` (the N of the coming 'train' forward) to get them before
+   * the first forward; without it they are those of the last 'train' forward. A 'train' forward
+   * with another N replaces them (the old ones are disposed).
    */
-  valueGradientVariables(): tf.Variable[];
+  valueGradientVariables(n?: number): tf.Variable[];
   /**
    * Sparse Adam on the value rows read by the last 'train' forward: duplicate slots' gradients are
    * summed, and only those rows and their Adam moments change. `grads` match valueGradientVariables().

@@ -1,0 +1,21 @@
+/**
+ * The command table. Adding a command = one file exporting a CliCommand plus one line here; the
+ * file is imported only when its command runs, so `pkm --help` starts instantly.
+ */
+import type { CliCommand } from './command';
+
+export interface CommandEntry {
+  summary: string;
+  load: () => Promise<CliCommand>;
+}
+
+export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  lookup: {
+    summary: 'read a memory for input vectors: slots, scores, weights, output',
+    load: async () => (await import('./lookup')).lookupCommand,
+  },
+  coverage: {
+    summary: 'memory usage statistics (usage, KL, Gini, topP) over input vectors',
+    load: async () => (await import('./coverage')).coverageCommand,
+  },
+};

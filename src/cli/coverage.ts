@@ -1,0 +1,65 @@
+/** `pkm coverage`: how evenly a memory's slots are used over a set of input vectors. */
+
+import { createMemory } from '../model/memory/createMemory';
+import { type MemoryMetrics, type SlotMetrics, SlotUsageAccumulator } from '../model/metrics/memoryMetrics';
+import type { CliCommand } from './command';
+import { fmt, table } from './format';
+import { forwardChunks } from './forwardChunks';
+import { describeSpec } from './lookup';
+import { loadMemoryAndInputs, MEMORY_INPUT_OPTIONS } from './memoryInputs';
+import { startWasmBackend } from './tfBackend';
+
+function coverageText(header: string, m: MemoryMetrics): string {
+  const row = (name: string, s: SlotMetrics): (string | number)[] => [
+    name,
+    `${(100 * s.usage).toFixed(2)}%`,
+    s.kl_w,
+    s.kl_u,
+    s.gini_w,
+    s.gini_u,
+    s.top50_w,
+    s.top90_w,
+    s.top99_w,
+  ];
+  const rows = [row('memory', m), ...m.per_head.map((h, i) => row(`head ${i}`, h))];
+  const overlap =
+    m.heads > 1
+      ? `head overlap: mean pairwise Jaccard ${fmt(m.head_overlap.jaccard)}, ` +
+        `slots shared by ≥2 heads ${(100 * m.head_overlap.shared).toFixed(2)}% of used slots`
+      : '';
+  return [
+    header,
+    `${m.tokens} inputs, ${m.slots} slots`,
+    '',
+    table(['', 'usage', 'kl_w', 'kl_u', 'gini_w', 'gini_u', 'top50_w', 'top90_w', 'top99_w'], rows),
+    ...(overlap ? ['', overlap] : []),
+  ].join('\n');
+}
+
+export const coverageCommand: CliCommand = {
+  usage: '--memory <file> --inputs <file> [--knn <k>] [--prefix <name>] [--json]',
+  options: MEMORY_INPUT_OPTIONS,
+  details: [
+    "Statistics as in XLM's evaluator, over all inputs: usage (fraction of slots with weight > 0),",
+    'kl_w / kl_u (KL divergence to uniform of the weight / selection counts), gini_w / gini_u, and',
+    'top50_w / top90_w / top99_w (fewest slots carrying 50/90/99% of the weight); per_head: the same',
+    "per head; head_overlap: mean pairwise Jaccard of the heads' slot sets, fraction of used slots",
+    'shared by two or more heads.',
+  ].join('\n'),
+  async run(values, context) {
+    const { spec, weights, inputs, count } = await loadMemoryAndInputs(values, context);
+    await startWasmBackend();
+    const memory = createMemory(spec, { weights });
+    const acc = new SlotUsageAccumulator({ slots: spec.n_keys ** 2, heads: spec.heads, knn: spec.knn });
+    try {
+      for await (const chunk of forwardChunks(memory, inputs, count)) {
+        acc.add(chunk.slots, chunk.weights);
+        if (count > chunk.rows) context.progress(`${chunk.start + chunk.rows}/${count} inputs`);
+      }
+    } finally {
+      memory.dispose();
+    }
+    const metrics = acc.metrics();
+    return { json: metrics, text: coverageText(describeSpec(spec), metrics) };
+  },
+};

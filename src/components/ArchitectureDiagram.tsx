@@ -1,0 +1,169 @@
+import { scaleLinear } from 'd3';
+import { EmptyState } from './chart/EmptyState';
+import { formatCount, formatInt, formatPercent } from './chart/format';
+import { useElementWidth } from './chart/useElementWidth';
+import './chart/chart.css';
+import './ArchitectureDiagram.css';
+
+export interface ArchitectureBlock {
+  /** Attention parameters (projections and biases). */
+  attention: number;
+  /** The feed-forward part's parameters: the dense FFN's, or the memory's when `memory` is true. */
+  ffn: number;
+  /** LayerNorm parameters of the block. */
+  norms?: number;
+  memory: boolean;
+}
+
+export interface MemoryInfo {
+  keys: 'product' | 'flat';
+  slots: number;
+  heads: number;
+  knn: number;
+}
+
+export interface ArchitectureDiagramProps {
+  /** Token and position embedding parameters. */
+  embedding: number;
+  blocks: ArchitectureBlock[];
+  /** Final norm and output projection parameters. */
+  head: number;
+  /** Describes the memory blocks' memory (shown in their box). */
+  memory?: MemoryInfo;
+  label?: string;
+}
+
+const ROW_H = 30;
+const GAP = 6;
+const LABEL_W = 94;
+
+/** The layers of the model, which hold a memory instead of a feed-forward block, with parameter counts. */
+export function ArchitectureDiagram({ embedding, blocks, head, memory, label }: ArchitectureDiagramProps) {
+  const [ref, width] = useElementWidth<HTMLElement>();
+  const name = `Architecture diagram${label ? `, ${label}` : ''}`;
+  const all = [embedding, head, ...blocks.flatMap((b) => [b.attention, b.ffn, b.norms ?? 0])];
+  const problem =
+    blocks.length === 0
+      ? { kind: 'empty' as const, message: 'No layers to show.' }
+      : all.some((v) => !(Number.isFinite(v) && v >= 0))
+        ? { kind: 'invalid' as const, message: 'Parameter counts must be finite and non-negative.' }
+        : null;
+  if (problem) {
+    return (
+      <figure ref={ref} className="pkm-figure architecture" aria-label={name}>
+        <EmptyState {...problem} />
+      </figure>
+    );
+  }
+
+  const rows = [
+    {
+      key: 'embed',
+      title: 'Embedding',
+      parts: [{ text: 'tokens + positions', params: embedding, kind: 'io' }],
+    },
+    ...blocks.map((b, i) => ({
+      key: `b${i}`,
+      title: `Block ${i + 1}`,
+      parts: [
+        { text: 'Attention', params: b.attention + (b.norms ?? 0), kind: 'attn' },
+        b.memory
+          ? {
+              text: memory
+                ? `Memory · ${memory.keys} keys · ${formatInt(memory.slots)} slots · ${memory.heads}×k${memory.knn}`
+                : 'Memory',
+              params: b.ffn,
+              kind: 'memory',
+            }
+          : { text: 'Feed-forward', params: b.ffn, kind: 'ffn' },
+      ],
+    })),
+    { key: 'head', title: 'Output', parts: [{ text: 'norm + projection', params: head, kind: 'io' }] },
+  ];
+  const totals = rows.map((r) => r.parts.reduce((s, p) => s + p.params, 0));
+  const total = totals.reduce((s, v) => s + v, 0);
+  const memoryParams = blocks.filter((b) => b.memory).reduce((s, b) => s + b.ffn, 0);
+  const attnW = Math.max(84, Math.min(140, width * 0.15));
+  const ffnW = Math.max(150, Math.min(330, width * 0.34));
+  const barX = LABEL_W + attnW + ffnW + 20;
+  const barW = Math.max(40, width - barX - 60);
+  const bar = scaleLinear()
+    .domain([0, Math.max(1, ...totals)])
+    .range([0, barW]);
+  const height = rows.length * (ROW_H + GAP) + 4;
+  const memBlocks = blocks.flatMap((b, i) => (b.memory ? [i + 1] : []));
+
+  return (
+    <figure ref={ref} className="pkm-figure architecture" aria-label={name}>
+      <svg
+        width={width}
+        height={height}
+        role="img"
+        aria-label={`${name}: ${blocks.length} blocks, ${
+          memBlocks.length
+            ? `memory in block${memBlocks.length > 1 ? 's' : ''} ${memBlocks.join(', ')}`
+            : 'no memory'
+        }, ${formatCount(total)} parameters`}
+      >
+        <line
+          className="architecture__residual"
+          x1={LABEL_W - 10}
+          x2={LABEL_W - 10}
+          y1={ROW_H / 2}
+          y2={height - ROW_H / 2 - 4}
+        />
+        {rows.map((r, i) => {
+          const y = i * (ROW_H + GAP);
+          const single = r.parts.length === 1;
+          return (
+            <g
+              key={r.key}
+              transform={`translate(0,${y})`}
+              className="architecture__row"
+              data-kind={r.parts.at(-1)!.kind}
+            >
+              <text x={0} y={ROW_H / 2} dy="0.32em" className="architecture__title">
+                {r.title}
+              </text>
+              <circle cx={LABEL_W - 10} cy={ROW_H / 2} r={3} className="architecture__node" />
+              {r.parts.map((p, j) => {
+                const x = single ? LABEL_W : j === 0 ? LABEL_W : LABEL_W + attnW + 8;
+                const w = single ? attnW + 8 + ffnW : j === 0 ? attnW : ffnW;
+                return (
+                  <g key={p.kind} className={`architecture__box architecture__box--${p.kind}`}>
+                    <rect x={x} y={1} width={w} height={ROW_H - 2} rx={4} />
+                    <text x={x + 8} y={ROW_H / 2} dy="0.32em">
+                      <tspan>{p.text}</tspan>
+                      <tspan className="architecture__params"> {formatCount(p.params)}</tspan>
+                    </text>
+                  </g>
+                );
+              })}
+              <rect
+                className={`architecture__bar${r.parts.some((p) => p.kind === 'memory') ? ' architecture__bar--memory' : ''}`}
+                x={barX}
+                y={8}
+                width={Math.max(1, bar(totals[i]))}
+                height={ROW_H - 16}
+              />
+              <text x={barX + bar(totals[i]) + 6} y={ROW_H / 2} dy="0.32em" className="architecture__params">
+                {formatCount(totals[i])}
+              </text>
+            </g>
+          );
+        })}
+      </svg>
+      <div className="architecture__footer">
+        <strong>{formatCount(total)}</strong> parameters
+        {memoryParams > 0 ? (
+          <>
+            {' '}
+            · memory <strong>{formatCount(memoryParams)}</strong> ({formatPercent(memoryParams / total)})
+          </>
+        ) : (
+          ' · no memory (baseline)'
+        )}
+      </div>
+    </figure>
+  );
+}
