@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config';
 import { checkDenseWeights, createDenseParams, type DenseParams } from './denseParams';
 import { causalMask, causalSelfAttention, embedOneHot, feedForward, layerNorm, matMulT } from './layers';
+import { createMemory } from './memory/createMemory';
+import { memorySpecFromConfig } from './memory/spec';
 import type { ForwardMode, MemoryModule, MemoryRead, MemorySpec, MemoryWeights } from './memory/types';
 import { type ParameterCounts, parameterCounts } from './parameterCounts';
 import { deriveSeed } from './random';
@@ -13,11 +15,17 @@ import { VOCAB_SIZE } from './tokenizer';
  * config.mem_layers, a memory module. Learned positions; output tied to the token embedding.
  */
 
-/** Builds the memory module of one block (see memory/createMemory.ts for the real one). */
+/** Builds the memory module of one block. */
 export interface MemoryFactory {
   spec(config: ModelConfig): MemorySpec;
   create(spec: MemorySpec, init: { seed: number } | { weights: MemoryWeights }): MemoryModule;
 }
+
+/** The product/flat-key memory of memory/createMemory.ts, shaped by the model config. */
+export const DEFAULT_MEMORY_FACTORY: MemoryFactory = {
+  spec: memorySpecFromConfig,
+  create: (spec, init) => createMemory(spec, init),
+};
 
 /** Weights of a whole model as plain arrays: dense tensors by name, memories in mem_layers order. */
 export interface ModelWeights {
@@ -60,17 +68,14 @@ export interface PkmModel {
 export interface CreateModelOptions {
   /** Start from these weights instead of the seeded initialisation. */
   weights?: ModelWeights;
-  /** Required when config.mem_layers is not empty. */
+  /** How memory blocks are built (default: DEFAULT_MEMORY_FACTORY). */
   memoryFactory?: MemoryFactory;
 }
 
 export function createModel(config: ModelConfig, options: CreateModelOptions = {}): PkmModel {
   const memLayers = [...config.mem_layers].sort((a, b) => a - b);
-  const factory = options.memoryFactory;
-  if (memLayers.length > 0 && !factory) {
-    throw new Error('createModel: config.mem_layers is not empty but no memory factory was given');
-  }
-  const spec = memLayers.length > 0 ? factory!.spec(config) : undefined;
+  const factory = options.memoryFactory ?? DEFAULT_MEMORY_FACTORY;
+  const spec = memLayers.length > 0 ? factory.spec(config) : undefined;
   if (spec && spec.d_out !== config.d_model) {
     throw new Error(`the memory's output width ${spec.d_out} must equal d_model ${config.d_model}`);
   }
@@ -82,7 +87,7 @@ export function createModel(config: ModelConfig, options: CreateModelOptions = {
   }
   const params: DenseParams = createDenseParams(config, options.weights?.dense);
   const memories: MemoryModule[] = memLayers.map((layer, i) =>
-    factory!.create(
+    factory.create(
       spec!,
       options.weights
         ? { weights: options.weights.memories[i] }
@@ -160,7 +165,7 @@ export function createModel(config: ModelConfig, options: CreateModelOptions = {
       const shapes = new Map([...params.byName].map(([name, v]) => [name, v.shape as number[]]));
       // Check everything before changing anything, so a bad file leaves the model intact.
       checkDenseWeights(shapes, weights.dense);
-      const rebuilt = weights.memories.map((w) => factory!.create(spec!, { weights: w }));
+      const rebuilt = weights.memories.map((w) => factory.create(spec!, { weights: w }));
       for (const [name, v] of params.byName) {
         tf.tidy(() => v.assign(tf.tensor(weights.dense[name], v.shape, 'float32')));
       }

@@ -1,3 +1,4 @@
+import type { FactProbe } from '../factRecall';
 import { createRng } from '../random';
 import { encode } from '../tokenizer';
 import { generateKnowledgeCorpus, type KnowledgeOptions } from './knowledge';
@@ -8,6 +9,8 @@ export interface TextCorpus {
   name: string;
   train: Uint8Array;
   validation: Uint8Array;
+  /** Knowledge corpus only: every fact as a recall question in its validation wording. */
+  probes?: FactProbe[];
 }
 
 /** Fraction of a user's text (its end) held out for validation. */
@@ -15,7 +18,12 @@ export const USER_VALIDATION_FRACTION = 0.1;
 
 export function knowledgeTextCorpus(options: Partial<KnowledgeOptions> = {}): TextCorpus {
   const corpus = generateKnowledgeCorpus(options);
-  return { name: 'knowledge', train: encode(corpus.train), validation: encode(corpus.validation) };
+  return {
+    name: 'knowledge',
+    train: encode(corpus.train),
+    validation: encode(corpus.validation),
+    probes: corpus.facts.map((f, i) => ({ prompt: corpus.prompts[i], answer: f.value })),
+  };
 }
 
 /** Validates a user's text (see validateUserText) and holds out its last 10% for validation. */

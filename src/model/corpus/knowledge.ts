@@ -158,7 +158,10 @@ function word(rng: Rng, syllables: number): string {
   return w[0].toUpperCase() + w.slice(1);
 }
 
-/** `count` distinct two-part names, e.g. "Kavo Ridel". */
+/**
+ * `count` distinct two-part names, e.g. "Kavo Ridel". Given the first name, the surname is
+ * (almost always) determined: knowing the people is itself memorisation the corpus rewards.
+ */
 function names(count: number, rng: Rng): string[] {
   const seen = new Set<string>();
   const out: string[] = [];

@@ -85,7 +85,9 @@ export function createTrainer(
     const number = adam.step + 1;
     const dense = model.denseVariables();
     const memories = model.memories;
-    const valueVars = memories.map((m) => m.valueGradientVariables());
+    // The value-gradient variables depend on the number of token states of the coming forward.
+    const tokens = batch.batch * (batch.length - 1);
+    const valueVars = memories.map((m) => m.valueGradientVariables(tokens));
     const flatValueVars = valueVars.flat();
     const { stats, denseGrads, valueGrads } = tf.tidy(() => {
       const sequences = tf.tensor2d(batch.tokens, [batch.batch, batch.length], 'int32');
