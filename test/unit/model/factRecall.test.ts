@@ -20,13 +20,13 @@ describe('fact recall', () => {
     const probes = [
       { prompt: 'abcdab', answer: 'cd' },
       { prompt: 'bcda', answer: 'bcdab' },
-      { prompt: 'a'.repeat(20), answer: 'bc' }, // longer than the context: its start is cut
+      { prompt: 'abcd'.repeat(5), answer: 'c' }, // longer than the context: its start is cut
     ];
     const before = await factRecall(model, probes);
     await trainFor(trainer, sampler, 60);
     const after = await factRecall(model, probes);
     expect(before.accuracy).toBeLessThan(1);
-    expect(after.accuracy).toBeCloseTo(2 / 3, 6); // 'aaaa…' was never seen: its answer stays unknown
+    expect(after.accuracy).toBeCloseTo(2 / 3, 6); // 'd' is always followed by 'a', never 'c'
     expect(after.answerLoss).toBeLessThan(before.answerLoss);
     expect(after.probes).toBe(3);
     await expect(factRecall(model, [{ prompt: 'a', answer: '' }])).rejects.toThrow(
