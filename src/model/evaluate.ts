@@ -46,7 +46,7 @@ export async function evaluate(
         const { heads, knn, n_keys } = m.spec;
         const size = tokens * heads * knn;
         return {
-          layer: model.config.mem_layers[i],
+          layer: model.memoryLayers[i],
           heads,
           knn,
           slotCount: n_keys * n_keys,

@@ -48,8 +48,10 @@ export interface LossResult {
 
 export interface PkmModel {
   readonly config: ModelConfig;
-  /** The memory modules, one per entry of config.mem_layers (sorted). Replaced by loadWeights. */
+  /** The memory modules, one per entry of memoryLayers. Replaced by loadWeights. */
   readonly memories: MemoryModule[];
+  /** config.mem_layers, sorted: the block index of each memory. */
+  readonly memoryLayers: readonly number[];
   /** Call inside tf.tidy. tokens: int32 [B, T] with T ≤ context. */
   forward(tokens: tf.Tensor2D, mode: ForwardMode): ForwardResult;
   /** Call inside tf.tidy (or tf.variableGrads). sequences: int32 [B, T + 1]. */
@@ -144,6 +146,7 @@ export function createModel(config: ModelConfig, options: CreateModelOptions = {
   const model: PkmModel = {
     config,
     memories,
+    memoryLayers: memLayers,
     forward,
     loss,
     ownVariables,
