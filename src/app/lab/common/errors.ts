@@ -1,0 +1,23 @@
+import { EngineRequestError } from '../../engineLink';
+
+/** One sentence for the user from anything a lab action threw (engine error replies keep their message). */
+export function errorMessage(err: unknown): string {
+  if (err instanceof EngineRequestError) {
+    if (err.kind === 'cancelled') return 'Cancelled.';
+    if (err.kind === 'format') return `The file could not be read: ${err.message}`;
+    return capitalise(err.message);
+  }
+  if (err instanceof Error) return capitalise(err.message);
+  return String(err);
+}
+
+/** Whether the engine refused because the command was cancelled. */
+export function isCancelled(err: unknown): boolean {
+  return err instanceof EngineRequestError && err.kind === 'cancelled';
+}
+
+function capitalise(text: string): string {
+  const t = text.trim();
+  const s = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
+}
