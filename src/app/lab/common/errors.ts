@@ -1,3 +1,5 @@
+import { isTraining, useEngineStore } from '../../../state/engineStore';
+import type { EngineConnection } from '../../engineConnection';
 import { EngineRequestError } from '../../engineLink';
 
 /** One sentence for the user from anything a lab action threw (engine error replies keep their message). */
@@ -20,4 +22,17 @@ function capitalise(text: string): string {
   const t = text.trim();
   const s = t.charAt(0).toUpperCase() + t.slice(1);
   return /[.!?]$/.test(s) ? s : `${s}.`;
+}
+
+/**
+ * Aborts the engine's running generate / evaluate / importMemory. The protocol's `cancel` also
+ * stops training, so training that was running is started again.
+ */
+export async function cancelEngineWork(engine: {
+  request: EngineConnection['request'];
+  train(): Promise<void>;
+}): Promise<void> {
+  const wasTraining = isTraining(useEngineStore.getState().state);
+  await engine.request({ type: 'cancel' }).catch(() => undefined);
+  if (wasTraining) await engine.train();
 }

@@ -9,6 +9,7 @@ import { useEngine } from '../../EngineContext';
 import { Message, Progress } from '../common/DropZone';
 import { downloadText } from '../common/download';
 import { errorMessage } from '../common/errors';
+import { FigureExportMenu } from '../export/FigureExportMenu';
 import { COVERAGE_METRICS, CoverageCurves, type CoverageMetric } from './CoverageCurves';
 import { compareCsv } from './compareExport';
 import {
@@ -285,6 +286,7 @@ function CompareResults({ comparison }: { comparison: Comparison }) {
       <div className="figure-frame compare-figure">
         <div className="figure-frame__head">
           <h3 className="figure-frame__title">Loss of the compared runs</h3>
+          <FigureExportMenu title="Loss of the compared runs" />
         </div>
         <div className="figure-frame__body">
           <LossChart runs={lossRuns} height={240} label="compared runs" />
@@ -293,6 +295,7 @@ function CompareResults({ comparison }: { comparison: Comparison }) {
       <div className="figure-frame compare-figure">
         <div className="figure-frame__head">
           <h3 className="figure-frame__title">Coverage of the compared runs</h3>
+          <FigureExportMenu title="Coverage of the compared runs" />
         </div>
         <div className="figure-frame__controls">
           <Segmented label="Metric" options={COVERAGE_METRICS} value={metric} onChange={setMetric} />
