@@ -68,6 +68,7 @@ function CompareSetup({ onStarted }: { onStarted: (id: string) => void }) {
   const [customProblem, setCustomProblem] = useState<string | null>(null);
   const [steps, setSteps] = useState('200');
   const [evalEvery, setEvalEvery] = useState('50');
+  const [recall, setRecall] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const ids = { steps: useId(), every: useId(), custom: useId() };
 
@@ -95,7 +96,13 @@ function CompareSetup({ onStarted }: { onStarted: (id: string) => void }) {
     setError(null);
     const title =
       COMPARE_PRESETS.find((p) => p.id === preset)!.title + (custom.length > 0 ? ' + custom' : '');
-    const pending = runComparison(engine, { title, variants: chosen, steps: stepsN, evalEvery: everyN });
+    const pending = runComparison(engine, {
+      title,
+      variants: chosen,
+      steps: stepsN,
+      evalEvery: everyN,
+      recall: recall && config.corpus === 'knowledge',
+    });
     const first = useCompareStore.getState().comparisons[0];
     if (first) onStarted(first.id);
     try {
@@ -220,6 +227,17 @@ function CompareSetup({ onStarted }: { onStarted: (id: string) => void }) {
             onChange={(e) => setEvalEvery(e.target.value)}
           />
         </label>
+        {config.corpus === 'knowledge' ? (
+          <label className="compare-recall">
+            <input
+              type="checkbox"
+              checked={recall}
+              disabled={!!progress}
+              onChange={(e) => setRecall(e.target.checked)}
+            />
+            Fact recall at each evaluation (slower)
+          </label>
+        ) : null}
         {progress ? (
           <button type="button" className="button" onClick={cancel} disabled={cancelRequested}>
             {cancelRequested ? 'Cancelling…' : 'Cancel'}

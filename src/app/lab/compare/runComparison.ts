@@ -4,7 +4,7 @@
  * for the same steps in small batches and evaluated on the schedule; at the end (also after a
  * cancel or a failure) the user's run is loaded back, so nothing is lost.
  */
-import type { CheckpointFile, EngineOptions, ModelInfo } from '../../../engine/protocol';
+import type { CheckpointFile, EngineOptions, EvalReport, ModelInfo } from '../../../engine/protocol';
 import type { ModelConfig } from '../../../model/config';
 import { useCompareStore } from '../../../state/compareStore';
 import { useConfigStore } from '../../../state/configStore';
@@ -30,6 +30,11 @@ export interface ComparePlan {
   variants: CompareVariant[];
   steps: number;
   evalEvery: number;
+  /**
+   * Also measure fact recall at each evaluation (the knowledge corpus' probes): the engine's
+   * `evaluate` command, much slower than the validation that runs inside training steps.
+   */
+  recall?: boolean;
   /** Most steps per engine request (default 10). */
   maxBatch?: number;
 }
@@ -47,11 +52,14 @@ function sameConfig(a: ModelConfig | null | undefined, b: ModelConfig | null | u
 export async function runComparison(engine: EngineConnection, plan: ComparePlan): Promise<Comparison> {
   const store = useCompareStore.getState();
   if (store.progress) throw new Error('a comparison is already running');
+  const withRecall = plan.recall ?? false;
+  // Without recall, validation runs inside the step batches (the engine's evalEvery) and arrives in
+  // snapshots; the protocol's `evaluate` always adds fact recall, so it is only used when asked for.
   const schedule = compareSchedule({
     steps: plan.steps,
     evalEvery: plan.evalEvery,
     maxBatch: plan.maxBatch ?? 10,
-  });
+  }).filter((t) => withRecall || t.kind !== 'eval' || t.step > 0);
   let c = newComparison(`cmp-${Date.now()}-${++counter}`, plan.title, plan.variants, plan);
   const runnable = c.runs.filter((r) => r.config);
   const perRun = scheduleSteps(schedule);
@@ -74,13 +82,17 @@ export async function runComparison(engine: EngineConnection, plan: ComparePlan)
   let saved: CheckpointFile | null = null;
   let options: EngineOptions | null = null;
   let ending: { status: Comparison['status']; message: string | null } = { status: 'done', message: null };
+  const evals = new EvalCollector(engine);
   try {
     if (isTraining(useEngineStore.getState().state)) await engine.pause();
     const status = await engine.request({ type: 'status' });
     options = status.options;
     if (status.config) saved = await engine.request({ type: 'saveCheckpoint' });
-    // Periodic validation and recovery copies would only slow the compared runs down.
-    await engine.request({ type: 'setOptions', options: { evalEvery: 0, checkpointEveryMs: 0 } });
+    // Recovery copies would only slow the compared runs down.
+    await engine.request({
+      type: 'setOptions',
+      options: { evalEvery: withRecall ? 0 : plan.evalEvery, checkpointEveryMs: 0 },
+    });
     const checkOwnership = () => {
       if (useEngineStore.getState().model !== before.model) {
         throw new Interrupted('the model was changed during the comparison (a new config, reset or load)');
@@ -102,12 +114,23 @@ export async function runComparison(engine: EngineConnection, plan: ComparePlan)
         for (const task of schedule) {
           if (cancelled()) throw new CancelledByUser();
           if (task.kind === 'eval') {
-            progress(index, `evaluating ${run.label} at step ${task.step}`);
-            const report = await engine.request({ type: 'evaluate' });
-            checkOwnership();
-            put(recordEval(c, run.id, report));
+            if (withRecall) {
+              progress(index, `evaluating ${run.label} at step ${task.step}`);
+              const report = await engine.request({ type: 'evaluate' });
+              checkOwnership();
+              put(recordEval(c, run.id, report));
+            } else {
+              const report = await evals.at(task.step);
+              if (report) put(recordEval(c, run.id, report));
+            }
           } else {
-            progress(index, `training ${run.label}: step ${task.from + task.count} of ${plan.steps}`);
+            const end = task.from + task.count;
+            progress(index, `training ${run.label}: step ${end} of ${plan.steps}`);
+            if (!withRecall && end === plan.steps && end % plan.evalEvery !== 0) {
+              // The last point of the curve is off the cadence: validate there too.
+              await engine.request({ type: 'setOptions', options: { evalEvery: end } });
+            }
+            evals.reset();
             const records = await engine.request({ type: 'step', count: task.count });
             checkOwnership();
             if (records.length !== task.count || records[0]?.step !== step + 1) {
@@ -138,6 +161,7 @@ export async function runComparison(engine: EngineConnection, plan: ComparePlan)
       ending = { status: 'cancelled', message: `Stopped: ${err.message}.` };
     else ending = { status: 'failed', message: errorMessage(err) };
   } finally {
+    evals.stop();
     progress(runnable.length - 1, 'bringing your run back');
     try {
       await restore(engine, before, saved, options);
@@ -173,13 +197,61 @@ async function restore(
   const now = useEngineStore.getState().model;
   // The user applied a new config meanwhile: that model is theirs now, keep it.
   if (now !== before.model && sameConfig(now?.config, useConfigStore.getState().config)) return;
-  if (saved) {
+  // An untrained run is its config and seed: building it again gives the same weights (and the
+  // engine cannot load a checkpoint saved before the first step: it has no optimiser moments).
+  if (saved && saved.step > 0) {
     const info = await engine.request({ type: 'loadCheckpoint', bytes: saved.bytes });
     useEngineStore.getState().modelReady(info);
     useRunDataStore.getState().replace(before.data, before.reference);
     await engine.select();
   } else {
-    // There was no model (it had not been built, or building failed): build the user's config again.
+    // No model (not built yet, or building failed) or an untrained one: build the user's config again.
     await engine.configure();
+  }
+}
+
+/**
+ * Validation reports that the engine ran inside a step batch, taken from its snapshots (the reply
+ * of `step` has only the losses). A report may arrive just after the reply: `at` waits briefly.
+ */
+class EvalCollector {
+  private reports = new Map<number, EvalReport>();
+  private waiting: { step: number; resolve: (r: EvalReport) => void } | null = null;
+  private readonly off: () => void;
+
+  constructor(engine: EngineConnection) {
+    this.off = engine.listen((e) => {
+      const report = e.type === 'snapshot' ? e.snapshot.eval : null;
+      if (!report) return;
+      this.reports.set(report.step, report);
+      if (this.waiting?.step === report.step) this.waiting.resolve(report);
+    });
+  }
+
+  reset(): void {
+    this.reports.clear();
+  }
+
+  async at(step: number, timeoutMs = 3000): Promise<EvalReport | null> {
+    const known = this.reports.get(step);
+    if (known) return known;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting = null;
+        resolve(null);
+      }, timeoutMs);
+      this.waiting = {
+        step,
+        resolve: (r) => {
+          clearTimeout(timer);
+          this.waiting = null;
+          resolve(r);
+        },
+      };
+    });
+  }
+
+  stop(): void {
+    this.off();
   }
 }

@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { useConfigStore } from '../../../state/configStore';
 import { useEngineStore } from '../../../state/engineStore';
 import { useRunDataStore } from '../../../state/runDataStore';
@@ -47,6 +47,8 @@ export function ExportPanel() {
     }
   };
   const refresh = () => setFigures(uniqueFigures());
+  // The figures render in the same commit as this panel: list them once they are in the page.
+  useEffect(() => setFigures(uniqueFigures()), []);
   const chosen = figures.find((f) => f.title === figure) ?? figures[0];
 
   return (
