@@ -74,7 +74,7 @@ export function CoverageCurves({
             scale={x}
             orient="bottom"
             y={innerH}
-            ticks={Math.max(2, Math.floor(innerW / 90))}
+            tickValues={x.ticks(Math.max(2, Math.floor(innerW / 90))).filter(Number.isInteger)}
             tickFormat={(v) => formatInt(Number(v))}
           />
           <text className="pkm-axis-title" x={innerW / 2} y={innerH + 32} textAnchor="middle">

@@ -10,7 +10,7 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const XLINK_NS = 'http://www.w3.org/1999/xlink';
 /** Interactive parts that mean nothing in a picture. */
 const SKIP =
-  'button, input, select, textarea, output, [role="radiogroup"], [role="status"], label:has(input), label:has(select), [data-export="skip"], .figure-export';
+  'button, input, select, textarea, output, [aria-live], [role="radiogroup"], [role="status"], label:has(input), label:has(select), [data-export="skip"], .figure-export';
 /** Properties that decide how SVG content looks. */
 const SVG_STYLE = [
   'display',
@@ -111,8 +111,25 @@ function textStyle(target: SVGElement, from: Element): void {
   target.setAttribute('fill', s.color);
 }
 
+/** The area covered by what was drawn, in client coordinates. */
+class Bounds {
+  x0 = Number.POSITIVE_INFINITY;
+  y0 = Number.POSITIVE_INFINITY;
+  x1 = Number.NEGATIVE_INFINITY;
+  y1 = Number.NEGATIVE_INFINITY;
+  add(r: { left: number; top: number; width: number; height: number }): void {
+    this.x0 = Math.min(this.x0, r.left);
+    this.y0 = Math.min(this.y0, r.top);
+    this.x1 = Math.max(this.x1, r.left + r.width);
+    this.y1 = Math.max(this.y1, r.top + r.height);
+  }
+  get empty(): boolean {
+    return !(this.x1 > this.x0 && this.y1 > this.y0);
+  }
+}
+
 /** HTML text as SVG text: one <text> per rendered line box of each text node. */
-function addText(node: Text, out: SVGGElement): void {
+function addText(node: Text, out: SVGGElement, bounds: Bounds): void {
   const content = node.textContent ?? '';
   if (content.trim() === '' || !node.parentElement) return;
   const range = document.createRange();
@@ -123,6 +140,7 @@ function addText(node: Text, out: SVGGElement): void {
   const transform = getComputedStyle(parent).textTransform;
   const shown = (t: string) =>
     transform === 'uppercase' ? t.toUpperCase() : transform === 'lowercase' ? t.toLowerCase() : t;
+  for (const r of rects) bounds.add(r);
   if (rects.length === 1) {
     const r = rects[0];
     const text = svgEl('text', { x: r.left, y: r.top + r.height / 2, 'dominant-baseline': 'central' });
@@ -156,9 +174,11 @@ function addText(node: Text, out: SVGGElement): void {
   }
 }
 
-function addElement(el: Element, out: SVGGElement, root: Element): void {
+function addElement(el: Element, out: SVGGElement, root: Element, bounds: Bounds): void {
   if (el !== root && (el.matches(SKIP) || !visible(el))) return;
   const r = el.getBoundingClientRect();
+  if (el instanceof SVGSVGElement || el instanceof HTMLCanvasElement || el instanceof HTMLImageElement)
+    bounds.add(r);
   if (el instanceof SVGSVGElement) {
     const clone = cloneSvgWithStyles(el);
     clone.setAttribute('x', String(r.left));
@@ -197,6 +217,7 @@ function addElement(el: Element, out: SVGGElement, root: Element): void {
     const s = getComputedStyle(el);
     // Boxes with a colour of their own: legend swatches, bars, badges.
     if (!transparent(s.backgroundColor)) {
+      bounds.add(r);
       out.append(
         svgEl('rect', {
           x: r.left,
@@ -210,8 +231,8 @@ function addElement(el: Element, out: SVGGElement, root: Element): void {
     }
   }
   for (const child of Array.from(el.childNodes)) {
-    if (child.nodeType === Node.TEXT_NODE) addText(child as Text, out);
-    else if (child.nodeType === Node.ELEMENT_NODE) addElement(child as Element, out, root);
+    if (child.nodeType === Node.TEXT_NODE) addText(child as Text, out, bounds);
+    else if (child.nodeType === Node.ELEMENT_NODE) addElement(child as Element, out, root, bounds);
   }
 }
 
@@ -221,14 +242,23 @@ export interface ComposedFigure {
   height: number;
 }
 
-/** The figure as one standalone SVG element (see the module comment). */
+/** The figure as one standalone SVG element (see the module comment), cropped to what it shows. */
 export function composeFigure(frame: HTMLElement, title: string, subtitle = ''): ComposedFigure {
   const body = frame.querySelector<HTMLElement>('.figure-frame__body') ?? frame;
-  const box = body.getBoundingClientRect();
   const pad = 16;
   const titleHeight = 32;
-  const width = Math.ceil(box.width + 2 * pad);
-  const height = Math.ceil(box.height + titleHeight + 2 * pad);
+  const content = svgEl('g', {});
+  const bounds = new Bounds();
+  addElement(body, content, body, bounds);
+  const box = bounds.empty ? body.getBoundingClientRect() : null;
+  const x0 = box ? box.left : bounds.x0;
+  const y0 = box ? box.top : bounds.y0;
+  const contentWidth = box ? box.width : bounds.x1 - bounds.x0;
+  const contentHeight = box ? box.height : bounds.y1 - bounds.y0;
+  content.setAttribute('transform', `translate(${pad - x0},${pad + titleHeight - y0})`);
+  // Wide enough for the title line too (about 0.6 em per character at the title's size).
+  const width = Math.ceil(Math.max(contentWidth, (title.length + subtitle.length + 4) * 8) + 2 * pad);
+  const height = Math.ceil(contentHeight + titleHeight + 2 * pad);
   const frameStyle = getComputedStyle(frame);
   const background = transparent(frameStyle.backgroundColor)
     ? getComputedStyle(document.body).backgroundColor
@@ -256,8 +286,6 @@ export function composeFigure(frame: HTMLElement, title: string, subtitle = ''):
     sub.setAttribute('fill-opacity', '0.7');
     svg.append(sub);
   }
-  const content = svgEl('g', { transform: `translate(${pad - box.left},${pad + titleHeight - box.top})` });
-  addElement(body, content, body);
   svg.append(content);
   return { svg, width, height };
 }
