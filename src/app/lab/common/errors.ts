@@ -20,7 +20,9 @@ export function isCancelled(err: unknown): boolean {
 
 function capitalise(text: string): string {
   const t = text.trim();
-  const s = t.charAt(0).toUpperCase() + t.slice(1);
+  // A message that starts with a name (a file, a field: "notes.txt is empty") keeps its spelling.
+  const plainWord = /^[a-z]+(\s|$)/.test(t);
+  const s = plainWord ? t.charAt(0).toUpperCase() + t.slice(1) : t;
   return /[.!?]$/.test(s) ? s : `${s}.`;
 }
 

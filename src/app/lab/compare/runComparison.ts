@@ -88,6 +88,8 @@ export async function runComparison(engine: EngineConnection, plan: ComparePlan)
     const status = await engine.request({ type: 'status' });
     options = status.options;
     if (status.config) saved = await engine.request({ type: 'saveCheckpoint' });
+    // The figures' history as of now: the snapshots of the steps just before have arrived.
+    Object.assign(before, useRunDataStore.getState());
     // Recovery copies would only slow the compared runs down.
     await engine.request({
       type: 'setOptions',
@@ -202,7 +204,7 @@ async function restore(
   if (saved && saved.step > 0) {
     const info = await engine.request({ type: 'loadCheckpoint', bytes: saved.bytes });
     useEngineStore.getState().modelReady(info);
-    useRunDataStore.getState().replace(before.data, before.reference);
+    useRunDataStore.getState().replace({ ...before.data, step: info.step }, before.reference);
     await engine.select();
   } else {
     // No model (not built yet, or building failed) or an untrained one: build the user's config again.
