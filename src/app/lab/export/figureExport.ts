@@ -174,8 +174,14 @@ function addText(node: Text, out: SVGGElement, bounds: Bounds): void {
   }
 }
 
+/** Controls are left out, except buttons that carry a table's data (e.g. clickable slot ids). */
+function skipped(el: Element): boolean {
+  if (!el.matches(SKIP)) return false;
+  return !(el instanceof HTMLButtonElement && el.closest('td, th'));
+}
+
 function addElement(el: Element, out: SVGGElement, root: Element, bounds: Bounds): void {
-  if (el !== root && (el.matches(SKIP) || !visible(el))) return;
+  if (el !== root && (skipped(el) || !visible(el))) return;
   const r = el.getBoundingClientRect();
   if (el instanceof SVGSVGElement || el instanceof HTMLCanvasElement || el instanceof HTMLImageElement)
     bounds.add(r);
