@@ -1,16 +1,30 @@
 import { useEffect, useState } from 'react';
 import { BackendBadge } from '../components/BackendBadge';
-import type { BackendChoice } from '../engine/backend';
-import { startEngineWorker } from '../engine/client';
+import { EngineClient } from '../engine/client';
+import type { BackendReport } from '../engine/protocol';
 
 export function App() {
-  const [choice, setChoice] = useState<BackendChoice | null>(null);
+  const [backend, setBackend] = useState<BackendReport | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    const { api, worker } = startEngineWorker();
-    api.init().then(setChoice, (err: Error) => setError(err.message));
-    return () => worker.terminate();
+    let client: EngineClient | null = null;
+    let cancelled = false;
+    EngineClient.start().then(
+      (started) => {
+        if (cancelled) return started.terminate();
+        client = started;
+        setBackend(started.backend);
+        started.subscribe((event) => {
+          if (event.type === 'backend') setBackend(event.backend);
+        });
+      },
+      (err: Error) => setError(err.message),
+    );
+    return () => {
+      cancelled = true;
+      client?.terminate();
+    };
   }, []);
 
   return (
@@ -18,9 +32,9 @@ export function App() {
       <header className="app__header">
         <h1>PKM Explorer</h1>
         <BackendBadge
-          backend={choice?.backend ?? null}
-          fallbacks={choice?.fallbacks}
-          detail={choice?.adapter?.fallback ? 'software adapter' : undefined}
+          backend={backend?.backend ?? null}
+          fallbacks={backend?.fallbacks}
+          detail={backend?.adapter?.fallback ? 'software adapter' : undefined}
           error={error}
         />
       </header>
