@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { type ModelConfig, parseConfig } from '../src/model/config';
 import { createBatchSampler, knowledgeTextCorpus, validationBatches } from '../src/model/corpus/dataset';
+import { generateKnowledgeCorpus } from '../src/model/corpus/knowledge';
 import { evaluate } from '../src/model/evaluate';
 import { factRecall } from '../src/model/factRecall';
 import { createTrainer } from '../src/model/training/trainer';
@@ -37,6 +38,8 @@ interface RunLog {
   curve: [number, number][];
   recall: number;
   answerLoss: number;
+  /** Surname given the first name (at a line start): memorising who exists. */
+  surnameRecall: number;
   msPerStep: number;
   wallSeconds: number;
 }
@@ -61,12 +64,21 @@ async function run(label: string, config: ModelConfig, steps: number, every: num
     );
   }
   const recall = await factRecall(model, corpus.probes!);
+  const people = new Set(generateKnowledgeCorpus(JSON.parse(args.knowledge)).facts.map((f) => f.entity));
+  const surnames = await factRecall(
+    model,
+    [...people].map((name) => {
+      const [first, last] = name.split(' ');
+      return { prompt: `.\n${first} `, answer: last };
+    }),
+  );
   const log: RunLog = {
     label,
     params: model.parameterCounts().total,
     curve,
     recall: recall.accuracy,
     answerLoss: recall.answerLoss,
+    surnameRecall: surnames.accuracy,
     msPerStep: trainMs / steps,
     wallSeconds: (performance.now() - start) / 1000,
   };
@@ -85,12 +97,13 @@ const runs: RunLog[] = [];
 if (args.only !== 'memory') runs.push(await run('baseline', baseline, steps, every));
 if (args.only !== 'baseline') runs.push(await run('memory', memory, steps, every));
 
-console.log('\nrun       params   ms/step  wall s  final val  fact recall  answer loss');
+console.log('\nrun       params   ms/step  wall s  final val  fact recall  answer loss  surname recall');
 for (const r of runs) {
   console.log(
     `${r.label.padEnd(8)} ${String(r.params).padStart(7)}  ${r.msPerStep.toFixed(0).padStart(7)}  ` +
       `${r.wallSeconds.toFixed(0).padStart(6)}  ${r.curve.at(-1)![1].toFixed(4).padStart(9)}  ` +
-      `${(100 * r.recall).toFixed(1).padStart(10)}%  ${r.answerLoss.toFixed(3).padStart(11)}`,
+      `${(100 * r.recall).toFixed(1).padStart(10)}%  ${r.answerLoss.toFixed(3).padStart(11)}  ` +
+      `${(100 * r.surnameRecall).toFixed(1).padStart(13)}%`,
   );
 }
 if (runs.length === 2) {

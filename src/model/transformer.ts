@@ -88,14 +88,20 @@ export function createModel(config: ModelConfig, options: CreateModelOptions = {
     );
   }
   const params: DenseParams = createDenseParams(config, options.weights?.dense);
-  const memories: MemoryModule[] = memLayers.map((layer, i) =>
-    factory.create(
-      spec!,
-      options.weights
+  const memories: MemoryModule[] = [];
+  try {
+    memLayers.forEach((layer, i) => {
+      const init = options.weights
         ? { weights: options.weights.memories[i] }
-        : { seed: deriveSeed(config.seed, 'memory', layer) },
-    ),
-  );
+        : { seed: deriveSeed(config.seed, 'memory', layer) };
+      memories.push(factory.create(spec!, init));
+    });
+  } catch (err) {
+    // Bad memory weights: free what was already built before reporting.
+    for (const v of params.byName.values()) v.dispose();
+    for (const m of memories) m.dispose();
+    throw err;
+  }
   const mask = causalMask(config.context);
   const d = config.d_model;
 
@@ -133,6 +139,7 @@ export function createModel(config: ModelConfig, options: CreateModelOptions = {
 
   function loss(sequences: tf.Tensor2D, mode: ForwardMode): LossResult {
     const [batch, length] = sequences.shape;
+    if (length < 2) throw new Error(`loss needs sequences of at least 2 tokens (got ${length})`);
     const inputs = sequences.slice([0, 0], [batch, length - 1]);
     const targets = sequences.slice([0, 1], [batch, length - 1]).reshape([-1]);
     const { logits, reads } = forward(inputs, mode);

@@ -101,6 +101,11 @@ describe('transformer with a memory block', () => {
     other.loadWeights(weights);
     expect(await other.readWeights()).toEqual(weights);
     expect(() => other.loadWeights({ ...weights, memories: [] })).toThrow(/0 memories given, 1 expected/);
+    // Bad memory weights leave nothing allocated behind.
+    const tensors = tf.memory().numTensors;
+    const broken = { ...weights, memories: [{ ...weights.memories[0], values: new Float32Array(3) }] };
+    expect(() => createModel(memConfig(), { weights: broken })).toThrow(/values/);
+    expect(tf.memory().numTensors).toBe(tensors);
     for (const m of [model, copy, other]) m.dispose();
     trainer.dispose();
   });
