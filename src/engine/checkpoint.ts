@@ -4,7 +4,9 @@
  *   dense.<name>            dense parameters (names of denseParams.ts)
  *   memory.<layer>.<field>  each memory's weights (MemoryWeights fields, e.g. memory.2.keys)
  *   adam.m.<i>, adam.v.<i>  Adam moments of the i-th dense variable (model.denseVariables() order)
- * The memory values' sparse Adam moments are not saved: they restart at zero after a load.
+ *   memory.<layer>.adam_m, memory.<layer>.adam_v
+ *                           the memory values' sparse Adam moments ([n_keys², v_dim]); their step
+ *                           counts are __metadata__.value_adam_steps (JSON list, mem_layers order)
  */
 import { type ModelConfig, validateConfig } from '../model/config';
 import { denseParamShapes } from '../model/denseParams';
@@ -15,6 +17,7 @@ import type { MemoryWeights } from '../model/memory/types';
 import { weightShapes } from '../model/memory/weights';
 import type { AdamState } from '../model/training/adam';
 import type { ModelWeights } from '../model/transformer';
+import type { ValueOptimizerState } from './instrument';
 
 export const CHECKPOINT_FORMAT = 'pkm-explorer-checkpoint/1';
 
@@ -22,12 +25,15 @@ export interface CheckpointContents {
   config: ModelConfig;
   weights: ModelWeights;
   optimizer: AdamState | null;
+  /** One per memory (mem_layers order), or null when not saved. */
+  valueOptimizers: ValueOptimizerState[] | null;
   step: number;
   samplerState: number | null;
 }
 
 export function encodeCheckpoint(c: CheckpointContents): Uint8Array {
   const tensors: Record<string, Float32Tensor> = {};
+  const valueDim = c.config.mem_layers.length > 0 ? memorySpecFromConfig(c.config).v_dim : 1;
   const dense = denseParamShapes(c.config);
   for (const [name, shape] of dense) tensors[`dense.${name}`] = { shape, data: c.weights.dense[name] };
   if (c.config.mem_layers.length > 0) {
@@ -46,12 +52,21 @@ export function encodeCheckpoint(c: CheckpointContents): Uint8Array {
       tensors[`adam.v.${i}`] = { shape: [m.length], data: c.optimizer!.v[i] };
     });
   }
+  if (c.valueOptimizers) {
+    c.config.mem_layers.forEach((layer, i) => {
+      const { m, v } = c.valueOptimizers![i];
+      const shape = [m.length / valueDim, valueDim];
+      tensors[`memory.${layer}.adam_m`] = { shape, data: m };
+      tensors[`memory.${layer}.adam_v`] = { shape, data: v };
+    });
+  }
   const metadata: Record<string, string> = {
     format: CHECKPOINT_FORMAT,
     config: JSON.stringify(c.config),
     step: String(c.step),
   };
   if (c.optimizer) metadata.adam_step = String(c.optimizer.step);
+  if (c.valueOptimizers) metadata.value_adam_steps = JSON.stringify(c.valueOptimizers.map((o) => o.step));
   if (c.samplerState !== null) metadata.sampler_state = String(c.samplerState);
   return writeSafetensors(tensors, metadata);
 }
@@ -135,6 +150,26 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
     }
     optimizer = { step: adamStep, m, v };
   }
+  let valueOptimizers: ValueOptimizerState[] | null = null;
+  if (metadata.value_adam_steps !== undefined) {
+    let steps: unknown;
+    try {
+      steps = JSON.parse(metadata.value_adam_steps);
+    } catch {
+      fail('__metadata__.value_adam_steps is not JSON');
+    }
+    const ok =
+      Array.isArray(steps) &&
+      steps.length === config.mem_layers.length &&
+      steps.every((n) => Number.isSafeInteger(n) && n >= 0);
+    if (!ok) fail(`__metadata__.value_adam_steps must list ${config.mem_layers.length} whole numbers`);
+    const size = config.n_keys * config.n_keys * memorySpecFromConfig(config).v_dim;
+    valueOptimizers = config.mem_layers.map((layer, i) => ({
+      m: take(`memory.${layer}.adam_m`, size),
+      v: take(`memory.${layer}.adam_v`, size),
+      step: (steps as number[])[i],
+    }));
+  }
   const extra = Object.keys(tensors).filter((name) => !used.has(name));
   if (extra.length > 0)
     fail(`unexpected tensors ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`);
@@ -142,6 +177,7 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
     config,
     weights: { dense, memories },
     optimizer,
+    valueOptimizers,
     step,
     samplerState: wholeNumber(metadata, 'sampler_state'),
   };

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../model/config';
-import { createMemory } from '../model/memory/createMemory';
+import { createMemory, type PkmMemoryModule } from '../model/memory/createMemory';
 import { memorySpecFromConfig } from '../model/memory/spec';
 import type {
   ForwardMode,
@@ -40,10 +40,17 @@ export class InputCapture {
   }
 }
 
+/** The values' sparse Adam state of one memory (moments and global step). */
+export interface ValueOptimizerState {
+  m: Float32Array;
+  v: Float32Array;
+  step: number;
+}
+
 /** A memory module that reports its eval inputs to an InputCapture; everything else is the inner module's. */
-class CapturingMemory implements MemoryModule {
+export class CapturingMemory implements MemoryModule {
   constructor(
-    readonly inner: MemoryModule,
+    readonly inner: PkmMemoryModule,
     private readonly capture: InputCapture,
   ) {}
   get spec(): MemorySpec {
@@ -71,6 +78,12 @@ class CapturingMemory implements MemoryModule {
   readWeights(): Promise<MemoryWeights> {
     return this.inner.readWeights();
   }
+  readValueOptimizerState(): Promise<ValueOptimizerState> {
+    return this.inner.readValueOptimizerState();
+  }
+  loadValueOptimizerState(state: ValueOptimizerState): void {
+    this.inner.loadValueOptimizerState(state);
+  }
   dispose(): void {
     this.inner.dispose();
   }
@@ -82,6 +95,15 @@ export function capturingMemoryFactory(capture: InputCapture): MemoryFactory {
     spec: (config: ModelConfig) => memorySpecFromConfig(config),
     create: (spec, init) => new CapturingMemory(createMemory(spec, init), capture),
   };
+}
+
+/** The model's memories as built by capturingMemoryFactory. */
+export function capturingMemories(model: PkmModel): CapturingMemory[] {
+  return model.memories.map((m) => {
+    if (!(m instanceof CapturingMemory))
+      throw new Error('the model was not built with capturingMemoryFactory');
+    return m;
+  });
 }
 
 /** The slots and weights one memory read in one training step, [N, heads, knn]. */

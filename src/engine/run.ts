@@ -24,7 +24,7 @@ import { createModel, type PkmModel } from '../model/transformer';
 import type { CheckpointContents } from './checkpoint';
 import { encodeCheckpoint } from './checkpoint';
 import { EngineError } from './errors';
-import { capturingMemoryFactory, InputCapture, TrainingTap, tapModel } from './instrument';
+import { capturingMemories, capturingMemoryFactory, InputCapture, TrainingTap, tapModel } from './instrument';
 import { LiveUsage } from './liveUsage';
 import type {
   CheckpointFile,
@@ -34,7 +34,7 @@ import type {
   WarmupPhase,
   WarmupTimings,
 } from './protocol';
-import { compileShapes, saveTrainingState, warmupSteps } from './warmup';
+import { compileShapes, restoreValueOptimizers, saveTrainingState, warmupSteps } from './warmup';
 
 /** Real training steps run by the warm-up (then undone). */
 export const WARMUP_STEPS = 2;
@@ -106,6 +106,7 @@ export function createRun(
       trainer.loadOptimizerState(checkpoint.optimizer);
       run.info.optimizerRestored = true;
     }
+    if (checkpoint?.valueOptimizers) restoreValueOptimizers(model, checkpoint.valueOptimizers);
     if (checkpoint && checkpoint.samplerState !== null) sampler.state = checkpoint.samplerState;
   } catch (err) {
     disposeRun(run);
@@ -163,6 +164,7 @@ export async function warmUpRun(
       run.trainer.dispose();
       run.trainer = createTrainer(tapModel(run.model, run.tap), run.config);
       if (saved.optimizer.step > 0) run.trainer.loadOptimizerState(saved.optimizer);
+      restoreValueOptimizers(run.model, saved.valueOptimizers);
     }
   }
   progress('done', 1, 'ready');
@@ -217,10 +219,14 @@ export async function evaluateRun(
 /** The whole model, dense optimiser and sampler position as a checkpoint file. */
 export async function runCheckpoint(run: Run): Promise<CheckpointFile> {
   const step = run.trainer.steps;
+  const valueOptimizers = [];
+  for (const memory of capturingMemories(run.model))
+    valueOptimizers.push(await memory.readValueOptimizerState());
   const bytes = encodeCheckpoint({
     config: run.config,
     weights: await run.model.readWeights(),
     optimizer: await run.trainer.readOptimizerState(),
+    valueOptimizers,
     step,
     samplerState: run.sampler.state,
   });

@@ -12,6 +12,7 @@ import type { BatchSampler, TokenBatch } from '../model/corpus/dataset';
 import type { AdamState } from '../model/training/adam';
 import type { Trainer } from '../model/training/trainer';
 import type { ModelWeights, PkmModel } from '../model/transformer';
+import { capturingMemories, type ValueOptimizerState } from './instrument';
 
 interface CompileCapableBackend {
   checkCompileCompletionAsync(): Promise<void>;
@@ -52,13 +53,28 @@ export async function compileShapes(model: PkmModel, sample: TokenBatch): Promis
   return performance.now() - start;
 }
 
+/** Everything a training step changes: weights (BatchNorm statistics included) and both optimisers. */
 export interface SavedTrainingState {
   weights: ModelWeights;
   optimizer: AdamState;
+  valueOptimizers: ValueOptimizerState[];
 }
 
 export async function saveTrainingState(model: PkmModel, trainer: Trainer): Promise<SavedTrainingState> {
-  return { weights: await model.readWeights(), optimizer: await trainer.readOptimizerState() };
+  const valueOptimizers: ValueOptimizerState[] = [];
+  for (const memory of capturingMemories(model)) valueOptimizers.push(await memory.readValueOptimizerState());
+  return {
+    weights: await model.readWeights(),
+    optimizer: await trainer.readOptimizerState(),
+    valueOptimizers,
+  };
+}
+
+/** Puts back a saved state (the memories are rebuilt by loadWeights, so their optimisers too). */
+export function restoreValueOptimizers(model: PkmModel, states: ValueOptimizerState[]): void {
+  capturingMemories(model).forEach((memory, i) => {
+    if (states[i].step > 0) memory.loadValueOptimizerState(states[i]);
+  });
 }
 
 /**
