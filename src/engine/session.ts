@@ -316,7 +316,6 @@ export class EngineSession {
   // Model lifecycle
 
   private async configure(c: CommandOf<'configure'>): Promise<ModelInfo> {
-    if (c.options) this.setOptions(c.options);
     const checked = validateConfig(c.config as Record<string, unknown>);
     if (!checked.ok) {
       const lines = [
@@ -325,6 +324,7 @@ export class EngineSession {
       ];
       throw new EngineError('invalid-config', `Invalid config: ${lines.join('; ')}`, checked.errors);
     }
+    if (c.options) this.setOptions(c.options);
     return this.build(checked.config, null, c.skipWarmupSteps ?? false);
   }
 
