@@ -190,3 +190,37 @@ test('a lost WebGPU device restarts the engine on another backend from the last 
   expect(result.steps.map((s) => s.step)).toEqual([result.keptStep + 1, result.keptStep + 2]);
   expect(result.steps.every((s) => Number.isFinite(s.loss))).toBe(true);
 });
+
+test('a crashed worker is replaced by a new one on the next backend, training state kept', async () => {
+  const { page } = session;
+  const result = await page.evaluate(async () => {
+    const { client } = window.engineTest;
+    const before = await client.status();
+    await client.start({ kind: 'slow', intervalMs: 1_000 });
+    const crashed = window.engineTest.records().faults.length;
+    await client.debug('crash').catch(() => undefined);
+    const deadline = performance.now() + 60_000;
+    const faults = () => window.engineTest.records().faults.slice(crashed);
+    while (!faults().some((f) => f.recovery === 'restarted' || f.recovery === 'none')) {
+      if (performance.now() > deadline) throw new Error('no recovery');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const after = await client.status();
+    await client.pause();
+    return { faults: faults(), before, after };
+  });
+  console.log(
+    `e2e engine: worker crash on ${result.before.backend?.backend} → restarted on ${result.after.backend?.backend}`,
+  );
+  expect(result.faults.map((f) => [f.kind, f.recovery])).toEqual([
+    ['worker-crashed', 'restarting'],
+    ['worker-crashed', 'restarted'],
+  ]);
+  expect(result.after.backend?.backend).not.toBe(result.before.backend?.backend);
+  expect(result.after.backend?.fallbacks.map((f) => f.backend)).toContain(result.before.backend?.backend);
+  expect(result.after.state).toBe('slow');
+  expect(result.after.step).toBeGreaterThanOrEqual(result.before.step);
+  expect(result.after.config).toEqual(result.before.config);
+  // Faults are reported through events, not as page errors.
+  expect(session.errors).toEqual([]);
+});
