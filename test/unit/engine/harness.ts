@@ -69,7 +69,7 @@ export function openSession(options: { crash?: () => void } = {}): TestSession {
 /** A session started on wasm with the tiny config. */
 export async function tinySession(
   config: Partial<ModelConfig> = {},
-  options: Parameters<TestSession['ok']>[0] extends never ? never : { allowDebug?: boolean } = {},
+  options: { allowDebug?: boolean } = {},
 ): Promise<TestSession> {
   const t = openSession();
   await t.ok({ type: 'init', backend: 'wasm', allowDebug: options.allowDebug ?? true });
