@@ -102,7 +102,7 @@ describe('pkm CLI: help and bad input', () => {
   });
 
   it('one line and a non-zero exit for every kind of bad command line', async () => {
-    expectOneLineError(await run(), 2, /^pkm: error: missing command \(lookup, coverage/);
+    expectOneLineError(await run(), 2, /^pkm: error: missing command \(train, eval, generate, inspect, lookup, coverage/);
     expectOneLineError(
       await run('train2'),
       2,
