@@ -3,11 +3,11 @@
  * vectors (.npy [B, d_in]), without training: usage maps per head and total, XLM-evaluator
  * statistics and dead slots.
  */
-import { forwardChunks } from '../cli/forwardChunks';
-import { FormatError } from '../model/io/errors';
-import { readNpy } from '../model/io/npy';
+
+import { readInputVectors } from '../model/io/inputVectors';
 import { readXlmMemory } from '../model/io/xlmMemory';
 import { createMemory } from '../model/memory/createMemory';
+import { forwardChunks } from '../model/memory/forwardChunks';
 import { SlotUsageAccumulator } from '../model/metrics/memoryMetrics';
 import { UsageCounter } from '../model/metrics/usageCounter';
 import { EngineError } from './errors';
@@ -28,16 +28,7 @@ export async function memoryCoverage(request: CoverageRequest, signal: AbortSign
   const start = performance.now();
   const name = request.name ?? 'imported memory';
   const { spec, weights } = readXlmMemory(request.memory, { knn: request.knn, prefix: request.prefix });
-  const array = readNpy(request.inputs);
-  const shape = array.shape.length === 1 ? [1, array.shape[0]] : array.shape;
-  if (shape.length !== 2) {
-    throw new FormatError(`inputs must be a 2-D array [B, d_in] (got shape (${array.shape.join(', ')}))`);
-  }
-  const [count, width] = shape;
-  if (width !== spec.d_in) {
-    throw new FormatError(`the inputs have width ${width} but the memory's d_in is ${spec.d_in}`);
-  }
-  if (count === 0) throw new FormatError('the inputs hold no vectors (B = 0)');
+  const { inputs, count } = readInputVectors(request.inputs, spec.d_in);
   const slots = spec.n_keys * spec.n_keys;
   const layout = { slots, heads: spec.heads, knn: spec.knn };
   const stats = new SlotUsageAccumulator(layout);
@@ -45,7 +36,7 @@ export async function memoryCoverage(request: CoverageRequest, signal: AbortSign
   const mass = new UsageCounter({ ...layout, rate: 1 });
   const memory = createMemory(spec, { weights });
   try {
-    for await (const chunk of forwardChunks(memory, array.data, count, CHUNK)) {
+    for await (const chunk of forwardChunks(memory, inputs, count, CHUNK)) {
       if (signal.aborted) throw new EngineError('cancelled', 'the memory import was cancelled');
       stats.add(chunk.slots, chunk.weights);
       counts.add(chunk.slots);
