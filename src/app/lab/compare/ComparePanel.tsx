@@ -87,7 +87,11 @@ function CompareSetup({ onStarted }: { onStarted: (id: string) => void }) {
       setCustomProblem(v.problem);
       return;
     }
-    setCustom([...custom, v]);
+    // Run names label the curves: keep them unique.
+    const taken = new Set(variants.map((x) => x.label));
+    let label = v.label;
+    for (let i = 2; taken.has(label); i++) label = `${v.label} (${i})`;
+    setCustom([...custom, { ...v, label }]);
     setCustomText('');
     setCustomProblem(null);
   };

@@ -112,6 +112,8 @@ export async function runComparison(engine: EngineConnection, plan: ComparePlan)
         });
         checkOwnership();
         put(setRunParameters(c, run.id, info.parameters.dense + info.parameters.memoryValues));
+        // The validation cadence of this run (the previous run's last batch may have changed it).
+        if (!withRecall) await engine.request({ type: 'setOptions', options: { evalEvery: plan.evalEvery } });
         let step = info.step;
         for (const task of schedule) {
           if (cancelled()) throw new CancelledByUser();
