@@ -180,10 +180,10 @@ export class EngineSession {
       return this.status();
     },
     step: (c) => this.exclusive(() => this.steps(c.count ?? 1)),
-    evaluate: () =>
+    evaluate: (c) =>
       this.exclusive(() =>
         this.abortable(async (signal) => {
-          const report = await evaluateRun(this.run!, this.options.evalBatches, true, signal);
+          const report = await evaluateRun(this.run!, this.options.evalBatches, c.recall ?? true, signal);
           this.snapshots.latestEval = report;
           return report;
         }),

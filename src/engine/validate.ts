@@ -148,7 +148,7 @@ const COMMANDS: Record<CommandType, Fields> = {
   start: { pace: opt(pace) },
   pause: {},
   step: { count: opt(int(1, 1000)) },
-  evaluate: {},
+  evaluate: { recall: opt(bool) },
   trace: {
     text: req(str(MAX_TEXT, 1)),
     position: req(int(0, 4 * MAX_TEXT)),

@@ -114,6 +114,9 @@ describe('EngineSession: configure, step, snapshot', () => {
     const asked = await t.ok({ type: 'evaluate' });
     expect(asked.loss).toBe(report.loss);
     expect(asked.recall?.probes).toBeGreaterThan(0);
+    const quick = await t.ok({ type: 'evaluate', recall: false });
+    expect(quick.loss).toBe(report.loss);
+    expect(quick.recall).toBeUndefined();
   });
 });
 

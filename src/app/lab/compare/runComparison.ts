@@ -201,15 +201,13 @@ async function restore(
   const now = useEngineStore.getState().model;
   // The user applied a new config meanwhile: that model is theirs now, keep it.
   if (now !== before.model && sameConfig(now?.config, useConfigStore.getState().config)) return;
-  // An untrained run is its config and seed: building it again gives the same weights (and the
-  // engine cannot load a checkpoint saved before the first step: it has no optimiser moments).
-  if (saved && saved.step > 0) {
+  if (saved) {
     const info = await engine.request({ type: 'loadCheckpoint', bytes: saved.bytes });
     useEngineStore.getState().modelReady(info);
     useRunDataStore.getState().replace({ ...before.data, step: info.step }, before.reference);
     await engine.select();
   } else {
-    // No model (not built yet, or building failed) or an untrained one: build the user's config again.
+    // No model (not built yet, or building failed): build the user's config again.
     await engine.configure();
   }
 }

@@ -1,6 +1,4 @@
 import type { ModelInfo } from '../../../engine/protocol';
-import { type ModelConfig, validateConfig } from '../../../model/config';
-import { parseSafetensors } from '../../../model/io/safetensors';
 import { useCompareStore } from '../../../state/compareStore';
 import { useConfigStore } from '../../../state/configStore';
 import { useEngineStore } from '../../../state/engineStore';
@@ -12,18 +10,6 @@ import { EngineRequestError } from '../../engineLink';
 import { cancelInspectionScan } from '../../inspectionScan';
 import { isComparison } from '../compare/results';
 import type { SavedRun, SavedRunHistory } from './runStorage';
-
-/** The config of a checkpoint saved at step 0, or null (another step, or not a checkpoint). */
-function untrainedConfig(bytes: Uint8Array): ModelConfig | null {
-  try {
-    const { metadata } = parseSafetensors(bytes);
-    if (metadata.step !== '0') return null;
-    const checked = validateConfig(JSON.parse(metadata.config ?? '') as Record<string, unknown>);
-    return checked.ok ? checked.config : null;
-  } catch {
-    return null;
-  }
-}
 
 /** What the figures show of the live run, to keep with a saved run (null unless it is live). */
 export function currentHistory(data: RunData = useRunDataStore.getState().data): SavedRunHistory | null {
@@ -71,13 +57,7 @@ export async function loadRunIntoApp(
         'this run was trained on your own text, which is not stored with it: load that text under “Your own data” first, then load the run again',
       );
     }
-    // The engine cannot load a checkpoint saved before the first step (it has no optimiser
-    // moments yet). Such a run is its config and seed: building that config gives the same weights.
-    const untrained =
-      err instanceof EngineRequestError && err.kind !== 'format' ? untrainedConfig(run.bytes) : null;
-    if (!untrained || !(await engine.configure(untrained))) throw err;
-    useConfigStore.setState({ config: untrained });
-    info = useEngineStore.getState().model!;
+    throw err;
   }
   cancelInspectionScan();
   useInspectionStore.getState().clear();
