@@ -83,6 +83,16 @@ export class EngineConnection {
     }
   }
 
+  /** Whether init succeeded (waits for it). */
+  private async started(): Promise<boolean> {
+    try {
+      await this.ready;
+      return this.ready !== null;
+    } catch {
+      return false;
+    }
+  }
+
   /** Runs a command; an error reply becomes the visible problem (and null). */
   private async run<T>(command: string, job: () => Promise<T>): Promise<T | null> {
     try {
@@ -105,7 +115,8 @@ export class EngineConnection {
 
   /** Builds a fresh model for `config` (keeps the precomputed figures while it warms up, when they match). */
   async configure(config: ModelConfig = useConfigStore.getState().config): Promise<boolean> {
-    await this.ready;
+    // No engine (it failed to start; the notice says why): the figures keep what they show.
+    if (!(await this.started())) return false;
     // While it builds and warms up, the figures show the precomputed run when it is this model's.
     if (matchesPrecomputed(config)) {
       if (useRunDataStore.getState().data.source !== 'precomputed') showPrecomputed();

@@ -43,9 +43,13 @@ describe('keyboard shortcuts', () => {
     expect(handleShortcut(key('r', { target: target(el('TEXTAREA')) }), actions)).toBe(false);
     expect(handleShortcut(key(' ', { target: target(el('BUTTON')) }), actions)).toBe(false);
     expect(handleShortcut(key(' ', { target: target(el('DIV', { role: 'listbox' })) }), actions)).toBe(false);
-    expect(handleShortcut(key(' ', { target: target(el('INPUT', { type: 'checkbox' })) }), actions)).toBe(false);
+    expect(handleShortcut(key(' ', { target: target(el('INPUT', { type: 'checkbox' })) }), actions)).toBe(
+      false,
+    );
     expect(handleShortcut(key('s', { target: target(el('BUTTON')) }), actions)).toBe(true);
-    expect(handleShortcut(key('s', { target: target(el('INPUT', { type: 'checkbox' })) }), actions)).toBe(true);
+    expect(handleShortcut(key('s', { target: target(el('INPUT', { type: 'checkbox' })) }), actions)).toBe(
+      true,
+    );
     expect(handleShortcut(key(' ', { target: target(el('DIV')) }), actions)).toBe(true);
     expect(calls).toEqual(['step', 'step', 'toggle']);
   });
