@@ -22,7 +22,7 @@ if (matchesPrecomputed(useConfigStore.getState().config)) showPrecomputed();
 followSelectionWithPrecomputed();
 
 const params = new URLSearchParams(window.location.search);
-engine = new EngineConnection(createWorkerLink(), { allowDebug: params.has('debug') });
+engine = new EngineConnection(createWorkerLink, { allowDebug: params.has('debug') });
 if (params.has('debug')) {
   // Tests drive faults (device loss, NaN) and read the stores through this handle.
   Object.assign(window, { __pkm: { engine, stores: { useConfigStore, useSelectionStore } } });

@@ -4,6 +4,7 @@
  * never talk to the engine; they read stores and call these actions through useEngine().
  */
 import type {
+  CommandError,
   ConfigureArgs,
   EngineEvent,
   EngineOptions,
@@ -19,7 +20,7 @@ import { emptyRunData } from '../state/runData';
 import { useRunDataStore } from '../state/runDataStore';
 import { useSelectionStore } from '../state/selectionStore';
 import { useUiStore } from '../state/uiStore';
-import { type EngineLink, EngineRequestError } from './engineLink';
+import type { EngineLink, EngineLinkFactory } from './engineLink';
 import { cancelInspectionScan } from './inspectionScan';
 import { matchesPrecomputed, precomputedLossRun } from './precomputed/precomputed';
 import { showPrecomputed } from './precomputed/showPrecomputed';
@@ -33,6 +34,7 @@ export interface EngineConnectionOptions {
 
 export class EngineConnection {
   private disposed = false;
+  private link: EngineLink | null = null;
   private selectTimer: ReturnType<typeof setTimeout> | null = null;
   private selectSeq = 0;
   private unsubscribe: (() => void)[] = [];
@@ -40,13 +42,19 @@ export class EngineConnection {
   private ready: Promise<void> | null = null;
 
   constructor(
-    private readonly link: EngineLink,
+    private readonly createLink: EngineLinkFactory,
     private readonly options: EngineConnectionOptions = {},
   ) {}
 
-  /** Starts the engine (init) and builds the model of the current config. */
+  /** The engine, once started (commands before that wait for it; after a failed start they fail). */
+  private async engine(): Promise<EngineLink> {
+    await this.ready;
+    if (!this.link) throw new Error('the engine has not started');
+    return this.link;
+  }
+
+  /** Starts the engine (worker, backend) and builds the model of the current config. */
   start(): Promise<void> {
-    this.link.subscribe((e) => this.onEvent(e));
     // A new token, text or layer: trace it (debounced: typing must not flood the worker).
     this.unsubscribe.push(
       useSelectionStore.subscribe((s, prev) => {
@@ -55,11 +63,18 @@ export class EngineConnection {
       }),
     );
     const config = useConfigStore.getState().config;
-    this.ready = this.link
-      .request({ type: 'init', backend: config.backend, allowDebug: this.options.allowDebug })
-      .then((r) => {
-        useEngineStore.setState({ backend: r.backend, startError: null });
-      });
+    this.ready = this.createLink({
+      backend: config.backend,
+      allowDebug: this.options.allowDebug ?? false,
+    }).then((link) => {
+      if (this.disposed) {
+        link.terminate();
+        return;
+      }
+      this.link = link;
+      this.unsubscribe.push(link.subscribe((e) => this.onEvent(e)));
+      useEngineStore.setState({ backend: link.backend, startError: null });
+    });
     return this.ready.then(
       async () => {
         await this.configure(config);
@@ -87,7 +102,7 @@ export class EngineConnection {
   private async started(): Promise<boolean> {
     try {
       await this.ready;
-      return this.ready !== null;
+      return this.link !== null;
     } catch {
       return false;
     }
@@ -102,12 +117,12 @@ export class EngineConnection {
       return value;
     } catch (err) {
       if (this.disposed) return null;
-      const e = err as Error;
+      const e = err as Error & Partial<CommandError>;
       useEngineStore.getState().setProblem({
         command,
-        kind: e instanceof EngineRequestError ? e.kind : 'internal',
+        kind: e.kind ?? 'internal',
         message: e.message,
-        configErrors: e instanceof EngineRequestError ? e.configErrors : undefined,
+        configErrors: e.configErrors,
       });
       return null;
     }
@@ -125,8 +140,8 @@ export class EngineConnection {
     }
     useEngineStore.setState({ model: null, fault: null });
     cancelInspectionScan();
-    const info = await this.run('configure', () =>
-      this.link.request({ type: 'configure', config, options: this.options.engineOptions }),
+    const info = await this.run('configure', async () =>
+      (await this.engine()).request({ type: 'configure', config, options: this.options.engineOptions }),
     );
     if (!info) return false;
     useEngineStore.getState().modelReady(info);
@@ -157,12 +172,14 @@ export class EngineConnection {
 
   async train(): Promise<void> {
     const pace = this.pace();
-    const status = await this.run('start', () => this.link.request({ type: 'start', pace }));
+    const status = await this.run('start', async () =>
+      (await this.engine()).request({ type: 'start', pace }),
+    );
     if (status) useEngineStore.setState({ state: status.state, pace: status.pace });
   }
 
   async pause(): Promise<void> {
-    const status = await this.run('pause', () => this.link.request({ type: 'pause' }));
+    const status = await this.run('pause', async () => (await this.engine()).request({ type: 'pause' }));
     if (status) useEngineStore.setState({ state: status.state });
   }
 
@@ -175,7 +192,7 @@ export class EngineConnection {
 
   async step(count = 1): Promise<void> {
     if (isTraining(useEngineStore.getState().state)) await this.pause();
-    await this.run('step', () => this.link.request({ type: 'step', count }));
+    await this.run('step', async () => (await this.engine()).request({ type: 'step', count }));
   }
 
   /** Slow mode on or off (or a new interval); applied at once while training. */
@@ -186,7 +203,7 @@ export class EngineConnection {
 
   /** Fresh weights for the same config. */
   async reset(): Promise<void> {
-    const info = await this.run('reset', () => this.link.request({ type: 'reset' }));
+    const info = await this.run('reset', async () => (await this.engine()).request({ type: 'reset' }));
     if (!info) return;
     cancelInspectionScan();
     useEngineStore.getState().modelReady(info);
@@ -197,18 +214,22 @@ export class EngineConnection {
   }
 
   async evaluate(): Promise<void> {
-    const report = await this.run('evaluate', () => this.link.request({ type: 'evaluate' }));
+    const report = await this.run('evaluate', async () =>
+      (await this.engine()).request({ type: 'evaluate' }),
+    );
     if (report) useRunDataStore.getState().evaluated(report);
   }
 
   /** Changes the engine's own settings (validation cadence, usage half-life, …). */
   async setOptions(options: Partial<EngineOptions>): Promise<EngineOptions | null> {
-    return this.run('setOptions', () => this.link.request({ type: 'setOptions', options }));
+    return this.run('setOptions', async () => (await this.engine()).request({ type: 'setOptions', options }));
   }
 
   /** Traces one byte of any text with the live model (does not change the selection). */
   async trace(text: string, position: number, layer: number | null = null): Promise<TokenTrace | null> {
-    return this.run('trace', () => this.link.request({ type: 'trace', text, position, layer }));
+    return this.run('trace', async () =>
+      (await this.engine()).request({ type: 'trace', text, position, layer }),
+    );
   }
 
   private scheduleSelect(): void {
@@ -225,7 +246,9 @@ export class EngineConnection {
     const { text, position, layer } = useSelectionStore.getState();
     const selection: TokenSelection | null = text ? { text, position, layer } : null;
     const seq = ++this.selectSeq;
-    const trace = await this.run('select', () => this.link.request({ type: 'select', selection }));
+    const trace = await this.run('select', async () =>
+      (await this.engine()).request({ type: 'select', selection }),
+    );
     // An older answer must not overwrite a newer selection's trace.
     if (seq === this.selectSeq && useRunDataStore.getState().data.source === 'live') {
       useRunDataStore.getState().traced(trace);
@@ -234,13 +257,13 @@ export class EngineConnection {
 
   /** Tests only (the page was opened with ?debug). */
   async debug(action: 'lose-device' | 'nan-next-step' | 'crash'): Promise<void> {
-    await this.run('debug', () => this.link.request({ type: 'debug', action }));
+    await this.run('debug', async () => (await this.engine()).request({ type: 'debug', action }));
   }
 
   dispose(): void {
     this.disposed = true;
     if (this.selectTimer) clearTimeout(this.selectTimer);
     for (const off of this.unsubscribe) off();
-    this.link.terminate();
+    this.link?.terminate();
   }
 }
