@@ -1,6 +1,7 @@
 import { DataTag } from '../figures/FigureFrame';
 import { LossPanel } from '../figures/LossPanel';
 import { RunNumbers } from '../figures/RunNumbers';
+import { Deferred } from './Deferred';
 import { BudgetSection } from './sections/BudgetSection';
 import { CandidateSection } from './sections/CandidateSection';
 import { InspectorSection } from './sections/InspectorSection';
@@ -33,13 +34,15 @@ export function Notebook() {
         <article className="notebook__article">
           <BudgetSection />
           <QuerySection />
-          <SubKeySection />
-          <CandidateSection />
-          <TopKSection />
-          <ValuesSection />
-          <UsageSection />
-          <InspectorSection />
-          <NextSection />
+          <Deferred minHeight={6000}>
+            <SubKeySection />
+            <CandidateSection />
+            <TopKSection />
+            <ValuesSection />
+            <UsageSection />
+            <InspectorSection />
+            <NextSection />
+          </Deferred>
         </article>
         <aside className="notebook__aside" aria-label="Training progress">
           <div className="aside-card">
