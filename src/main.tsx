@@ -22,7 +22,26 @@ if (matchesPrecomputed(useConfigStore.getState().config)) showPrecomputed();
 followSelectionWithPrecomputed();
 
 const params = new URLSearchParams(window.location.search);
-engine = new EngineConnection(createWorkerLink, { allowDebug: params.has('debug') });
+// Engine options from the query string, e.g. ?checkpointEveryMs=1000 (tests use faster cadences).
+const ENGINE_OPTIONS = [
+  'snapshotHz',
+  'evalEvery',
+  'evalBatches',
+  'traceHz',
+  'usageHz',
+  'usageHalfLife',
+  'checkpointEveryMs',
+] as const;
+const engineOptions = Object.fromEntries(
+  ENGINE_OPTIONS.filter((k) => params.has(k) && Number.isFinite(Number(params.get(k)))).map((k) => [
+    k,
+    Number(params.get(k)),
+  ]),
+);
+engine = new EngineConnection(createWorkerLink, {
+  allowDebug: params.has('debug'),
+  engineOptions,
+});
 if (params.has('debug')) {
   // Tests drive faults (device loss, NaN) and read the stores through this handle.
   Object.assign(window, { __pkm: { engine, stores: { useConfigStore, useSelectionStore } } });

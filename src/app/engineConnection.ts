@@ -96,6 +96,8 @@ export class EngineConnection {
         return;
       useRunDataStore.getState().snapshot(e.snapshot);
     }
+    // A new worker after a crash or a lost device: show the picked byte's trace again.
+    if (e.type === 'fault' && e.fault.recovery === 'restarted') void this.select();
   }
 
   /** Whether init succeeded (waits for it). */
@@ -108,8 +110,11 @@ export class EngineConnection {
     }
   }
 
-  /** Runs a command; an error reply becomes the visible problem (and null). */
-  private async run<T>(command: string, job: () => Promise<T>): Promise<T | null> {
+  /**
+   * Runs a command; an error reply becomes the visible problem (and null). Quiet commands (traces
+   * for the figures) only log it: their figure shows that nothing came back.
+   */
+  private async run<T>(command: string, job: () => Promise<T>, quiet = false): Promise<T | null> {
     try {
       const value = await job();
       const problem = useEngineStore.getState().problem;
@@ -118,6 +123,10 @@ export class EngineConnection {
     } catch (err) {
       if (this.disposed) return null;
       const e = err as Error & Partial<CommandError>;
+      if (quiet) {
+        console.warn(`engine ${command}: ${e.message}`);
+        return null;
+      }
       useEngineStore.getState().setProblem({
         command,
         kind: e.kind ?? 'internal',
@@ -227,8 +236,10 @@ export class EngineConnection {
 
   /** Traces one byte of any text with the live model (does not change the selection). */
   async trace(text: string, position: number, layer: number | null = null): Promise<TokenTrace | null> {
-    return this.run('trace', async () =>
-      (await this.engine()).request({ type: 'trace', text, position, layer }),
+    return this.run(
+      'trace',
+      async () => (await this.engine()).request({ type: 'trace', text, position, layer }),
+      true,
     );
   }
 
@@ -246,8 +257,10 @@ export class EngineConnection {
     const { text, position, layer } = useSelectionStore.getState();
     const selection: TokenSelection | null = text ? { text, position, layer } : null;
     const seq = ++this.selectSeq;
-    const trace = await this.run('select', async () =>
-      (await this.engine()).request({ type: 'select', selection }),
+    const trace = await this.run(
+      'select',
+      async () => (await this.engine()).request({ type: 'select', selection }),
+      true,
     );
     // An older answer must not overwrite a newer selection's trace.
     if (seq === this.selectSeq && useRunDataStore.getState().data.source === 'live') {

@@ -16,9 +16,10 @@ export const TINY_HASH =
 export async function openApp(
   baseUrl: string,
   hash = '',
-  options: { colorScheme?: 'light' | 'dark'; debug?: boolean } = {},
+  options: { colorScheme?: 'light' | 'dark'; debug?: boolean; query?: string } = {},
 ): Promise<OpenPage> {
-  const url = `${baseUrl}${options.debug ? '?debug' : ''}${hash ? `#${hash}` : ''}`;
+  const query = [options.debug ? 'debug' : '', options.query ?? ''].filter(Boolean).join('&');
+  const url = `${baseUrl}${query ? `?${query}` : ''}${hash ? `#${hash}` : ''}`;
   const session = await openPage('about:blank', { colorScheme: options.colorScheme });
   await session.page.addInitScript(() => {
     const marks: Record<string, number | boolean> = {};
