@@ -1,5 +1,5 @@
 import { afterEach, expect, inject, test } from 'vitest';
-import { openApp } from './app-helpers';
+import { labelled, openApp, TINY_HASH, trainingStep, waitForLiveModel } from './app-helpers';
 import type { OpenPage } from './browser';
 
 let session: OpenPage | undefined;
@@ -17,7 +17,7 @@ test('the lab reads its config from the link; bad values give a notice and the d
   expect(await page.getByRole('combobox', { name: /query_norm/ }).inputValue()).toBe('layernorm');
   expect(await page.getByRole('region', { name: 'Some settings in the link were not used' }).count()).toBe(0);
 
-  await page.goto(`${inject('baseUrl')}#page=lab&knn=999&colour=red`);
+  await page.goto(`${inject('baseUrl')}#page=lab&${TINY_HASH.replace('knn=4', 'knn=999')}&colour=red`);
   await page.reload();
   const notice = page.getByRole('status', { name: 'Some settings in the link were not used' });
   await expect.poll(() => notice.count()).toBe(1);
@@ -25,13 +25,14 @@ test('the lab reads its config from the link; bad values give a notice and the d
   expect(text).toContain('knn must be an integer from 1 to 64 (got 999); using the default 8.');
   expect(text).toContain('Unknown setting "colour" in the link was ignored.');
   expect(await page.getByRole('textbox', { name: /knn/ }).inputValue()).toBe('8');
+  expect(await page.getByRole('textbox', { name: /n_keys/ }).inputValue()).toBe('16');
   await notice.getByRole('button', { name: 'Dismiss' }).click();
   await expect.poll(() => notice.count()).toBe(0);
   expect(session.errors).toEqual([]);
 });
 
 test('an invalid setting shows its rule, is not applied, and the URL follows applied settings only', async () => {
-  session = await openApp(inject('baseUrl'), 'page=lab');
+  session = await openApp(inject('baseUrl'), `page=lab&${TINY_HASH}`);
   const { page } = session;
   const kDim = page.getByRole('textbox', { name: /k_dim/ });
   await kDim.fill('7');
@@ -41,8 +42,21 @@ test('an invalid setting shows its rule, is not applied, and the URL follows app
   expect(await kDim.getAttribute('aria-invalid')).toBe('true');
   expect(await page.getByRole('button', { name: 'Apply and rebuild' }).isDisabled()).toBe(true);
   await page.getByRole('button', { name: 'Revert' }).click();
-  expect(await kDim.inputValue()).toBe('32');
+  expect(await kDim.inputValue()).toBe('8');
   expect(page.url()).not.toContain('k_dim=7');
+
+  // A valid change is applied: the URL follows and the model is rebuilt with it.
+  await waitForLiveModel(page);
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await expect.poll(() => trainingStep(page), { timeout: 30_000 }).toBe(1);
+  const knn = page.getByRole('textbox', { name: /knn/ });
+  await knn.fill('2');
+  await page.getByRole('button', { name: 'Apply and rebuild' }).click();
+  await expect.poll(() => page.url()).toContain('knn=2');
+  await waitForLiveModel(page);
+  await expect.poll(() => trainingStep(page), { timeout: 30_000 }).toBe(0);
+  expect(await page.getByRole('region', { name: 'Model' }).textContent()).toMatch(/Parameters/);
+  expect(await labelled(page, 'Backend')).toBe('webgpu');
   expect(session.errors).toEqual([]);
 });
 

@@ -51,7 +51,7 @@ export function LabPage() {
           <h2 className="lab-card__title">Settings</h2>
           <ConfigForm />
         </section>
-        <section className="lab-card">
+        <section className="lab-card" aria-label="Model">
           <h2 className="lab-card__title">Model</h2>
           <ModelInfoCard />
         </section>
