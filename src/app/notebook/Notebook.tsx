@@ -28,52 +28,52 @@ const CONTENTS: [string, string][] = [
 /** The default page: the algorithm explained step by step, every figure bound to the model training here. */
 export function Notebook() {
   return (
-    <div className="notebook-page">
-      <IntroSection />
-      <div className="notebook">
-        <article className="notebook__article">
-          <BudgetSection />
-          <QuerySection />
-          <Deferred minHeight={6000}>
-            <SubKeySection />
-            <CandidateSection />
-            <TopKSection />
-            <ValuesSection />
-            <UsageSection />
-            <InspectorSection />
-            <NextSection />
-          </Deferred>
-        </article>
-        <aside className="notebook__aside" aria-label="Training progress">
-          <div className="aside-card">
-            <div className="aside-card__head">
-              <h2 className="aside-card__title">Loss</h2>
-              <DataTag />
-            </div>
-            <LossPanel height={200} />
-            <RunNumbers />
-          </div>
-          <nav className="aside-card notebook__toc" aria-label="Contents">
-            <h2 className="aside-card__title">Contents</h2>
-            <ol>
-              {CONTENTS.map(([id, title], i) => (
-                <li key={id}>
-                  <a
-                    href={`#${id}`}
-                    onClick={(e) => {
-                      e.preventDefault();
-                      document.getElementById(id)?.scrollIntoView({ behavior: 'smooth' });
-                    }}
-                  >
-                    <span className="notebook__toc-number">{i + 1}</span>
-                    {title}
-                  </a>
-                </li>
-              ))}
-            </ol>
-          </nav>
-        </aside>
+    <div className="notebook">
+      <div className="notebook__intro">
+        <IntroSection />
       </div>
+      <article className="notebook__article">
+        <BudgetSection />
+        <QuerySection />
+        <Deferred minHeight={6000}>
+          <SubKeySection />
+          <CandidateSection />
+          <TopKSection />
+          <ValuesSection />
+          <UsageSection />
+          <InspectorSection />
+          <NextSection />
+        </Deferred>
+      </article>
+      <aside className="notebook__aside" aria-label="Training progress">
+        <div className="aside-card">
+          <div className="aside-card__head">
+            <h2 className="aside-card__title">Loss</h2>
+            <DataTag />
+          </div>
+          <LossPanel height={200} />
+          <RunNumbers />
+        </div>
+        <nav className="aside-card notebook__toc" aria-label="Contents">
+          <h2 className="aside-card__title">Contents</h2>
+          <ol>
+            {CONTENTS.map(([id, title], i) => (
+              <li key={id}>
+                <a
+                  href={`#${id}`}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    document.getElementById(id)?.scrollIntoView({ behavior: 'smooth' });
+                  }}
+                >
+                  <span className="notebook__toc-number">{i + 1}</span>
+                  {title}
+                </a>
+              </li>
+            ))}
+          </ol>
+        </nav>
+      </aside>
     </div>
   );
 }
