@@ -283,7 +283,8 @@ export interface Snapshot {
 
 /**
  * A safetensors file: every weight (dense parameters, each memory's weights), the dense Adam
- * moments, and in __metadata__ the config JSON (`config`), `step`, `format` and sampler state.
+ * moments and the memory values' sparse Adam moments, and in __metadata__ the config JSON
+ * (`config`), `step`, `format` and sampler state: loading it resumes training exactly.
  */
 export interface CheckpointFile {
   bytes: Uint8Array;
