@@ -29,6 +29,9 @@ export async function openApp(
         marks.figure = performance.now();
         marks.figurePrecomputed = document.querySelector('.data-tag--pre') !== null;
       }
+      if (marks.loss === undefined && document.querySelector('figure[aria-label^="Loss chart"] svg')) {
+        marks.loss = performance.now();
+      }
       if (
         marks.heatmap === undefined &&
         document.querySelector('figure[aria-label^="Memory usage heatmap"] canvas')
