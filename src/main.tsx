@@ -17,7 +17,7 @@ startHashSync((config) => void engine?.configure(config));
 
 // First paint shows the precomputed run (when the link asks for its model) while the live one warms up.
 const { trace } = precomputedRun;
-useSelectionStore.setState({ text: trace.text, position: trace.position, layer: trace.layer });
+useSelectionStore.setState({ text: trace.text, position: trace.position, layer: null });
 if (matchesPrecomputed(useConfigStore.getState().config)) showPrecomputed();
 followSelectionWithPrecomputed();
 

@@ -153,6 +153,10 @@ export class EngineConnection {
       (await this.engine()).request({ type: 'configure', config, options: this.options.engineOptions }),
     );
     if (!info) return false;
+    // A layer picked for another model may hold no memory in this one: show the first memory layer.
+    const { layer } = useSelectionStore.getState();
+    if (layer !== null && !info.config.mem_layers.includes(layer))
+      useSelectionStore.getState().setLayer(null);
     useEngineStore.getState().modelReady(info);
     useInspectionStore.getState().clear();
     // The live model takes over; the precomputed curve stays in the loss chart as a reference.
@@ -254,7 +258,10 @@ export class EngineConnection {
   /** Makes the engine trace the selected token in its snapshots; shows its trace now. */
   async select(): Promise<void> {
     if (!useEngineStore.getState().model) return;
-    const { text, position, layer } = useSelectionStore.getState();
+    const { text, position, layer: picked } = useSelectionStore.getState();
+    const memoryLayers = useEngineStore.getState().model?.config.mem_layers ?? [];
+    if (memoryLayers.length === 0) return;
+    const layer = picked !== null && memoryLayers.includes(picked) ? picked : null;
     const selection: TokenSelection | null = text ? { text, position, layer } : null;
     const seq = ++this.selectSeq;
     const trace = await this.run(
