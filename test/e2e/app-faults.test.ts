@@ -27,7 +27,7 @@ test('a NaN loss stops training with a banner that keeps the last good step and 
   const banner = page.getByRole('alert', { name: /^Training diverged at step \d+$/ });
   await expect.poll(() => banner.count(), { timeout: 60_000 }).toBe(1);
   const kept = Number((await banner.getAttribute('aria-label'))!.match(/\d+/)![0]);
-  await expect.poll(() => trainingStep(page)).toBe(kept);
+  await expect.poll(() => trainingStep(page), { timeout: 15_000 }).toBe(kept);
   expect(await page.getByRole('button', { name: 'Train', exact: true }).count()).toBe(1);
   expect(await labelled(page, 'Training loss')).toMatch(/^\d+\.\d{3}$/);
   await banner.getByRole('button', { name: 'Reset model' }).click();

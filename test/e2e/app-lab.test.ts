@@ -11,7 +11,9 @@ afterEach(async () => {
 test('the lab reads its config from the link; bad values give a notice and the defaults', async () => {
   session = await openApp(inject('baseUrl'), 'page=lab&n_keys=16&knn=4&heads=1&query_norm=layernorm');
   const { page } = session;
-  await expect.poll(() => page.getByRole('link', { name: 'Lab' }).getAttribute('aria-current')).toBe('page');
+  await expect
+    .poll(() => page.getByRole('link', { name: 'Lab' }).getAttribute('aria-current'), { timeout: 15_000 })
+    .toBe('page');
   expect(await page.getByRole('textbox', { name: /n_keys/ }).inputValue()).toBe('16');
   expect(await page.getByRole('textbox', { name: /knn/ }).inputValue()).toBe('4');
   expect(await page.getByRole('combobox', { name: /query_norm/ }).inputValue()).toBe('layernorm');
@@ -20,14 +22,14 @@ test('the lab reads its config from the link; bad values give a notice and the d
   await page.goto(`${inject('baseUrl')}#page=lab&${TINY_HASH.replace('knn=4', 'knn=999')}&colour=red`);
   await page.reload();
   const notice = page.getByRole('status', { name: 'Some settings in the link were not used' });
-  await expect.poll(() => notice.count()).toBe(1);
+  await expect.poll(() => notice.count(), { timeout: 15_000 }).toBe(1);
   const text = await notice.textContent();
   expect(text).toContain('knn must be an integer from 1 to 64 (got 999); using the default 8.');
   expect(text).toContain('Unknown setting "colour" in the link was ignored.');
   expect(await page.getByRole('textbox', { name: /knn/ }).inputValue()).toBe('8');
   expect(await page.getByRole('textbox', { name: /n_keys/ }).inputValue()).toBe('16');
   await notice.getByRole('button', { name: 'Dismiss' }).click();
-  await expect.poll(() => notice.count()).toBe(0);
+  await expect.poll(() => notice.count(), { timeout: 15_000 }).toBe(0);
   expect(session.errors).toEqual([]);
 });
 
@@ -52,7 +54,7 @@ test('an invalid setting shows its rule, is not applied, and the URL follows app
   const knn = page.getByRole('textbox', { name: /knn/ });
   await knn.fill('2');
   await page.getByRole('button', { name: 'Apply and rebuild' }).click();
-  await expect.poll(() => page.url()).toContain('knn=2');
+  await expect.poll(() => page.url(), { timeout: 15_000 }).toContain('knn=2');
   await waitForLiveModel(page);
   await expect.poll(() => trainingStep(page), { timeout: 30_000 }).toBe(0);
   expect(await page.getByRole('region', { name: 'Model' }).textContent()).toMatch(/Parameters/);
@@ -64,7 +66,7 @@ test('tabs switch pages through the hash; the theme toggle and the help dialog w
   session = await openApp(inject('baseUrl'));
   const { page } = session;
   await page.getByRole('link', { name: 'Results' }).click();
-  await expect.poll(() => page.url()).toContain('page=results');
+  await expect.poll(() => page.url(), { timeout: 15_000 }).toContain('page=results');
   expect(await page.getByRole('region', { name: 'Results' }).textContent()).toContain('experiments');
   await page.goBack();
   await expect
@@ -80,6 +82,6 @@ test('tabs switch pages through the hash; the theme toggle and the help dialog w
   const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
   expect(await dialog.textContent()).toContain('Train / pause');
   await dialog.getByRole('button', { name: 'Close' }).click();
-  await expect.poll(() => dialog.isVisible()).toBe(false);
+  await expect.poll(() => dialog.isVisible(), { timeout: 15_000 }).toBe(false);
   expect(session.errors).toEqual([]);
 });

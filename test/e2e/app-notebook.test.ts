@@ -16,7 +16,11 @@ test('the notebook paints the precomputed figures at once, labelled as such', as
       .poll(() => page.locator(`figure[aria-label*="${name}"]`).count(), { timeout: 10_000 })
       .toBeGreaterThan(0);
   }
-  await expect.poll(() => page.locator('figure[aria-label^="Memory usage heatmap"] canvas').count()).toBe(1);
+  await expect
+    .poll(() => page.locator('figure[aria-label^="Memory usage heatmap"] canvas').count(), {
+      timeout: 15_000,
+    })
+    .toBe(1);
   const timing = await page.evaluate(() => {
     const marks = (
       window as unknown as {
@@ -52,7 +56,9 @@ test('Train makes the step counter, the loss and the heat map move; Pause stops 
   expect(await trainingStep(page)).toBe(0);
   const train = page.getByRole('button', { name: 'Train', exact: true });
   await train.click();
-  await expect.poll(() => page.getByRole('button', { name: 'Pause', exact: true }).count()).toBe(1);
+  await expect
+    .poll(() => page.getByRole('button', { name: 'Pause', exact: true }).count(), { timeout: 30_000 })
+    .toBe(1);
   await expect.poll(() => trainingStep(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
   const loss1 = await labelled(page, 'Training loss');
   const image1 = await heatmapImage(page);
@@ -62,7 +68,9 @@ test('Train makes the step counter, the loss and the heat map move; Pause stops 
   expect(await labelled(page, 'Training loss')).not.toBe(loss1);
   expect(await labelled(page, 'Memory usage')).toMatch(/^\d+\.\d%$/);
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
-  await expect.poll(() => page.getByRole('button', { name: 'Train', exact: true }).count()).toBe(1);
+  await expect
+    .poll(() => page.getByRole('button', { name: 'Train', exact: true }).count(), { timeout: 30_000 })
+    .toBe(1);
   const stopped = await trainingStep(page);
   await page.waitForTimeout(1_000);
   expect(await trainingStep(page)).toBe(stopped);
@@ -79,10 +87,14 @@ test('keyboard: space trains and pauses, s steps once, r resets, ? shows the hel
   await page.keyboard.press('s');
   await expect.poll(() => trainingStep(page), { timeout: 30_000 }).toBe(2);
   await page.keyboard.press(' ');
-  await expect.poll(() => page.getByRole('button', { name: 'Pause', exact: true }).count()).toBe(1);
+  await expect
+    .poll(() => page.getByRole('button', { name: 'Pause', exact: true }).count(), { timeout: 30_000 })
+    .toBe(1);
   await expect.poll(() => trainingStep(page), { timeout: 60_000 }).toBeGreaterThan(4);
   await page.keyboard.press(' ');
-  await expect.poll(() => page.getByRole('button', { name: 'Train', exact: true }).count()).toBe(1);
+  await expect
+    .poll(() => page.getByRole('button', { name: 'Train', exact: true }).count(), { timeout: 30_000 })
+    .toBe(1);
   await page.keyboard.press('r');
   await expect.poll(() => trainingStep(page), { timeout: 30_000 }).toBe(0);
   // Keys typed into a field are text, not shortcuts.
@@ -93,8 +105,12 @@ test('keyboard: space trains and pauses, s steps once, r resets, ? shows the hel
   expect(await trainingStep(page)).toBe(0);
   await page.locator('body').click({ position: { x: 5, y: 300 } });
   await page.keyboard.press('?');
-  await expect.poll(() => page.getByRole('dialog', { name: 'Keyboard shortcuts' }).isVisible()).toBe(true);
+  await expect
+    .poll(() => page.getByRole('dialog', { name: 'Keyboard shortcuts' }).isVisible(), { timeout: 10_000 })
+    .toBe(true);
   await page.keyboard.press('Escape');
-  await expect.poll(() => page.getByRole('dialog', { name: 'Keyboard shortcuts' }).isVisible()).toBe(false);
+  await expect
+    .poll(() => page.getByRole('dialog', { name: 'Keyboard shortcuts' }).isVisible(), { timeout: 10_000 })
+    .toBe(false);
   expect(session.errors).toEqual([]);
 });
