@@ -3,9 +3,9 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { EngineProvider } from './app/EngineContext';
 import { EngineConnection } from './app/engineConnection';
+import { startEngineClient } from './app/engineLink';
 import { matchesPrecomputed, precomputedRun } from './app/precomputed/precomputed';
 import { followSelectionWithPrecomputed, showPrecomputed } from './app/precomputed/showPrecomputed';
-import { EngineClient } from './engine/client';
 import { useConfigStore } from './state/configStore';
 import { startHashSync } from './state/hashSync';
 import { useSelectionStore } from './state/selectionStore';
@@ -38,7 +38,7 @@ const engineOptions = Object.fromEntries(
     Number(params.get(k)),
   ]),
 );
-engine = new EngineConnection((init) => EngineClient.start(init), {
+engine = new EngineConnection(startEngineClient, {
   allowDebug: params.has('debug'),
   engineOptions,
 });

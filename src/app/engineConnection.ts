@@ -5,9 +5,13 @@
  */
 import type {
   CommandError,
+  CommandOf,
+  CommandType,
   ConfigureArgs,
   EngineEvent,
+  EngineListener,
   EngineOptions,
+  ResultOf,
   TokenSelection,
   TokenTrace,
   TrainingPace,
@@ -40,6 +44,8 @@ export class EngineConnection {
   private unsubscribe: (() => void)[] = [];
   /** Set once init answered: commands before that would fail. */
   private ready: Promise<void> | null = null;
+  /** Extra listeners of every engine event (the lab's features: generated text, snapshots). */
+  private readonly listeners = new Set<EngineListener>();
 
   constructor(
     private readonly createLink: EngineLinkFactory,
@@ -88,6 +94,7 @@ export class EngineConnection {
 
   private onEvent(e: EngineEvent): void {
     if (this.disposed) return;
+    for (const listener of this.listeners) listener(e);
     useEngineStore.getState().event(e);
     if (e.type === 'snapshot') {
       const data = useRunDataStore.getState().data;
@@ -273,6 +280,17 @@ export class EngineConnection {
     if (seq === this.selectSeq && useRunDataStore.getState().data.source === 'live') {
       useRunDataStore.getState().traced(trace);
     }
+  }
+
+  /** Any protocol command, for the lab's features; an error reply throws EngineRequestError. */
+  async request<K extends CommandType>(command: CommandOf<K>): Promise<ResultOf<K>> {
+    return (await this.engine()).request(command);
+  }
+
+  /** Also tells `listener` every engine event; returns the function that stops it. */
+  listen(listener: EngineListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Tests only (the page was opened with ?debug). */

@@ -22,6 +22,9 @@ export function DataTag() {
   return <span className="data-tag">warming up…</span>;
 }
 
+/** Controls shown in every figure's head, set once by the lab's export feature (null: none). */
+export const figureHeadTools: { render: ((title: string) => ReactNode) | null } = { render: null };
+
 /**
  * A figure's card: a title, the data tag, optional controls, and the figure in a box that keeps a
  * minimum height so the page does not jump when data arrives.
@@ -33,6 +36,7 @@ export function FigureFrame({
   minHeight,
   note,
   className,
+  tools,
 }: {
   title: string;
   controls?: ReactNode;
@@ -40,12 +44,15 @@ export function FigureFrame({
   minHeight?: number;
   note?: ReactNode;
   className?: string;
+  /** Replaces the registered head tools (figureHeadTools) for this figure; null shows none. */
+  tools?: ReactNode;
 }) {
   return (
     <div className={`figure-frame${className ? ` ${className}` : ''}`}>
       <div className="figure-frame__head">
         <h3 className="figure-frame__title">{title}</h3>
         <DataTag />
+        {tools === undefined ? figureHeadTools.render?.(title) : tools}
       </div>
       {controls ? <div className="figure-frame__controls">{controls}</div> : null}
       <div className="figure-frame__body" style={minHeight ? { minHeight } : undefined}>

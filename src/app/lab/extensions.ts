@@ -1,4 +1,12 @@
 import type { ComponentType } from 'react';
+import { figureHeadTools } from '../figures/FigureFrame';
+import { ByoDataPanel } from './byoData/ByoDataPanel';
+import { ByoMemoryPanel } from './byoMemory/ByoMemoryPanel';
+import { ComparePanel } from './compare/ComparePanel';
+import { ExportPanel } from './export/ExportPanel';
+import { figureExportTools } from './export/FigureExportMenu';
+import { GeneratePanel } from './generate/GeneratePanel';
+import { SavedRunsPanel } from './savedRuns/SavedRunsPanel';
 
 /**
  * Extension points of the lab. Each named slot has a place in the lab's layout; a slot with no
@@ -26,4 +34,14 @@ export const LAB_SLOT_ORDER: Record<'sidebar' | 'main', LabSlotName[]> = {
 };
 
 /** Filled by the lab features; empty slots are simply not shown. */
-export const LAB_PANELS: Partial<Record<LabSlotName, LabPanel>> = {};
+export const LAB_PANELS: Partial<Record<LabSlotName, LabPanel>> = {
+  compare: { title: 'Compare runs', component: ComparePanel },
+  byoData: { title: 'Your own data', component: ByoDataPanel },
+  byoMemory: { title: 'Your own memory', component: ByoMemoryPanel },
+  savedRuns: { title: 'Saved runs', component: SavedRunsPanel },
+  export: { title: 'Export', component: ExportPanel },
+  generate: { title: 'Generate text', component: GeneratePanel },
+};
+
+// Every figure (lab and notebook) gets a PNG / SVG export button in its head.
+figureHeadTools.render = figureExportTools;
