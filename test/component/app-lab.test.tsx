@@ -58,18 +58,18 @@ test('an invalid value shows the rule it breaks, on the field and the fields it 
 });
 
 test('a lab slot renders its registered panel in a titled card, and nothing when empty', async () => {
-  const screen = await render(
-    <>
-      <LabSlot name="generate" />
-      <LabSlot name="compare" />
-    </>,
-  );
-  expect(screen.container.querySelectorAll('.lab-slot')).toHaveLength(0);
-  LAB_PANELS.compare = { title: 'Compare runs', component: () => <p>two runs</p> };
+  const saved = LAB_PANELS.compare;
+  LAB_PANELS.compare = { title: 'Compare runs (test)', component: () => <p>two runs</p> };
   try {
-    const again = await render(<LabSlot name="compare" />);
-    await expect.element(again.getByRole('region', { name: 'Compare runs' })).toHaveTextContent('two runs');
-  } finally {
+    const screen = await render(<LabSlot name="compare" />);
+    await expect
+      .element(screen.getByRole('region', { name: 'Compare runs (test)' }))
+      .toHaveTextContent('two runs');
+    cleanup();
     delete LAB_PANELS.compare;
+    const empty = await render(<LabSlot name="compare" />);
+    expect(empty.container.querySelectorAll('.lab-slot')).toHaveLength(0);
+  } finally {
+    if (saved) LAB_PANELS.compare = saved;
   }
 });
