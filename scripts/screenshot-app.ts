@@ -27,6 +27,10 @@ const { values: args } = parseArgs({
     /** Viewport shots down the page, one per screen (for review): at most this many per page. */
     screens: { type: 'string', default: '0' },
     dark: { type: 'boolean', default: false },
+    /** Dismiss informational notices (e.g. "software adapter") before shooting. */
+    'dismiss-info': { type: 'boolean', default: false },
+    /** Scroll an element (by id) to the top before a viewport shot. */
+    'scroll-to': { type: 'string' },
   },
 });
 mkdirSync(args.out!, { recursive: true });
@@ -57,6 +61,13 @@ for (const shot of shots) {
   page.on('console', (m) => m.type() === 'error' && console.error(`console: ${m.text()}`));
   await page.goto(`${base}${shot.hash ? `#${shot.hash}` : ''}`);
   await page.waitForTimeout(Number(args.wait));
+  if (args['dismiss-info']) {
+    for (const b of await page.locator('.notice--info button', { hasText: 'Dismiss' }).all()) await b.click();
+  }
+  if (args['scroll-to']) {
+    await page.evaluate((id) => document.getElementById(id)?.scrollIntoView(), args['scroll-to']);
+    await page.waitForTimeout(400);
+  }
   const screens = Number(args.screens);
   if (screens > 0) {
     const height = Number(args.height);

@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { EngineProvider } from './app/EngineContext';
 import { EngineConnection } from './app/engineConnection';
-import { createWorkerLink } from './app/engineLink';
+import { startEngineClient } from './app/engineLink';
 import { matchesPrecomputed, precomputedRun } from './app/precomputed/precomputed';
 import { followSelectionWithPrecomputed, showPrecomputed } from './app/precomputed/showPrecomputed';
 import { useConfigStore } from './state/configStore';
@@ -17,12 +17,31 @@ startHashSync((config) => void engine?.configure(config));
 
 // First paint shows the precomputed run (when the link asks for its model) while the live one warms up.
 const { trace } = precomputedRun;
-useSelectionStore.setState({ text: trace.text, position: trace.position, layer: trace.layer });
+useSelectionStore.setState({ text: trace.text, position: trace.position, layer: null });
 if (matchesPrecomputed(useConfigStore.getState().config)) showPrecomputed();
 followSelectionWithPrecomputed();
 
 const params = new URLSearchParams(window.location.search);
-engine = new EngineConnection(createWorkerLink(), { allowDebug: params.has('debug') });
+// Engine options from the query string, e.g. ?checkpointEveryMs=1000 (tests use faster cadences).
+const ENGINE_OPTIONS = [
+  'snapshotHz',
+  'evalEvery',
+  'evalBatches',
+  'traceHz',
+  'usageHz',
+  'usageHalfLife',
+  'checkpointEveryMs',
+] as const;
+const engineOptions = Object.fromEntries(
+  ENGINE_OPTIONS.filter((k) => params.has(k) && Number.isFinite(Number(params.get(k)))).map((k) => [
+    k,
+    Number(params.get(k)),
+  ]),
+);
+engine = new EngineConnection(startEngineClient, {
+  allowDebug: params.has('debug'),
+  engineOptions,
+});
 if (params.has('debug')) {
   // Tests drive faults (device loss, NaN) and read the stores through this handle.
   Object.assign(window, { __pkm: { engine, stores: { useConfigStore, useSelectionStore } } });

@@ -4,6 +4,7 @@
  * never talk to the engine; they read stores and call these actions through useEngine().
  */
 import type {
+  CommandError,
   CommandOf,
   CommandType,
   ConfigureArgs,
@@ -23,7 +24,7 @@ import { emptyRunData } from '../state/runData';
 import { useRunDataStore } from '../state/runDataStore';
 import { useSelectionStore } from '../state/selectionStore';
 import { useUiStore } from '../state/uiStore';
-import { type EngineLink, EngineRequestError } from './engineLink';
+import type { EngineLink, EngineLinkFactory } from './engineLink';
 import { cancelInspectionScan } from './inspectionScan';
 import { matchesPrecomputed, precomputedLossRun } from './precomputed/precomputed';
 import { showPrecomputed } from './precomputed/showPrecomputed';
@@ -37,6 +38,7 @@ export interface EngineConnectionOptions {
 
 export class EngineConnection {
   private disposed = false;
+  private link: EngineLink | null = null;
   private selectTimer: ReturnType<typeof setTimeout> | null = null;
   private selectSeq = 0;
   private unsubscribe: (() => void)[] = [];
@@ -46,13 +48,19 @@ export class EngineConnection {
   private readonly listeners = new Set<EngineListener>();
 
   constructor(
-    private readonly link: EngineLink,
+    private readonly createLink: EngineLinkFactory,
     private readonly options: EngineConnectionOptions = {},
   ) {}
 
-  /** Starts the engine (init) and builds the model of the current config. */
+  /** The engine, once started (commands before that wait for it; after a failed start they fail). */
+  private async engine(): Promise<EngineLink> {
+    await this.ready;
+    if (!this.link) throw new Error('the engine has not started');
+    return this.link;
+  }
+
+  /** Starts the engine (worker, backend) and builds the model of the current config. */
   start(): Promise<void> {
-    this.link.subscribe((e) => this.onEvent(e));
     // A new token, text or layer: trace it (debounced: typing must not flood the worker).
     this.unsubscribe.push(
       useSelectionStore.subscribe((s, prev) => {
@@ -61,11 +69,18 @@ export class EngineConnection {
       }),
     );
     const config = useConfigStore.getState().config;
-    this.ready = this.link
-      .request({ type: 'init', backend: config.backend, allowDebug: this.options.allowDebug })
-      .then((r) => {
-        useEngineStore.setState({ backend: r.backend, startError: null });
-      });
+    this.ready = this.createLink({
+      backend: config.backend,
+      allowDebug: this.options.allowDebug ?? false,
+    }).then((link) => {
+      if (this.disposed) {
+        link.terminate();
+        return;
+      }
+      this.link = link;
+      this.unsubscribe.push(link.subscribe((e) => this.onEvent(e)));
+      useEngineStore.setState({ backend: link.backend, startError: null });
+    });
     return this.ready.then(
       async () => {
         await this.configure(config);
@@ -88,10 +103,25 @@ export class EngineConnection {
         return;
       useRunDataStore.getState().snapshot(e.snapshot);
     }
+    // A new worker after a crash or a lost device: show the picked byte's trace again.
+    if (e.type === 'fault' && e.fault.recovery === 'restarted') void this.select();
   }
 
-  /** Runs a command; an error reply becomes the visible problem (and null). */
-  private async run<T>(command: string, job: () => Promise<T>): Promise<T | null> {
+  /** Whether init succeeded (waits for it). */
+  private async started(): Promise<boolean> {
+    try {
+      await this.ready;
+      return this.link !== null;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Runs a command; an error reply becomes the visible problem (and null). Quiet commands (traces
+   * for the figures) only log it: their figure shows that nothing came back.
+   */
+  private async run<T>(command: string, job: () => Promise<T>, quiet = false): Promise<T | null> {
     try {
       const value = await job();
       const problem = useEngineStore.getState().problem;
@@ -99,12 +129,16 @@ export class EngineConnection {
       return value;
     } catch (err) {
       if (this.disposed) return null;
-      const e = err as Error;
+      const e = err as Error & Partial<CommandError>;
+      if (quiet) {
+        console.warn(`engine ${command}: ${e.message}`);
+        return null;
+      }
       useEngineStore.getState().setProblem({
         command,
-        kind: e instanceof EngineRequestError ? e.kind : 'internal',
+        kind: e.kind ?? 'internal',
         message: e.message,
-        configErrors: e instanceof EngineRequestError ? e.configErrors : undefined,
+        configErrors: e.configErrors,
       });
       return null;
     }
@@ -112,7 +146,8 @@ export class EngineConnection {
 
   /** Builds a fresh model for `config` (keeps the precomputed figures while it warms up, when they match). */
   async configure(config: ModelConfig = useConfigStore.getState().config): Promise<boolean> {
-    await this.ready;
+    // No engine (it failed to start; the notice says why): the figures keep what they show.
+    if (!(await this.started())) return false;
     // While it builds and warms up, the figures show the precomputed run when it is this model's.
     if (matchesPrecomputed(config)) {
       if (useRunDataStore.getState().data.source !== 'precomputed') showPrecomputed();
@@ -121,10 +156,14 @@ export class EngineConnection {
     }
     useEngineStore.setState({ model: null, fault: null });
     cancelInspectionScan();
-    const info = await this.run('configure', () =>
-      this.link.request({ type: 'configure', config, options: this.options.engineOptions }),
+    const info = await this.run('configure', async () =>
+      (await this.engine()).request({ type: 'configure', config, options: this.options.engineOptions }),
     );
     if (!info) return false;
+    // A layer picked for another model may hold no memory in this one: show the first memory layer.
+    const { layer } = useSelectionStore.getState();
+    if (layer !== null && !info.config.mem_layers.includes(layer))
+      useSelectionStore.getState().setLayer(null);
     useEngineStore.getState().modelReady(info);
     useInspectionStore.getState().clear();
     // The live model takes over; the precomputed curve stays in the loss chart as a reference.
@@ -153,12 +192,14 @@ export class EngineConnection {
 
   async train(): Promise<void> {
     const pace = this.pace();
-    const status = await this.run('start', () => this.link.request({ type: 'start', pace }));
+    const status = await this.run('start', async () =>
+      (await this.engine()).request({ type: 'start', pace }),
+    );
     if (status) useEngineStore.setState({ state: status.state, pace: status.pace });
   }
 
   async pause(): Promise<void> {
-    const status = await this.run('pause', () => this.link.request({ type: 'pause' }));
+    const status = await this.run('pause', async () => (await this.engine()).request({ type: 'pause' }));
     if (status) useEngineStore.setState({ state: status.state });
   }
 
@@ -171,7 +212,7 @@ export class EngineConnection {
 
   async step(count = 1): Promise<void> {
     if (isTraining(useEngineStore.getState().state)) await this.pause();
-    await this.run('step', () => this.link.request({ type: 'step', count }));
+    await this.run('step', async () => (await this.engine()).request({ type: 'step', count }));
   }
 
   /** Slow mode on or off (or a new interval); applied at once while training. */
@@ -182,7 +223,7 @@ export class EngineConnection {
 
   /** Fresh weights for the same config. */
   async reset(): Promise<void> {
-    const info = await this.run('reset', () => this.link.request({ type: 'reset' }));
+    const info = await this.run('reset', async () => (await this.engine()).request({ type: 'reset' }));
     if (!info) return;
     cancelInspectionScan();
     useEngineStore.getState().modelReady(info);
@@ -193,18 +234,24 @@ export class EngineConnection {
   }
 
   async evaluate(): Promise<void> {
-    const report = await this.run('evaluate', () => this.link.request({ type: 'evaluate' }));
+    const report = await this.run('evaluate', async () =>
+      (await this.engine()).request({ type: 'evaluate' }),
+    );
     if (report) useRunDataStore.getState().evaluated(report);
   }
 
   /** Changes the engine's own settings (validation cadence, usage half-life, …). */
   async setOptions(options: Partial<EngineOptions>): Promise<EngineOptions | null> {
-    return this.run('setOptions', () => this.link.request({ type: 'setOptions', options }));
+    return this.run('setOptions', async () => (await this.engine()).request({ type: 'setOptions', options }));
   }
 
   /** Traces one byte of any text with the live model (does not change the selection). */
   async trace(text: string, position: number, layer: number | null = null): Promise<TokenTrace | null> {
-    return this.run('trace', () => this.link.request({ type: 'trace', text, position, layer }));
+    return this.run(
+      'trace',
+      async () => (await this.engine()).request({ type: 'trace', text, position, layer }),
+      true,
+    );
   }
 
   private scheduleSelect(): void {
@@ -218,10 +265,17 @@ export class EngineConnection {
   /** Makes the engine trace the selected token in its snapshots; shows its trace now. */
   async select(): Promise<void> {
     if (!useEngineStore.getState().model) return;
-    const { text, position, layer } = useSelectionStore.getState();
+    const { text, position, layer: picked } = useSelectionStore.getState();
+    const memoryLayers = useEngineStore.getState().model?.config.mem_layers ?? [];
+    if (memoryLayers.length === 0) return;
+    const layer = picked !== null && memoryLayers.includes(picked) ? picked : null;
     const selection: TokenSelection | null = text ? { text, position, layer } : null;
     const seq = ++this.selectSeq;
-    const trace = await this.run('select', () => this.link.request({ type: 'select', selection }));
+    const trace = await this.run(
+      'select',
+      async () => (await this.engine()).request({ type: 'select', selection }),
+      true,
+    );
     // An older answer must not overwrite a newer selection's trace.
     if (seq === this.selectSeq && useRunDataStore.getState().data.source === 'live') {
       useRunDataStore.getState().traced(trace);
@@ -230,8 +284,7 @@ export class EngineConnection {
 
   /** Any protocol command, for the lab's features; an error reply throws EngineRequestError. */
   async request<K extends CommandType>(command: CommandOf<K>): Promise<ResultOf<K>> {
-    await this.ready;
-    return this.link.request(command);
+    return (await this.engine()).request(command);
   }
 
   /** Also tells `listener` every engine event; returns the function that stops it. */
@@ -242,13 +295,13 @@ export class EngineConnection {
 
   /** Tests only (the page was opened with ?debug). */
   async debug(action: 'lose-device' | 'nan-next-step' | 'crash'): Promise<void> {
-    await this.run('debug', () => this.link.request({ type: 'debug', action }));
+    await this.run('debug', async () => (await this.engine()).request({ type: 'debug', action }));
   }
 
   dispose(): void {
     this.disposed = true;
     if (this.selectTimer) clearTimeout(this.selectTimer);
     for (const off of this.unsubscribe) off();
-    this.link.terminate();
+    this.link?.terminate();
   }
 }

@@ -1,20 +1,31 @@
-import * as Comlink from 'comlink';
+import { EngineClient, EngineCommandError } from '../engine/client';
 import type {
+  BackendReport,
   CommandError,
   CommandOf,
   CommandType,
   EngineListener,
-  EngineWorkerApi,
   ResultOf,
 } from '../engine/protocol';
 
-/** The engine as the app sees it: typed requests that throw on an error reply, and one event stream. */
+/**
+ * The engine as the app sees it (the engine client fits it): typed requests that throw on an
+ * error reply (with the reply's `kind` and `configErrors`), one event stream, and the backend the
+ * engine started on.
+ */
 export interface EngineLink {
   request<K extends CommandType>(command: CommandOf<K>): Promise<ResultOf<K>>;
-  /** Sets the one listener of engine events. */
-  subscribe(listener: EngineListener): void;
+  /** Adds a listener of every engine event; returns the function that removes it. */
+  subscribe(listener: EngineListener): () => void;
+  readonly backend: BackendReport | null;
   terminate(): void;
 }
+
+/** Starts an engine (worker, tfjs, backend) and resolves when it accepts commands. */
+export type EngineLinkFactory = (init: {
+  backend: BackendReport['requested'];
+  allowDebug: boolean;
+}) => Promise<EngineLink>;
 
 /** An error reply of the engine, as a thrown error that keeps the reply's kind and field errors. */
 export class EngineRequestError extends Error {
@@ -31,26 +42,31 @@ export class EngineRequestError extends Error {
   }
 }
 
-/** Starts the engine worker and talks to it through Comlink (the protocol's EngineWorkerApi). */
-export function createWorkerLink(): EngineLink {
-  const worker = new Worker(new URL('../engine/worker.ts', import.meta.url), {
-    type: 'module',
-    name: 'pkm-engine',
-  });
-  const api = Comlink.wrap<EngineWorkerApi>(worker);
+/**
+ * The engine client (worker, backend choice, restart on a crash or a lost device) as an
+ * EngineLink; its error replies are thrown as EngineRequestError.
+ */
+export const startEngineClient: EngineLinkFactory = async (init) => {
+  const client = await EngineClient.start(init);
   return {
-    async request(command) {
-      const reply = await api.request(command);
-      if (!reply.ok) throw new EngineRequestError(command.type, reply.error);
-      return reply.value as never;
+    async request<K extends CommandType>(command: CommandOf<K>): Promise<ResultOf<K>> {
+      try {
+        return await client.request(command);
+      } catch (err) {
+        if (err instanceof EngineCommandError) {
+          throw new EngineRequestError(command.type, {
+            kind: err.kind,
+            message: err.message,
+            configErrors: err.configErrors,
+          });
+        }
+        throw err;
+      }
     },
-    subscribe(listener) {
-      api.subscribe(Comlink.proxy(listener)).catch((err: Error) => {
-        console.warn(`the engine's event stream could not be opened: ${err.message}`);
-      });
+    subscribe: (listener) => client.subscribe(listener),
+    get backend() {
+      return client.backend;
     },
-    terminate() {
-      worker.terminate();
-    },
+    terminate: () => client.terminate(),
   };
-}
+};

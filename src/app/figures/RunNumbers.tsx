@@ -7,7 +7,11 @@ export function RunNumbers() {
   const report = useRunDataStore((s) => s.data.eval);
   const layer = useShownLayer();
   if (!report) {
-    return <p className="run-numbers run-numbers--empty">No validation yet: it runs every 100 steps.</p>;
+    return (
+      <p className="run-numbers run-numbers--empty">
+        No validation yet: it runs every few hundred steps while training.
+      </p>
+    );
   }
   const memory = report.memories.find((m) => m.layer === layer) ?? report.memories[0];
   return (

@@ -13,12 +13,23 @@ import { precomputedRun } from '../precomputed/precomputed';
 import { Waiting } from './FigureFrame';
 import { useHead } from './HeadSwitch';
 
-/** The slot shown: the one clicked, else the traced token's heaviest slot in the shown head. */
+/**
+ * The slot shown: the one clicked, else the picked byte's heaviest slot (in the shown head) that
+ * the inspection text also selected, so the inspector opens on a slot it has contexts for.
+ */
 export function useInspectedSlot(): number | null {
   const chosen = useSelectionStore((s) => s.slot);
   const trace = useLayerTrace();
   const head = useHead(trace?.trace.heads.length ?? 1);
-  return chosen ?? trace?.trace.heads[head]?.slots[0] ?? null;
+  const layer = useShownLayer();
+  const reads = useInspectionStore((s) => (layer === null ? undefined : s.reads?.get(layer)));
+  return useMemo(() => {
+    if (chosen !== null) return chosen;
+    const slots = trace?.trace.heads[head]?.slots;
+    if (!slots || slots.length === 0) return null;
+    if (reads) for (const slot of slots) if (slotContexts(reads, slot, 1).count > 0) return slot;
+    return slots[0];
+  }, [chosen, trace, head, reads]);
 }
 
 /** Slot inspector over the inspection text's reads, with a live scan when there are none yet. */
@@ -56,6 +67,17 @@ export function SlotInspectorPanel({ scanBytes = 256 }: { scanBytes?: number }) 
             </button>
           </>
         )}
+      </Waiting>
+    );
+  }
+  if (found.count === 0 && trainCount !== undefined && trainCount > 0) {
+    return (
+      <Waiting>
+        <span>
+          None of the {formatInt(reads.read)} bytes of the validation text traced here selected slot{' '}
+          {formatInt(slot!)}; training selected it {formatInt(trainCount)}×. Pick another slot, or trace more
+          text.
+        </span>
       </Waiting>
     );
   }

@@ -51,7 +51,7 @@ export function LabPage() {
           <h2 className="lab-card__title">Settings</h2>
           <ConfigForm />
         </section>
-        <section className="lab-card">
+        <section className="lab-card" aria-label="Model">
           <h2 className="lab-card__title">Model</h2>
           <ModelInfoCard />
         </section>
@@ -64,11 +64,12 @@ export function LabPage() {
         ))}
       </aside>
       <div className="lab__main">
-        <div className="lab-viewbar" role="toolbar" aria-label="What the figures show">
-          <LayerSwitch layers={config.mem_layers} />
-          <HeadSwitch heads={heads} />
-        </div>
-        <section className="lab-card lab-card--flush">
+        <section className="lab-card lab-card--flush" aria-label="What the figures show">
+          <div className="lab-viewbar">
+            <h2 className="lab-card__title">Traced byte</h2>
+            <LayerSwitch layers={config.mem_layers} />
+            <HeadSwitch heads={heads} />
+          </div>
           <TokenChooser />
         </section>
         {config.mem_layers.length === 0 ? (

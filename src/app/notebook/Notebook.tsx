@@ -1,6 +1,7 @@
 import { DataTag } from '../figures/FigureFrame';
 import { LossPanel } from '../figures/LossPanel';
 import { RunNumbers } from '../figures/RunNumbers';
+import { Deferred } from './Deferred';
 import { BudgetSection } from './sections/BudgetSection';
 import { CandidateSection } from './sections/CandidateSection';
 import { InspectorSection } from './sections/InspectorSection';
@@ -24,21 +25,32 @@ const CONTENTS: [string, string][] = [
   ['learned', 'What the memory learned'],
 ];
 
+/** Sections below the title, with the height they roughly take (held until each mounts). */
+const SECTIONS = [
+  { key: 'budget', height: 1300, Section: BudgetSection },
+  { key: 'query', height: 750, Section: QuerySection },
+  { key: 'subkeys', height: 700, Section: SubKeySection },
+  { key: 'candidates', height: 1100, Section: CandidateSection },
+  { key: 'topk', height: 750, Section: TopKSection },
+  { key: 'values', height: 900, Section: ValuesSection },
+  { key: 'usage', height: 1100, Section: UsageSection },
+  { key: 'learned', height: 600, Section: InspectorSection },
+  { key: 'next', height: 300, Section: NextSection },
+];
+
 /** The default page: the algorithm explained step by step, every figure bound to the model training here. */
 export function Notebook() {
   return (
     <div className="notebook">
-      <article className="notebook__article">
+      <div className="notebook__intro">
         <IntroSection />
-        <BudgetSection />
-        <QuerySection />
-        <SubKeySection />
-        <CandidateSection />
-        <TopKSection />
-        <ValuesSection />
-        <UsageSection />
-        <InspectorSection />
-        <NextSection />
+      </div>
+      <article className="notebook__article">
+        {SECTIONS.map(({ key, height, Section }, i) => (
+          <Deferred key={key} minHeight={height} frame={i + 1}>
+            <Section />
+          </Deferred>
+        ))}
       </article>
       <aside className="notebook__aside" aria-label="Training progress">
         <div className="aside-card">

@@ -98,11 +98,16 @@ export function RunBar() {
         </div>
         <div className="run-bar__speed">
           <dt>Speed</dt>
-          <dd>
-            {training && stepsPerSec > 0 ? `${stepsPerSec.toFixed(stepsPerSec < 10 ? 1 : 0)} steps/s` : '—'}
-          </dd>
+          <dd>{training && stepsPerSec > 0 ? formatSpeed(stepsPerSec) : '—'}</dd>
         </div>
       </dl>
     </div>
   );
+}
+
+/** Steps per second, or seconds per step when a step takes longer than a second. */
+export function formatSpeed(stepsPerSec: number): string {
+  if (stepsPerSec >= 10) return `${stepsPerSec.toFixed(0)} steps/s`;
+  if (stepsPerSec >= 1) return `${stepsPerSec.toFixed(1)} steps/s`;
+  return `${(1 / stepsPerSec).toFixed(1)} s/step`;
 }

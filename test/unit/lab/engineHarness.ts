@@ -1,6 +1,6 @@
 import '@tensorflow/tfjs-backend-wasm';
 import { EngineConnection } from '../../../src/app/engineConnection';
-import { type EngineLink, EngineRequestError } from '../../../src/app/engineLink';
+import { type EngineLink, type EngineLinkFactory, EngineRequestError } from '../../../src/app/engineLink';
 import type { EngineListener } from '../../../src/engine/protocol';
 import { EngineSession } from '../../../src/engine/session';
 import { DEFAULT_CONFIG, type ModelConfig } from '../../../src/model/config';
@@ -34,21 +34,29 @@ export const TINY_CONFIG: ModelConfig = {
 export async function startEngine(config: ModelConfig = TINY_CONFIG): Promise<EngineConnection> {
   let listener: EngineListener | null = null;
   const session = new EngineSession({ emit: (event) => listener?.(event) });
-  const link: EngineLink = {
-    async request(command) {
-      const { reply } = await session.handle(command);
-      if (!reply.ok) throw new EngineRequestError(command.type, reply.error);
-      return reply.value as never;
-    },
-    subscribe(l) {
-      listener = l;
-    },
-    terminate() {
-      void session.dispose();
-    },
+  const request: EngineLink['request'] = async (command) => {
+    const { reply } = await session.handle(command);
+    if (!reply.ok) throw new EngineRequestError(command.type, reply.error);
+    return reply.value as never;
+  };
+  const start: EngineLinkFactory = async (init) => {
+    const { backend } = await request({ type: 'init', ...init });
+    return {
+      request,
+      subscribe(l) {
+        listener = l;
+        return () => {
+          listener = null;
+        };
+      },
+      backend,
+      terminate() {
+        void session.dispose();
+      },
+    };
   };
   useConfigStore.setState({ config, problems: [] });
-  const engine = new EngineConnection(link, { engineOptions: { evalEvery: 100 } });
+  const engine = new EngineConnection(start, { engineOptions: { evalEvery: 100 } });
   await engine.start();
   return engine;
 }

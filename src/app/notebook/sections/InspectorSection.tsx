@@ -28,7 +28,7 @@ export function InspectorSection() {
         </p>
       </Prose>
       <div className="nb-figures">
-        <FigureFrame title="Contexts that selected the slot" minHeight={220}>
+        <FigureFrame title="Contexts that selected the slot" minHeight={160}>
           <SlotInspectorPanel />
         </FigureFrame>
       </div>

@@ -1,4 +1,5 @@
 import { formatInt } from '../../../components/chart/format';
+import { precomputedRun } from '../../precomputed/precomputed';
 import { useModelFacts } from '../useModelFacts';
 
 export function IntroSection() {
@@ -37,7 +38,11 @@ export function IntroSection() {
         </div>
         <div>
           <dt>Data</dt>
-          <dd>{c.corpus === 'knowledge' ? 'generated facts: “Temur Hipol lives in Bern.”' : 'your text'}</dd>
+          <dd>
+            {c.corpus === 'knowledge'
+              ? `generated facts: “${precomputedRun.trace.text.trim()}”`
+              : 'your text'}
+          </dd>
         </div>
       </dl>
     </header>

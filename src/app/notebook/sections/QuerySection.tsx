@@ -1,10 +1,11 @@
 import { QueryHalves } from '../../../components/QueryHalves';
+import { useRunDataStore } from '../../../state/runDataStore';
 import { useSelectionStore } from '../../../state/selectionStore';
 import { FigureFrame, Waiting } from '../../figures/FigureFrame';
 import { byteTokens, TokenChooser } from '../../figures/TokenChooser';
 import { useLayerTrace } from '../../hooks';
 import { Prose, Section } from '../Section';
-import { useModelFacts } from '../useModelFacts';
+import { useModelConfig, useModelFacts } from '../useModelFacts';
 
 export function QuerySection() {
   const f = useModelFacts();
@@ -44,9 +45,17 @@ export function QuerySection() {
 
 /** What the lookup figures show before a trace of the picked byte exists. */
 export function TraceWaiting() {
+  const config = useModelConfig();
+  const source = useRunDataStore((s) => s.data.source);
+  const text = useSelectionStore((s) => s.text);
+  let message = 'This byte has no trace yet: the live model traces it as soon as it has warmed up.';
+  if (config.mem_layers.length === 0)
+    message = 'This model has no memory layer (a baseline): there is no lookup to show.';
+  else if (text === '') message = 'Type a text to trace.';
+  else if (source === 'live') message = 'Tracing the picked byte…';
   return (
     <Waiting>
-      <span>This byte has no trace yet: the live model traces it as soon as it has warmed up.</span>
+      <span>{message}</span>
     </Waiting>
   );
 }

@@ -46,7 +46,7 @@ export function TopKSection() {
               />
             </>
           }
-          minHeight={Math.min(64, f.k) * 30 + 70}
+          minHeight={Math.min(64, f.k) * 30 + 60}
         >
           {head ? (
             <TopKWeights head={head} headIndex={h} n_keys={f.n} onSelectSlot={setSlot} selectedSlot={slot} />
