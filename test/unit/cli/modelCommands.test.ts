@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main';
 import type { TrainJson } from '../../../src/cli/train';
 import { decodeCheckpoint } from '../../../src/engine/checkpoint';
+import { TINY_MODEL } from '../../fixtures/tinyModel';
 
 async function run(...argv: string[]) {
   let stdout = '';
@@ -13,22 +14,7 @@ async function run(...argv: string[]) {
   return { code, stdout, stderr };
 }
 
-const TINY = {
-  d_model: 16,
-  layers: 2,
-  attn_heads: 2,
-  context: 8,
-  ffn_mult: 2,
-  mem_layers: [1],
-  n_keys: 8,
-  knn: 4,
-  heads: 2,
-  k_dim: 8,
-  batch: 4,
-  lr: 0.01,
-  warmup: 5,
-  seed: 5,
-};
+const { backend: _backend, ...TINY } = { ...TINY_MODEL, seed: 5 };
 
 let dir: string;
 const path = (name: string) => join(dir, name);

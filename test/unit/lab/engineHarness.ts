@@ -3,29 +3,12 @@ import { EngineConnection } from '../../../src/app/engineConnection';
 import { type EngineLink, type EngineLinkFactory, EngineRequestError } from '../../../src/app/engineLink';
 import type { EngineListener } from '../../../src/engine/protocol';
 import { EngineSession } from '../../../src/engine/session';
-import { DEFAULT_CONFIG, type ModelConfig } from '../../../src/model/config';
+import type { ModelConfig } from '../../../src/model/config';
 import { useConfigStore } from '../../../src/state/configStore';
+import { TINY_MODEL } from '../../fixtures/tinyModel';
 
-/** A model small enough for many steps per second on wasm, with one memory layer. */
-export const TINY_CONFIG: ModelConfig = {
-  ...DEFAULT_CONFIG,
-  d_model: 16,
-  layers: 2,
-  attn_heads: 2,
-  context: 8,
-  ffn_mult: 2,
-  mem_layers: [1],
-  n_keys: 8,
-  knn: 4,
-  heads: 2,
-  k_dim: 8,
-  batch: 4,
-  lr: 1e-2,
-  value_lr: 1e-2,
-  warmup: 5,
-  seed: 3,
-  backend: 'wasm',
-};
+/** The tiny model of the Node engine tests (test/fixtures/tinyModel.ts). */
+export const TINY_CONFIG: ModelConfig = TINY_MODEL;
 
 /**
  * The app's EngineConnection on the real engine (EngineSession, wasm backend) in this process:
