@@ -23,13 +23,12 @@ import {
   type PrecomputedTracesJson,
   tagArrays,
 } from '../src/app/precomputed/format';
+import { evalReport } from '../src/engine/evalReport';
 import type { EvalReport, TokenTrace } from '../src/engine/protocol';
 import { DEFAULT_CONFIG, type ModelConfig } from '../src/model/config';
 import { createBatchSampler, knowledgeTextCorpus, validationBatches } from '../src/model/corpus/dataset';
-import { evaluate } from '../src/model/evaluate';
 import { factRecall } from '../src/model/factRecall';
 import { writeSafetensors } from '../src/model/io/safetensors';
-import { memoryMetrics } from '../src/model/metrics/memoryMetrics';
 import { decode, encode } from '../src/model/tokenizer';
 import { createTrainer } from '../src/model/training/trainer';
 import { createModel, type PkmModel } from '../src/model/transformer';
@@ -51,27 +50,6 @@ const STEPS = Number(args.steps);
 const EVAL_EVERY = Number(args['eval-every']);
 const EVAL_BATCHES = Number(args['eval-batches']);
 const INSPECTION_BYTES = Number(args['inspection-bytes']);
-
-async function validate(
-  model: PkmModel,
-  batches: ReturnType<typeof validationBatches>,
-  step: number,
-): Promise<EvalReport> {
-  const start = performance.now();
-  const result = await evaluate(model, batches, { collectReads: true });
-  return {
-    step,
-    loss: result.loss,
-    perplexity: result.perplexity,
-    bitsPerByte: result.bitsPerByte,
-    tokens: result.tokens,
-    memories: result.memories.map((m) => ({
-      layer: m.layer,
-      metrics: memoryMetrics(m.slots, m.weights, { slots: m.slotCount, heads: m.heads, knn: m.knn }),
-    })),
-    ms: performance.now() - start,
-  };
-}
 
 /**
  * The default token: in a validation sentence "<name> lives in <city>.", the space before the
@@ -109,7 +87,7 @@ const sampler = createBatchSampler(corpus.train, config.batch, config.context, c
 const valBatches = validationBatches(corpus.validation, config.batch, config.context, EVAL_BATCHES);
 
 const losses: number[] = [];
-const evals: EvalReport[] = [await validate(model, valBatches, 0)];
+const evals: EvalReport[] = [await evalReport(model, valBatches, 0)];
 let lr = Number.NaN;
 let gradNorm = Number.NaN;
 let trainMs = 0;
@@ -121,7 +99,7 @@ while (trainer.steps < STEPS) {
   gradNorm = r.gradNorm;
   trainMs += r.ms;
   if (r.step % EVAL_EVERY === 0 || r.step === STEPS) {
-    const report = await validate(model, valBatches, r.step);
+    const report = await evalReport(model, valBatches, r.step);
     evals.push(report);
     const usage = report.memories.map((m) => `${(100 * m.metrics.usage).toFixed(1)}%`).join(' ');
     console.log(

@@ -10,9 +10,7 @@ import {
   type TokenBatch,
   validationBatches,
 } from '../model/corpus/dataset';
-import { evaluate } from '../model/evaluate';
 import { factRecall } from '../model/factRecall';
-import { memoryMetrics } from '../model/metrics/memoryMetrics';
 import { deriveSeed } from '../model/random';
 import {
   createTrainer,
@@ -24,6 +22,7 @@ import { createModel, type PkmModel } from '../model/transformer';
 import type { CheckpointContents } from './checkpoint';
 import { encodeCheckpoint } from './checkpoint';
 import { EngineError } from './errors';
+import { evalReport } from './evalReport';
 import { capturingMemories, capturingMemoryFactory, InputCapture, TrainingTap, tapModel } from './instrument';
 import { LiveUsage } from './liveUsage';
 import type {
@@ -195,19 +194,7 @@ export async function evaluateRun(
   const started = performance.now();
   const { config } = run;
   run.validation ??= validationBatches(run.corpus.validation, config.batch, config.context, evalBatches);
-  const result = await evaluate(run.model, run.validation, { collectReads: true });
-  const report: EvalReport = {
-    step: run.trainer.steps,
-    loss: result.loss,
-    perplexity: result.perplexity,
-    bitsPerByte: result.bitsPerByte,
-    tokens: result.tokens,
-    memories: result.memories.map((m) => ({
-      layer: m.layer,
-      metrics: memoryMetrics(m.slots, m.weights, { slots: m.slotCount, heads: m.heads, knn: m.knn }),
-    })),
-    ms: 0,
-  };
+  const report = await evalReport(run.model, run.validation, run.trainer.steps);
   if (withRecall && run.corpus.probes && run.corpus.probes.length > 0) {
     if (signal?.aborted) throw new EngineError('cancelled', 'the evaluation was cancelled');
     report.recall = await factRecall(run.model, run.corpus.probes.slice(0, RECALL_PROBES));
