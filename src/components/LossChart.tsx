@@ -1,11 +1,11 @@
 import { bisector, line, scaleLinear, scaleLog } from 'd3';
 import { type KeyboardEvent, type PointerEvent, useId, useMemo, useState } from 'react';
-import { Axis } from './chart/Axis';
 import { decimateM4 } from './chart/decimate';
 import { EmptyState } from './chart/EmptyState';
 import { formatInt, formatValue } from './chart/format';
 import { PlotFocus } from './chart/PlotFocus';
 import { categoryColor } from './chart/palette';
+import { StepAxes } from './chart/StepAxes';
 import { useElementWidth } from './chart/useElementWidth';
 import './chart/chart.css';
 import './LossChart.css';
@@ -234,31 +234,14 @@ export function LossChart({ runs, height = 300, label, ...props }: LossChartProp
               onPointerLeave={() => setCursor(null)}
             >
               <g transform={`translate(${M.left},${M.top})`}>
-                <Axis
-                  scale={y}
-                  orient="left"
-                  ticks={Math.max(2, Math.floor(innerH / 40))}
-                  tickFormat={(v) => formatValue(Number(v))}
-                  gridSize={innerW}
+                <StepAxes
+                  x={x}
+                  y={y}
+                  innerW={innerW}
+                  innerH={innerH}
+                  yTitle={`loss${logY ? ' (log)' : ''}`}
+                  formatY={formatValue}
                 />
-                <Axis
-                  scale={x}
-                  orient="bottom"
-                  y={innerH}
-                  // Steps are whole numbers: a short run must not show 1, 1.5 → "1, 2, 2".
-                  tickValues={x.ticks(Math.max(2, Math.floor(innerW / 90))).filter(Number.isInteger)}
-                  tickFormat={(v) => formatInt(Number(v))}
-                />
-                <text className="pkm-axis-title" x={innerW / 2} y={innerH + 32} textAnchor="middle">
-                  step
-                </text>
-                <text
-                  className="pkm-axis-title"
-                  transform={`translate(-42,${innerH / 2}) rotate(-90)`}
-                  textAnchor="middle"
-                >
-                  loss{logY ? ' (log)' : ''}
-                </text>
                 {/* Training lines first, validation on top: the noisy train line must not hide it. */}
                 {[...paths.filter((p) => p.kind === 'train'), ...paths.filter((p) => p.kind === 'val')].map(
                   (p) => (

@@ -1,7 +1,7 @@
 import { extent, line, scaleLinear } from 'd3';
-import { Axis } from '../../../components/chart/Axis';
-import { formatInt, formatPercent, formatValue } from '../../../components/chart/format';
+import { formatPercent, formatValue } from '../../../components/chart/format';
 import { categoryColor } from '../../../components/chart/palette';
+import { StepAxes } from '../../../components/chart/StepAxes';
 import { useElementWidth } from '../../../components/chart/useElementWidth';
 import type { CompareRun, CoveragePoint } from './results';
 
@@ -63,30 +63,7 @@ export function CoverageCurves({
         aria-label={`${label} of the first memory layer over the steps, on the validation set. Last values: ${summary}.`}
       >
         <g transform={`translate(${M.left},${M.top})`}>
-          <Axis
-            scale={y}
-            orient="left"
-            ticks={Math.max(2, Math.floor(innerH / 40))}
-            tickFormat={(v) => fmt(Number(v))}
-            gridSize={innerW}
-          />
-          <Axis
-            scale={x}
-            orient="bottom"
-            y={innerH}
-            tickValues={x.ticks(Math.max(2, Math.floor(innerW / 90))).filter(Number.isInteger)}
-            tickFormat={(v) => formatInt(Number(v))}
-          />
-          <text className="pkm-axis-title" x={innerW / 2} y={innerH + 32} textAnchor="middle">
-            step
-          </text>
-          <text
-            className="pkm-axis-title"
-            transform={`translate(-42,${innerH / 2}) rotate(-90)`}
-            textAnchor="middle"
-          >
-            {label.toLowerCase()}
-          </text>
+          <StepAxes x={x} y={y} innerW={innerW} innerH={innerH} yTitle={label.toLowerCase()} formatY={fmt} />
           {lines.map((l) => (
             <g key={l.run.id} className="compare-coverage__run" style={{ color: categoryColor(l.i) }}>
               <path d={path(l.points) ?? ''} fill="none" stroke="currentColor" strokeWidth={2} />
