@@ -13,6 +13,7 @@ import { memoryFromCheckpoint, randomInputs, stackedNpy, xlmMemoryBytes } from '
 import { traceInputs } from './traceInputs';
 import '../common/labFeatures.css';
 import './byoMemory.css';
+import { TextField } from '../common/TextField';
 
 const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 
@@ -106,28 +107,22 @@ export function ByoMemoryPanel() {
         />
       </div>
       <div className="lab-row byo-memory__options">
-        <label className="field" htmlFor={ids.knn}>
-          <span className="field__label">k (slots per head)</span>
-          <input
-            id={ids.knn}
-            type="text"
-            inputMode="numeric"
-            placeholder="from the file"
-            value={knn}
-            aria-invalid={knnProblem ? true : undefined}
-            onChange={(e) => setKnn(e.target.value)}
-          />
-        </label>
-        <label className="field" htmlFor={ids.prefix}>
-          <span className="field__label">Prefix in the file</span>
-          <input
-            id={ids.prefix}
-            type="text"
-            placeholder="found automatically"
-            value={prefix}
-            onChange={(e) => setPrefix(e.target.value)}
-          />
-        </label>
+        <TextField
+          id={ids.knn}
+          label="k (slots per head)"
+          value={knn}
+          onChange={setKnn}
+          inputMode="numeric"
+          placeholder="from the file"
+          invalid={Boolean(knnProblem)}
+        />
+        <TextField
+          id={ids.prefix}
+          label="Prefix in the file"
+          value={prefix}
+          onChange={setPrefix}
+          placeholder="found automatically"
+        />
         {busy === 'Computing the coverage…' ? (
           <button type="button" className="button" onClick={() => engine && void cancelEngineWork(engine)}>
             Cancel
@@ -319,17 +314,14 @@ function TryWithThisModel({
                 hidden states of the sample text
               </label>
             </fieldset>
-            <label className="field" htmlFor={ids.count}>
-              <span className="field__label">How many</span>
-              <input
-                id={ids.count}
-                type="text"
-                inputMode="numeric"
-                value={count}
-                aria-invalid={countProblem ? true : undefined}
-                onChange={(e) => setCount(e.target.value)}
-              />
-            </label>
+            <TextField
+              id={ids.count}
+              label="How many"
+              value={count}
+              onChange={setCount}
+              inputMode="numeric"
+              invalid={Boolean(countProblem)}
+            />
             {running ? (
               <button type="button" className="button" onClick={() => abort.current?.abort()}>
                 Cancel

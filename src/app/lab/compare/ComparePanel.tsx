@@ -25,6 +25,7 @@ import { runComparison } from './runComparison';
 import { scheduleProblem } from './schedule';
 import '../common/labFeatures.css';
 import './compare.css';
+import { TextField } from '../common/TextField';
 
 /** Compare runs: train several variants of the current config on the same data and seed, overlay their curves. */
 export function ComparePanel() {
@@ -211,26 +212,20 @@ function CompareSetup({ onStarted }: { onStarted: (id: string) => void }) {
         </div>
       </fieldset>
       <div className="compare-controls">
-        <label className="field" htmlFor={ids.steps}>
-          <span className="field__label">Steps per run</span>
-          <input
-            id={ids.steps}
-            type="text"
-            inputMode="numeric"
-            value={steps}
-            onChange={(e) => setSteps(e.target.value)}
-          />
-        </label>
-        <label className="field" htmlFor={ids.every}>
-          <span className="field__label">Evaluate every</span>
-          <input
-            id={ids.every}
-            type="text"
-            inputMode="numeric"
-            value={evalEvery}
-            onChange={(e) => setEvalEvery(e.target.value)}
-          />
-        </label>
+        <TextField
+          id={ids.steps}
+          label="Steps per run"
+          value={steps}
+          onChange={setSteps}
+          inputMode="numeric"
+        />
+        <TextField
+          id={ids.every}
+          label="Evaluate every"
+          value={evalEvery}
+          onChange={setEvalEvery}
+          inputMode="numeric"
+        />
         {config.corpus === 'knowledge' ? (
           <label className="compare-recall">
             <input

@@ -8,6 +8,7 @@ import { cancelEngineWork, errorMessage, isCancelled } from '../common/errors';
 import { generateProblems } from './generateArgs';
 import '../common/labFeatures.css';
 import './generate.css';
+import { TextField } from '../common/TextField';
 
 let nextId = 1;
 
@@ -93,36 +94,21 @@ export function GeneratePanel() {
           />
         </label>
         <div className="generate__settings">
-          <label className="field" htmlFor={ids.length}>
-            <span className="field__label">Length (bytes)</span>
-            <input
-              id={ids.length}
-              type="text"
-              inputMode="numeric"
-              value={length}
-              onChange={(e) => setLength(e.target.value)}
-            />
-          </label>
-          <label className="field" htmlFor={ids.temperature}>
-            <span className="field__label">Temperature (0 = greedy)</span>
-            <input
-              id={ids.temperature}
-              type="text"
-              inputMode="decimal"
-              value={temperature}
-              onChange={(e) => setTemperature(e.target.value)}
-            />
-          </label>
-          <label className="field" htmlFor={ids.seed}>
-            <span className="field__label">Seed</span>
-            <input
-              id={ids.seed}
-              type="text"
-              inputMode="numeric"
-              value={seed}
-              onChange={(e) => setSeed(e.target.value)}
-            />
-          </label>
+          <TextField
+            id={ids.length}
+            label="Length (bytes)"
+            value={length}
+            onChange={setLength}
+            inputMode="numeric"
+          />
+          <TextField
+            id={ids.temperature}
+            label="Temperature (0 = greedy)"
+            value={temperature}
+            onChange={setTemperature}
+            inputMode="decimal"
+          />
+          <TextField id={ids.seed} label="Seed" value={seed} onChange={setSeed} inputMode="numeric" />
           {running ? (
             <button type="button" className="button" onClick={() => engine && void cancelEngineWork(engine)}>
               Cancel
