@@ -195,3 +195,11 @@ export async function runExperiment(
     claims: def.claims(arms),
   };
 }
+
+/**
+ * The result with its claims checked again by the current definition, from the stored numbers
+ * alone (after a claim's wording or note changed; the numbers and provenance are untouched).
+ */
+export function rejudgeClaims(result: ExperimentResult): ExperimentResult {
+  return { ...result, claims: getExperiment(result.experiment).claims(result.arms) };
+}

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EXPERIMENT_NAMES, getExperiment } from '../../../src/model/experiments/definitions';
+import { CHANCE_FACT_RECALL } from '../../../src/model/experiments/definitions/memorySize';
 import { armTable } from '../../../src/model/experiments/report';
 import { armConfigs, resolveScale } from '../../../src/model/experiments/runner';
 import type {
@@ -135,26 +136,50 @@ describe('experiment claims', () => {
 
   it('memory-size follows perplexity and recall across sizes', () => {
     const labels = ['16² slots', '32² slots', '64² slots', '128² slots', '256² slots'];
-    const sizes = (p: number[], r: number[]) =>
+    const sizes = (p: number[], r: number[], s: number[]) =>
       verdicts(
         'memory-size',
-        Object.fromEntries(labels.map((l, i) => [l, { perplexity: p[i], factAccuracy: r[i] }])),
+        Object.fromEntries(
+          labels.map((l, i) => [l, { perplexity: p[i], factAccuracy: r[i], surnameAccuracy: s[i] }]),
+        ),
       );
-    expect(sizes([3, 2.9, 2.8, 2.7, 2.6], [0.1, 0.2, 0.3, 0.4, 0.5])).toEqual({
+    const rising = [0.1, 0.2, 0.3, 0.4, 0.5];
+    const falling = [0.5, 0.2, 0.3, 0.4, 0.1];
+    expect(sizes([3, 2.9, 2.8, 2.7, 2.6], rising, rising)).toEqual({
       'largest-beats-smallest': true,
       monotonic: true,
       'recall-grows': true,
+      'surname-recall-grows': true,
     });
-    expect(sizes([3, 2.9, 2.95, 2.7, 2.8], [0.1, 0.2, 0.3, 0.4, 0.5])).toEqual({
+    expect(sizes([3, 2.9, 2.95, 2.7, 2.8], rising, falling)).toEqual({
       'largest-beats-smallest': true,
       monotonic: false,
       'recall-grows': true,
+      'surname-recall-grows': false,
     });
-    expect(sizes([2.5, 2.9, 2.8, 2.7, 2.6], [0.5, 0.2, 0.3, 0.4, 0.1])).toEqual({
+    expect(sizes([2.5, 2.9, 2.8, 2.7, 2.6], falling, rising)).toEqual({
       'largest-beats-smallest': false,
       monotonic: false,
       'recall-grows': false,
+      'surname-recall-grows': true,
     });
+  });
+
+  it('memory-size says when fact recall is near a uniform guess', () => {
+    const near = arms('memory-size', {}).map((a) => ({
+      ...a,
+      summary: { ...a.summary, factAccuracy: CHANCE_FACT_RECALL * 1.1 },
+    }));
+    const claim = getExperiment('memory-size')
+      .claims(near)
+      .find((c) => c.id === 'recall-grows');
+    expect(claim?.note).toMatch(/near a uniform guess \(5\.2%\)/);
+    const learnt = near.map((a, i) => ({ ...a, summary: { ...a.summary, factAccuracy: 0.2 + i / 10 } }));
+    expect(
+      getExperiment('memory-size')
+        .claims(learnt)
+        .find((c) => c.id === 'recall-grows')?.note,
+    ).toBeUndefined();
   });
 
   it('a row shows yes, no or partly from the claims that name it', () => {

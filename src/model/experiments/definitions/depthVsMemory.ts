@@ -66,9 +66,9 @@ export const depthVsMemory: ExperimentDefinition = {
         ...(ratio !== null && ratio < 1.5 && sameRatio !== null
           ? {
               note:
-                `${memory.label} runs at ${sameRatio.toFixed(2)}× the speed of ${same.label}: the memory ` +
-                'lookup (top-k, gathers) costs about as much as the small dense block it replaces, so ' +
-                "at width 64 the memory model gains less over the deeper baseline than at the paper's scale",
+                `${memory.label} runs at ${sameRatio.toFixed(2)}× the speed of ${same.label}: its memory ` +
+                'lookup (projections, two top-k, gathers) costs more than the small dense block it replaces, ' +
+                "so at width 64 halving the depth gains less speed than at the paper's scale",
             }
           : {}),
       },
@@ -78,6 +78,7 @@ export const depthVsMemory: ExperimentDefinition = {
     { header: 'tokens/s', value: (a) => a.summary.inferenceTokensPerSecond, digits: 0 },
     { header: 'step ms', value: (a) => a.summary.stepMs, digits: 0 },
     { header: 'fact recall', value: (a) => a.summary.factAccuracy, percent: true },
+    { header: 'surname recall', value: (a) => a.summary.surnameAccuracy, percent: true },
     { header: 'usage', value: (a) => a.summary.usage, percent: true },
   ],
 };

@@ -59,5 +59,6 @@ export const position: ExperimentDefinition = {
     { header: 'usage', value: (a) => a.summary.usage, percent: true },
     { header: 'kl_w', value: (a) => a.summary.kl_w, digits: 3 },
     { header: 'fact recall', value: (a) => a.summary.factAccuracy, percent: true },
+    { header: 'surname recall', value: (a) => a.summary.surnameAccuracy, percent: true },
   ],
 };
