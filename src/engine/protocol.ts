@@ -171,7 +171,7 @@ export interface EvalReport {
   tokens: number;
   /** Usage, KL, Gini, topP per memory layer, per head and total, on the same fixed set. */
   memories: MemoryLayerMetrics[];
-  /** Knowledge corpus only, on `evaluate` requests: fact recall on the held-out wording. */
+  /** Knowledge corpus only, on `evaluate` requests (unless recall: false): fact recall on the held-out wording. */
   recall?: { accuracy: number; answerLoss: number; probes: number };
   ms: number;
 }
@@ -283,7 +283,8 @@ export interface Snapshot {
 
 /**
  * A safetensors file: every weight (dense parameters, each memory's weights), the dense Adam
- * moments, and in __metadata__ the config JSON (`config`), `step`, `format` and sampler state.
+ * moments and the memory values' sparse Adam moments, and in __metadata__ the config JSON
+ * (`config`), `step`, `format` and sampler state: loading it resumes training exactly.
  */
 export interface CheckpointFile {
   bytes: Uint8Array;
@@ -455,8 +456,8 @@ export interface EngineCommands {
   pause: { args: NoArgs; result: EngineStatus };
   /** Runs `count` steps (1 to 1,000; default 1) while paused, then sends a snapshot. */
   step: { args: { count?: number }; result: StepRecord[] };
-  /** Validation now (plus fact recall on the knowledge corpus). */
-  evaluate: { args: NoArgs; result: EvalReport };
+  /** Validation now, plus fact recall on the knowledge corpus unless `recall` is false (it is slow on software WebGPU). */
+  evaluate: { args: { recall?: boolean }; result: EvalReport };
   /** Traces one token of any text (does not change the selection). */
   trace: { args: { text: string; position: number; layer?: number | null }; result: TokenTrace };
   /** Sets (or clears, with null) the token traced in snapshots; replies with its trace now. */
