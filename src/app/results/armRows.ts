@@ -35,7 +35,7 @@ interface PageColumn extends TableColumn {
 }
 
 const PAGE_COLUMNS: PageColumn[] = [
-  { header: 'params', title: 'trainable parameters', value: (a) => a.summary.params },
+  { header: 'params', title: 'trainable parameters', value: (a) => a.summary.params, digits: 0 },
   {
     header: 'val loss',
     title: 'cross-entropy on the fixed evaluation set, nats per byte',
