@@ -2,14 +2,15 @@
  * `pkm experiment <name>`: reproduces one of the paper's findings at browser scale (every config
  * trained on the same data, seeds and steps), prints a table and checks the paper's claims.
  * `pkm experiment list` lists them; `pkm experiment report [name]` renders committed results as
- * the README's Markdown.
+ * the README's Markdown (without a name: the whole Results section, experiments not run yet included).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXPERIMENT_NAMES, EXPERIMENTS, isExperimentName } from '../model/experiments/definitions';
+import { resultsSection } from '../model/experiments/readmeSection';
 import { markdownReport, plainReport } from '../model/experiments/report';
 import { resultToJson } from '../model/experiments/resultJson';
 import { parseExperimentResult } from '../model/experiments/results';
@@ -89,8 +90,19 @@ function reportResult(name: string | undefined): CommandResult {
   if (name !== undefined && !isExperimentName(name)) {
     throw new UsageError(`unknown experiment '${name}' (experiments: ${EXPERIMENT_NAMES.join(', ')})`);
   }
-  const results = (name ? [name] : EXPERIMENT_NAMES).map(readCommitted);
-  return { json: results, text: results.map(markdownReport).join('\n\n') };
+  if (name) {
+    const result = readCommitted(name);
+    return { json: [result], text: markdownReport(result) };
+  }
+  // All of them: the README's Results section; one not run yet says so (a broken file is an error).
+  const entries = EXPERIMENT_NAMES.map((n) => ({
+    name: n,
+    result: existsSync(join(RESULTS_DIR, `${n}.json`)) ? readCommitted(n) : null,
+  }));
+  return {
+    json: entries.flatMap((e) => (e.result ? [e.result] : [])),
+    text: resultsSection(entries),
+  };
 }
 
 export const experimentCommand: CliCommand = {
@@ -112,7 +124,8 @@ export const experimentCommand: CliCommand = {
     'A full run (no --quick, no --steps) writes experiments/results/<name>.json unless --out is given;',
     'quick and --steps runs write only with --out, so they never replace the committed results.',
     'Progress goes to stderr; stdout gets the table (or the whole result with --json).',
-    "'report' prints the committed results as Markdown tables (the README's Results section).",
+    "'report' prints the committed results as Markdown tables; without a name, the README's whole",
+    'Results section (scripts/results-readme.ts writes it into README.md).',
   ].join('\n'),
   async run(values, context): Promise<CommandResult> {
     const [name, second] = context.positionals;
