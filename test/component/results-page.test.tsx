@@ -118,3 +118,12 @@ test('Download JSON is a Blob link holding the result', async () => {
   expect(json.experiment).toBe(result.experiment);
   expect(json.arms.map((a: { label: string }) => a.label)).toEqual(result.arms.map((a) => a.label));
 });
+
+test('the summary jumps to a section without touching the URL hash (it holds the page and config)', async () => {
+  const before = window.location.hash;
+  const screen = await render(<ResultsPage />);
+  const last = EXPERIMENT_NAMES[EXPERIMENT_NAMES.length - 1];
+  await screen.getByRole('table', { name: 'Experiments' }).getByRole('button', { name: last }).click();
+  expect((document.activeElement as HTMLElement | null)?.dataset.experiment).toBe(last);
+  expect(window.location.hash).toBe(before);
+});

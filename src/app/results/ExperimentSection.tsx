@@ -8,6 +8,8 @@ import { DownloadJson } from './DownloadJson';
 import { openInLab } from './openInLab';
 import { meanValidationCurve, type ResultEntry, runCommand, runFacts, sectionId } from './resultEntries';
 import { ClaimBadge, RowBadge } from './Verdict';
+import '../lab/lab.css';
+import './results.css';
 
 /** One experiment: its result, the error of its file, or how to run it. */
 export function ExperimentSection({ entry, reading }: { entry: ResultEntry; reading?: readonly string[] }) {
