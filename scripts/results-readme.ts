@@ -16,20 +16,23 @@ import { parseArgs } from 'node:util';
 import { EXPERIMENT_NAMES } from '../src/model/experiments/definitions';
 import { resultsSection, spliceResultsSection } from '../src/model/experiments/readmeSection';
 import { parseExperimentResult } from '../src/model/experiments/results';
+import type { ExperimentName, ExperimentResult } from '../src/model/experiments/types';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } });
 
-const entries = EXPERIMENT_NAMES.map((name) => {
+function load(name: ExperimentName): ExperimentResult | null {
   const path = join(root, 'experiments/results', `${name}.json`);
-  if (!existsSync(path)) return { name, result: null };
-  try {
-    return { name, result: parseExperimentResult(JSON.parse(readFileSync(path, 'utf8')), path) };
-  } catch (err) {
-    console.error(`results-readme: ${(err as Error).message}`);
-    process.exit(1);
-  }
-});
+  return existsSync(path) ? parseExperimentResult(JSON.parse(readFileSync(path, 'utf8')), path) : null;
+}
+
+let entries: { name: ExperimentName; result: ExperimentResult | null }[];
+try {
+  entries = EXPERIMENT_NAMES.map((name) => ({ name, result: load(name) }));
+} catch (err) {
+  console.error(`results-readme: ${(err as Error).message}`);
+  process.exit(1);
+}
 const readmePath = join(root, 'README.md');
 const before = readFileSync(readmePath, 'utf8');
 const after = spliceResultsSection(before, resultsSection(entries));
