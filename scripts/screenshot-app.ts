@@ -5,7 +5,7 @@
  *   npx tsx scripts/screenshot-app.ts [--out /tmp/pkm-app-shots] [--width 1440] [--wait 1500]
  *     [--hash 'page=lab&...'] [--name lab-custom] [--viewport-only]
  *
- * Without --hash it shoots notebook and lab, light and dark.
+ * Without --hash it shoots notebook, lab and results, light and dark.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +46,8 @@ const shots: { name: string; hash: string; scheme: 'light' | 'dark' }[] = args.h
       { name: 'notebook-dark', hash: '', scheme: 'dark' },
       { name: 'lab-light', hash: 'page=lab', scheme: 'light' },
       { name: 'lab-dark', hash: 'page=lab', scheme: 'dark' },
+      { name: 'results-light', hash: 'page=results', scheme: 'light' },
+      { name: 'results-dark', hash: 'page=results', scheme: 'dark' },
     ];
 for (const shot of shots) {
   const profile = mkdtempSync(join(tmpdir(), 'pkm-app-shots-'));

@@ -10,6 +10,7 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
 
 export interface ParsedCommandLine {
   values: OptionValues;
+  positionals: string[];
   json: boolean;
   help: boolean;
 }
@@ -39,6 +40,7 @@ export function parseCommandLine(
   command: string,
   args: string[],
   options: Record<string, OptionSpec>,
+  maxPositionals = 0,
 ): ParsedCommandLine {
   const all = { ...options, ...COMMON_OPTIONS };
   const config: ParseArgsConfig['options'] = {};
@@ -46,11 +48,16 @@ export function parseCommandLine(
     config[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
   }
   let values: OptionValues;
+  let positionals: string[];
   try {
-    values = parseArgs({ args, options: config, strict: true, allowPositionals: false })
-      .values as OptionValues;
+    const parsed = parseArgs({ args, options: config, strict: true, allowPositionals: maxPositionals > 0 });
+    values = parsed.values as OptionValues;
+    positionals = parsed.positionals;
   } catch (err) {
     throw new UsageError(explain(err, command));
+  }
+  if (positionals.length > maxPositionals) {
+    throw new UsageError(`unexpected argument '${positionals[maxPositionals]}' (see pkm ${command} --help)`);
   }
   const help = values.help === true;
   if (!help) {
@@ -62,7 +69,7 @@ export function parseCommandLine(
       }
     }
   }
-  return { values, json: values.json === true, help };
+  return { values, positionals, json: values.json === true, help };
 }
 
 /** An integer option within [min, max], or undefined when absent. */

@@ -16,6 +16,8 @@ export interface CommandContext {
   progress(message: string): void;
   /** Reads a file named on the command line; a missing or unreadable file is an error naming it. */
   readFile(path: string): Promise<Uint8Array>;
+  /** Arguments that are not options, in order (at most the command's `positionals`). */
+  positionals: string[];
 }
 
 /** A command's result: `json` is printed with --json, `text` (a readable table) otherwise. */
@@ -28,6 +30,8 @@ export interface CliCommand {
   /** One line: the options after `pkm <name>`. */
   usage: string;
   options: Record<string, OptionSpec>;
+  /** How many arguments that are not options it takes (named in `usage`); default 0. */
+  positionals?: number;
   /** More help text after the option list (examples, output format). */
   details?: string;
   run(values: OptionValues, context: CommandContext): Promise<CommandResult>;

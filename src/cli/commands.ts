@@ -34,4 +34,8 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'memory usage statistics (usage, KL, Gini, topP) over input vectors',
     load: async () => (await import('./coverage')).coverageCommand,
   },
+  experiment: {
+    summary: "reproduce one of the paper's findings at browser scale (list, report, or a name)",
+    load: async () => (await import('./experiment')).experimentCommand,
+  },
 };

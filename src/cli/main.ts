@@ -71,7 +71,12 @@ export async function main(argv: string[], output: CliOutput = PROCESS_OUTPUT): 
     }
     label = `pkm ${target}`;
     const command = await entry.load();
-    const parsed = parseCommandLine(target, name === 'help' ? ['--help'] : rest, command.options);
+    const parsed = parseCommandLine(
+      target,
+      name === 'help' ? ['--help'] : rest,
+      command.options,
+      command.positionals,
+    );
     if (parsed.help) {
       output.stdout(commandHelp(target, entry.summary, command.usage, command.options, command.details));
       return 0;
@@ -79,6 +84,7 @@ export async function main(argv: string[], output: CliOutput = PROCESS_OUTPUT): 
     const context: CommandContext = {
       progress: (message) => output.stderr(`${label}: ${message}\n`),
       readFile: readInputFile,
+      positionals: parsed.positionals,
     };
     const result = await command.run(parsed.values, context);
     output.stdout(

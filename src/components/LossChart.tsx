@@ -141,6 +141,7 @@ export function LossChart({ runs, height = 300, label, ...props }: LossChartProp
     [lines, x, y, logY, innerW],
   );
 
+  const bothKinds = lines.some((l) => l.kind === 'train') && lines.some((l) => l.kind === 'val');
   const setLog = (v: boolean) => {
     setOwnLog(v);
     props.onLogYChange?.(v);
@@ -201,16 +202,19 @@ export function LossChart({ runs, height = 300, label, ...props }: LossChartProp
                   {run.name}
                 </li>
               ))}
-              <li className="loss-chart__styles">
-                <svg width={22} height={8} aria-hidden="true">
-                  <line x1={0} x2={22} y1={4} y2={4} className="loss-chart__key" />
-                </svg>{' '}
-                train{' '}
-                <svg width={22} height={8} aria-hidden="true">
-                  <line x1={0} x2={22} y1={4} y2={4} className="loss-chart__key loss-chart__key--val" />
-                </svg>{' '}
-                validation
-              </li>
+              {/* The line-style key only where both kinds are drawn (validation-only charts need none). */}
+              {bothKinds ? (
+                <li className="loss-chart__styles">
+                  <svg width={22} height={8} aria-hidden="true">
+                    <line x1={0} x2={22} y1={4} y2={4} className="loss-chart__key" />
+                  </svg>{' '}
+                  train{' '}
+                  <svg width={22} height={8} aria-hidden="true">
+                    <line x1={0} x2={22} y1={4} y2={4} className="loss-chart__key loss-chart__key--val" />
+                  </svg>{' '}
+                  validation
+                </li>
+              ) : null}
             </ul>
             <label className="loss-chart__log" htmlFor={checkboxId}>
               <input

@@ -1,6 +1,12 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, expect, inject, test } from 'vitest';
+import { EXPERIMENT_NAMES } from '../../src/model/experiments/definitions';
+import type { ExperimentResult } from '../../src/model/experiments/types';
 import { labelled, openApp, TINY_HASH, trainingStep, waitForLiveModel } from './app-helpers';
 import type { OpenPage } from './browser';
+
+const RESULTS_DIR = join(import.meta.dirname, '../../experiments/results');
 
 let session: OpenPage | undefined;
 afterEach(async () => {
@@ -67,7 +73,22 @@ test('tabs switch pages through the hash; the theme toggle and the help dialog w
   const { page } = session;
   await page.getByRole('link', { name: 'Results' }).click();
   await expect.poll(() => page.url(), { timeout: 15_000 }).toContain('page=results');
-  expect(await page.getByRole('region', { name: 'Results' }).textContent()).toContain('experiments');
+  const results = page.getByRole('region', { name: 'Results' });
+  expect(await results.textContent()).toContain('experiments');
+  // The committed experiment results are bundled: each shows its arm table; the others say how to run them.
+  for (const file of readdirSync(RESULTS_DIR).filter((f) => f.endsWith('.json'))) {
+    const result = JSON.parse(readFileSync(join(RESULTS_DIR, file), 'utf8')) as ExperimentResult;
+    const table = page.getByRole('table', { name: `${result.experiment}: configs` });
+    await table.waitFor({ timeout: 15_000 });
+    expect(await table.getByRole('row').count()).toBe(result.arms.length + 1);
+    for (const arm of result.arms) {
+      expect(await table.getByRole('rowheader', { name: arm.label, exact: true }).count()).toBe(1);
+    }
+  }
+  const missing = EXPERIMENT_NAMES.filter((n) => !existsSync(join(RESULTS_DIR, `${n}.json`)));
+  for (const name of missing) {
+    expect(await results.textContent()).toContain(`npm run -s pkm -- experiment ${name}`);
+  }
   await page.goBack();
   await expect
     .poll(() => page.getByRole('link', { name: 'Notebook' }).getAttribute('aria-current'))
@@ -83,5 +104,23 @@ test('tabs switch pages through the hash; the theme toggle and the help dialog w
   expect(await dialog.textContent()).toContain('Train / pause');
   await dialog.getByRole('button', { name: 'Close' }).click();
   await expect.poll(() => dialog.isVisible(), { timeout: 15_000 }).toBe(false);
+  expect(session.errors).toEqual([]);
+});
+
+test('Open in lab on the Results page puts the arm’s config into the link and opens the lab', async () => {
+  const files = readdirSync(RESULTS_DIR).filter((f) => f.endsWith('.json'));
+  expect(files.length).toBeGreaterThan(0);
+  const result = JSON.parse(readFileSync(join(RESULTS_DIR, files[0]), 'utf8')) as ExperimentResult;
+  // The smallest arm: the lab rebuilds it on the software adapter.
+  const arm = [...result.arms].sort((a, b) => a.summary.params - b.summary.params)[0];
+  session = await openApp(inject('baseUrl'), 'page=results');
+  const { page } = session;
+  await page.getByRole('button', { name: `Open ${arm.label} in the lab`, exact: true }).click();
+  await expect.poll(() => page.url(), { timeout: 15_000 }).toContain('page=lab');
+  const hash = new URLSearchParams(new URL(page.url()).hash.slice(1));
+  expect(hash.get('n_keys')).toBe(String(arm.config.n_keys));
+  expect(hash.get('layers')).toBe(String(arm.config.layers));
+  expect(hash.get('mem_layers')).toBe(arm.config.mem_layers.join(','));
+  expect(await page.getByRole('textbox', { name: /n_keys/ }).inputValue()).toBe(String(arm.config.n_keys));
   expect(session.errors).toEqual([]);
 });
