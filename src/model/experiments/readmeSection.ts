@@ -39,7 +39,7 @@ export function resultsSection(entries: CommittedEntry[]): string {
     result
       ? markdownReport(result)
       : [
-          `### ${name}: ${getExperiment(name).title}`,
+          `### ${getExperiment(name).title} (\`${name}\`)`,
           '',
           `Paper: ${getExperiment(name).expectation}`,
           '',

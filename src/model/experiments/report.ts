@@ -113,7 +113,7 @@ export function plainReport(result: ExperimentResult): string {
 export function markdownReport(result: ExperimentResult): string {
   const notes = result.claims.filter((c) => c.note).map((c) => `- ${c.statement}: ${c.note}.`);
   return [
-    `### ${result.experiment}: ${result.title}`,
+    `### ${result.title} (\`${result.experiment}\`)`,
     '',
     `Paper: ${result.expectation}`,
     '',
