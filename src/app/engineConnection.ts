@@ -12,6 +12,7 @@ import type {
   EngineListener,
   EngineOptions,
   ResultOf,
+  TextReads as TextReadsResult,
   TokenSelection,
   TokenTrace,
   TrainingPace,
@@ -250,6 +251,15 @@ export class EngineConnection {
     return this.run(
       'trace',
       async () => (await this.engine()).request({ type: 'trace', text, position, layer }),
+      true,
+    );
+  }
+
+  /** One memory layer's reads (slots, weights) of every byte of `text` with the live model. */
+  async readText(text: string, layer: number | null = null): Promise<TextReadsResult | null> {
+    return this.run(
+      'readText',
+      async () => (await this.engine()).request({ type: 'readText', text, layer }),
       true,
     );
   }

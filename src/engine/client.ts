@@ -169,6 +169,10 @@ export class EngineClient {
   trace(text: string, position: number, layer: number | null = null) {
     return this.request<'trace'>({ type: 'trace', text, position, layer });
   }
+  /** Slots and weights of one memory layer (null: the first) at every byte of `text`, in one command. */
+  readText(text: string, layer: number | null = null) {
+    return this.request<'readText'>({ type: 'readText', text, layer });
+  }
   select(selection: TokenSelection | null) {
     return this.request<'select'>({ type: 'select', selection });
   }

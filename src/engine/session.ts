@@ -51,6 +51,7 @@ import {
 } from './run';
 import { interruptibleSleep, Mutex, yieldToEvents } from './scheduling';
 import { SnapshotComposer, tfMemory } from './snapshots';
+import { readTextReads } from './textReads';
 import { traceToken } from './tokenTrace';
 import { validateCommand } from './validate';
 
@@ -83,6 +84,7 @@ const NEEDS_MODEL: readonly CommandType[] = [
   'step',
   'evaluate',
   'trace',
+  'readText',
   'generate',
   'saveCheckpoint',
 ];
@@ -196,6 +198,14 @@ export class EngineSession {
           { ...c, layer: c.layer ?? null },
           this.run!.trainer.steps,
         ),
+      ),
+    readText: (c) =>
+      this.exclusive(() =>
+        this.abortable(async (signal) => {
+          const request = { text: c.text, layer: c.layer ?? null };
+          const reads = await readTextReads(this.run!.model, request, this.run!.trainer.steps, signal);
+          return new WithTransfer(reads, [reads.slots.buffer, reads.weights.buffer]);
+        }),
       ),
     select: (c) => this.exclusive(() => this.select(c.selection)),
     generate: (c) => this.exclusive(() => this.abortable((signal) => this.generate(c, signal))),
