@@ -392,6 +392,8 @@ export type DebugAction =
   | 'lose-device'
   /** Makes the next training step's loss NaN (the trainer must refuse it). */
   | 'nan-next-step'
+  /** Makes the next training step throw an ordinary error (as a step on a dying GPU device does). */
+  | 'fail-next-step'
   /** Throws from the worker's global scope so the worker dies (tests the client's restart). */
   | 'crash';
 

@@ -174,7 +174,7 @@ const COMMANDS: Record<CommandType, Fields> = {
   },
   cancel: {},
   status: {},
-  debug: { action: req(oneOf(['lose-device', 'nan-next-step', 'crash'])) },
+  debug: { action: req(oneOf(['lose-device', 'nan-next-step', 'fail-next-step', 'crash'])) },
 };
 
 export const COMMAND_TYPES = Object.keys(COMMANDS) as CommandType[];
