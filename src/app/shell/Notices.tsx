@@ -129,6 +129,7 @@ export function Notices() {
   const backend = useEngineStore((s) => s.backend);
   const training = useEngineStore((s) => isTraining(s.state));
   const [fallbackSeen, setFallbackSeen] = useState(false);
+  const [softwareSeen, setSoftwareSeen] = useState(false);
   const banners: ReactNode[] = [];
 
   if (startError) {
@@ -207,11 +208,29 @@ export function Notices() {
       </Banner>,
     );
   }
+  const software = backend?.backend === 'webgpu' && backend.adapter?.fallback === true;
+  if (software && !softwareSeen) {
+    banners.push(
+      <Banner
+        key="software"
+        tone="warning"
+        title="The GPU is a software adapter"
+        actions={[
+          {
+            label: 'Switch to wasm (faster here)',
+            run: () => void engine?.switchBackend('wasm'),
+          },
+        ]}
+        onDismiss={() => setSoftwareSeen(true)}
+      >
+        WebGPU runs on {backend.adapter?.description || 'a software renderer'} here, with no real GPU behind
+        it: training is many times slower than on the CPU with wasm. Switching keeps the model, its weights
+        and its step.
+      </Banner>,
+    );
+  }
   const fallbacks = backend?.fallbacks ?? [];
-  if (backend && !fallbackSeen && (fallbacks.length > 0 || backend.adapter?.fallback)) {
-    const slowNote = backend.adapter?.fallback
-      ? 'WebGPU runs on a software adapter here, so training is slow; a machine with a GPU trains many times faster.'
-      : null;
+  if (backend && !fallbackSeen && fallbacks.length > 0) {
     banners.push(
       <Banner
         key="fallback"
@@ -219,16 +238,13 @@ export function Notices() {
         title={`Training runs on ${backend.backend}`}
         onDismiss={() => setFallbackSeen(true)}
       >
-        {fallbacks.length > 0 ? (
-          <ul>
-            {fallbacks.map((f) => (
-              <li key={f.backend}>
-                Not {f.backend}: {f.reason}
-              </li>
-            ))}
-          </ul>
-        ) : null}
-        {slowNote}
+        <ul>
+          {fallbacks.map((f) => (
+            <li key={f.backend}>
+              Not {f.backend}: {f.reason}
+            </li>
+          ))}
+        </ul>
       </Banner>,
     );
   }
