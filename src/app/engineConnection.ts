@@ -4,6 +4,7 @@
  * never talk to the engine; they read stores and call these actions through useEngine().
  */
 import type {
+  BackendName,
   CommandError,
   CommandOf,
   CommandType,
@@ -12,6 +13,7 @@ import type {
   EngineListener,
   EngineOptions,
   ResultOf,
+  TextReads as TextReadsResult,
   TokenSelection,
   TokenTrace,
   TrainingPace,
@@ -22,7 +24,7 @@ import { isTraining, modelReady, useEngineStore } from '../state/engineStore';
 import { useInspectionStore } from '../state/inspectionStore';
 import { emptyRunData } from '../state/runData';
 import { useRunDataStore } from '../state/runDataStore';
-import { useSelectionStore } from '../state/selectionStore';
+import { followConfigLayers, layerForModel, useSelectionStore } from '../state/selectionStore';
 import { useUiStore } from '../state/uiStore';
 import type { EngineLink, EngineLinkFactory } from './engineLink';
 import { cancelInspectionScan } from './inspectionScan';
@@ -42,6 +44,8 @@ export class EngineConnection {
   private selectTimer: ReturnType<typeof setTimeout> | null = null;
   private selectSeq = 0;
   private unsubscribe: (() => void)[] = [];
+  /** A backend switch is rebuilding the model: its interim snapshots are not the user's run. */
+  private switching = false;
   /** Set once init answered: commands before that would fail. */
   private ready: Promise<void> | null = null;
   /** Extra listeners of every engine event (the lab's features: generated text, snapshots). */
@@ -68,7 +72,14 @@ export class EngineConnection {
           this.scheduleSelect();
       }),
     );
+    // A config whose memory sits elsewhere (a lab link, the hash edited): the selection follows at once.
+    this.unsubscribe.push(
+      followConfigLayers((listener) => useConfigStore.subscribe((s) => listener(s.config))),
+    );
     const config = useConfigStore.getState().config;
+    useSelectionStore
+      .getState()
+      .setLayer(layerForModel(useSelectionStore.getState().layer, config.mem_layers));
     this.ready = this.createLink({
       backend: config.backend,
       allowDebug: this.options.allowDebug ?? false,
@@ -97,6 +108,7 @@ export class EngineConnection {
     for (const listener of this.listeners) listener(e);
     useEngineStore.getState().event(e);
     if (e.type === 'snapshot') {
+      if (this.switching) return;
       const data = useRunDataStore.getState().data;
       // The precomputed figures stay until the live model has finished warming up.
       if (data.source !== 'live' && (e.snapshot.state === 'building' || e.snapshot.state === 'warming'))
@@ -162,8 +174,7 @@ export class EngineConnection {
     if (!info) return false;
     // A layer picked for another model may hold no memory in this one: show the first memory layer.
     const { layer } = useSelectionStore.getState();
-    if (layer !== null && !info.config.mem_layers.includes(layer))
-      useSelectionStore.getState().setLayer(null);
+    if (layerForModel(layer, info.config.mem_layers) !== layer) useSelectionStore.getState().setLayer(null);
     useEngineStore.getState().modelReady(info);
     useInspectionStore.getState().clear();
     // The live model takes over; the precomputed curve stays in the loss chart as a reference.
@@ -221,6 +232,41 @@ export class EngineConnection {
     if (isTraining(useEngineStore.getState().state)) await this.train();
   }
 
+  /**
+   * Moves the engine to another backend keeping the model: its weights and optimiser state (a
+   * checkpoint), its step, and the figures' history. The config (and the URL) take the backend as
+   * a forced choice, as the lab's backend setting does; training resumes if it was running.
+   */
+  async switchBackend(backend: BackendName): Promise<boolean> {
+    if (!(await this.started())) return false;
+    const wasTraining = isTraining(useEngineStore.getState().state);
+    if (wasTraining) await this.pause();
+    const errors = useConfigStore.getState().update({ backend });
+    if (errors.length > 0) return false;
+    const config = useConfigStore.getState().config;
+    // The interim fresh model's snapshots (step 0) must not wipe the figures' history.
+    const kept = useRunDataStore.getState().data;
+    this.switching = true;
+    const info = await this.run('switchBackend', async () => {
+      const engine = await this.engine();
+      const saved = useEngineStore.getState().model ? await engine.request({ type: 'saveCheckpoint' }) : null;
+      // configure with a forced backend switches the worker's tfjs backend before building.
+      const fresh = await engine.request({ type: 'configure', config, options: this.options.engineOptions });
+      if (!saved) return fresh;
+      // The checkpoint's config says the backend it was built with ('auto'): the engine stays put.
+      const loaded = await engine.request({ type: 'loadCheckpoint', bytes: saved.bytes });
+      return { ...loaded, config: { ...loaded.config, backend } };
+    }).finally(() => {
+      this.switching = false;
+    });
+    if (!info) return false;
+    if (kept.source === 'live') useRunDataStore.getState().replace({ ...kept, step: info.step });
+    useEngineStore.getState().modelReady(info);
+    await this.select();
+    if (wasTraining) await this.train();
+    return true;
+  }
+
   /** Fresh weights for the same config. */
   async reset(): Promise<void> {
     const info = await this.run('reset', async () => (await this.engine()).request({ type: 'reset' }));
@@ -254,6 +300,15 @@ export class EngineConnection {
     );
   }
 
+  /** One memory layer's reads (slots, weights) of every byte of `text` with the live model. */
+  async readText(text: string, layer: number | null = null): Promise<TextReadsResult | null> {
+    return this.run(
+      'readText',
+      async () => (await this.engine()).request({ type: 'readText', text, layer }),
+      true,
+    );
+  }
+
   private scheduleSelect(): void {
     if (this.selectTimer) clearTimeout(this.selectTimer);
     this.selectTimer = setTimeout(() => {
@@ -268,7 +323,7 @@ export class EngineConnection {
     const { text, position, layer: picked } = useSelectionStore.getState();
     const memoryLayers = useEngineStore.getState().model?.config.mem_layers ?? [];
     if (memoryLayers.length === 0) return;
-    const layer = picked !== null && memoryLayers.includes(picked) ? picked : null;
+    const layer = layerForModel(picked, memoryLayers);
     const selection: TokenSelection | null = text ? { text, position, layer } : null;
     const seq = ++this.selectSeq;
     const trace = await this.run(

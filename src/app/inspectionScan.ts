@@ -1,6 +1,6 @@
+import { useEngineStore } from '../state/engineStore';
 import { useInspectionStore } from '../state/inspectionStore';
-import { useRunDataStore } from '../state/runDataStore';
-import { emptyTextReads, recordRead, type TextReads } from '../state/slotContexts';
+import { emptyTextReads, type TextReads } from '../state/slotContexts';
 import type { EngineConnection } from './engineConnection';
 
 let generation = 0;
@@ -12,33 +12,44 @@ export function cancelInspectionScan(): void {
   if (s.source === 'live' || s.scanning) s.clear();
 }
 
+/** The longest prefix of `text` (whole characters) of at most `bytes` UTF-8 bytes. */
+export function textPrefix(text: string, bytes: number): string {
+  const encoder = new TextEncoder();
+  let used = 0;
+  let end = 0;
+  for (const ch of text) {
+    const size = encoder.encode(ch).length;
+    if (used + size > bytes) break;
+    used += size;
+    end += ch.length;
+  }
+  return text.slice(0, end);
+}
+
 /**
- * Traces the first `bytes` bytes of `text` one by one with the live model and records which slots
- * each byte read, for the slot inspector. The protocol has no command that returns the reads of a
- * whole text at once, so this costs one `trace` request per byte.
+ * Reads the first `bytes` bytes of `text` with the live model (one `readText` command per memory
+ * layer: batched forwards, not a trace per byte) and records which slots each byte read, for the
+ * slot inspector.
  */
 export async function scanInspectionText(engine: EngineConnection, text: string, bytes = 256): Promise<void> {
   const mine = ++generation;
-  const step = useRunDataStore.getState().data.step;
-  const total = Math.min(bytes, new TextEncoder().encode(text).length);
+  const layers = [...(useEngineStore.getState().model?.config.mem_layers ?? [])].sort((a, b) => a - b);
+  const prefix = textPrefix(text, bytes);
+  const total = new TextEncoder().encode(prefix).length;
+  if (layers.length === 0 || total === 0) return;
   const reads = new Map<number, TextReads>();
-  useInspectionStore.getState().progress({ done: 0, total });
-  for (let p = 0; p < total; p++) {
-    const trace = await engine.trace(text, p);
+  useInspectionStore.getState().progress({ done: 0, total: total * layers.length });
+  for (const [i, layer] of layers.entries()) {
+    const result = await engine.readText(prefix, layer);
     if (mine !== generation) return;
-    if (!trace) break;
-    for (const { layer, trace: t } of trace.layers) {
-      let r = reads.get(layer);
-      if (!r) {
-        r = emptyTextReads(text, t.heads.length, t.knn);
-        reads.set(layer, r);
-      }
-      recordRead(r, p, t.heads);
-    }
-    if (p % 16 === 15 || p === total - 1) {
-      useInspectionStore.getState().set('live', step, new Map(reads));
-      useInspectionStore.getState().progress({ done: p + 1, total });
-    }
+    if (!result) break;
+    const r: TextReads = emptyTextReads(text, result.heads, result.knn);
+    r.slots.set(result.slots);
+    r.weights.set(result.weights);
+    r.read = result.positions;
+    reads.set(layer, r);
+    useInspectionStore.getState().set('live', result.step, new Map(reads));
+    useInspectionStore.getState().progress({ done: total * (i + 1), total: total * layers.length });
   }
   if (mine === generation) useInspectionStore.getState().progress(null);
 }

@@ -25,8 +25,9 @@ export function isBackendName(value: unknown): value is BackendName {
 }
 
 interface GpuAdapterLike {
+  /** Older browsers; newer ones (Chromium 13x) report it in `info` only. */
   isFallbackAdapter?: boolean;
-  info?: { vendor?: string; architecture?: string; description?: string };
+  info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
 }
 interface GpuLike {
   requestAdapter(): Promise<GpuAdapterLike | null>;
@@ -81,7 +82,7 @@ export async function chooseBackend(
       }
       const info = probe.adapter.info ?? {};
       adapter = {
-        fallback: Boolean(probe.adapter.isFallbackAdapter),
+        fallback: Boolean(probe.adapter.isFallbackAdapter ?? info.isFallbackAdapter),
         description:
           [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown',
       };

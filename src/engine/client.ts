@@ -73,7 +73,16 @@ interface Memory {
   selection: TokenSelection | null;
   /** The pace while training, null while not. */
   training: TrainingPace | null;
+  /**
+   * The pace an 'internal' fault stopped, and when. A lost device often fails the running step
+   * before `device.lost` is reported, so that fault is a symptom of the loss: a restart soon after
+   * it resumes training at this pace. Cleared by any command that sets training or the model.
+   */
+  interrupted: { pace: TrainingPace; at: number } | null;
 }
+
+/** How long after an 'internal' fault a crash or lost device still counts as its cause, ms. */
+const INTERRUPTED_WINDOW_MS = 30_000;
 
 interface Connection {
   worker: WorkerLike;
@@ -103,6 +112,7 @@ export class EngineClient {
       model: null,
       selection: null,
       training: null,
+      interrupted: null,
     };
   }
 
@@ -168,6 +178,10 @@ export class EngineClient {
   }
   trace(text: string, position: number, layer: number | null = null) {
     return this.request<'trace'>({ type: 'trace', text, position, layer });
+  }
+  /** Slots and weights of one memory layer (null: the first) at every byte of `text`, in one command. */
+  readText(text: string, layer: number | null = null) {
+    return this.request<'readText'>({ type: 'readText', text, layer });
   }
   select(selection: TokenSelection | null) {
     return this.request<'select'>({ type: 'select', selection });
@@ -243,7 +257,12 @@ export class EngineClient {
       }
     }
     if (event.type === 'fault') {
-      if (event.fault.recovery === 'paused') this.memory.training = null;
+      if (event.fault.recovery === 'paused') {
+        const pace = this.memory.training;
+        this.memory.interrupted =
+          pace && event.fault.kind === 'internal' ? { pace, at: performance.now() } : null;
+        this.memory.training = null;
+      }
       if (event.fault.kind === 'device-lost' && event.fault.recovery === 'restarting') {
         // The worker already said it; recovery reports the result.
         this.dispatch(event);
@@ -272,6 +291,8 @@ export class EngineClient {
   private remember<K extends CommandType>(command: CommandOf<K>, result: ResultOf<K>): void {
     const m = this.memory;
     const c = command as EngineCommand;
+    if (['configure', 'reset', 'loadCheckpoint', 'start', 'pause', 'cancel'].includes(c.type))
+      m.interrupted = null;
     switch (c.type) {
       case 'configure':
       case 'reset': {
@@ -336,6 +357,12 @@ export class EngineClient {
         return;
       }
       this.restarts++;
+      // Training stopped by the failure itself (see Memory.interrupted) resumes after the restart.
+      const cut = this.memory.interrupted;
+      if (!this.memory.training && cut && performance.now() - cut.at < INTERRUPTED_WINDOW_MS) {
+        this.memory.training = cut.pace;
+      }
+      this.memory.interrupted = null;
       // The backend that failed is not tried again; a forced one falls back to the usual order.
       if (failed) this.memory.avoid.add(failed);
       if (failed && this.memory.init.backend === failed) this.memory.init.backend = 'auto';

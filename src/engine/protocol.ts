@@ -210,6 +210,25 @@ export interface TokenTrace {
   layers: LayerTrace[];
 }
 
+/**
+ * One memory layer's reads of every byte of a text (the `readText` command): each byte read in
+ * the window a `trace` of it would use, so slots and weights equal those of per-byte traces.
+ */
+export interface TextReads {
+  text: string;
+  layer: number;
+  heads: number;
+  knn: number;
+  /** Bytes of the text (UTF-8): the reads' first dimension. */
+  positions: number;
+  /** Step whose weights read the text. */
+  step: number;
+  /** int32 [positions, heads, knn]: slot ids, each head's k sorted by score, descending. */
+  slots: Int32Array;
+  /** [positions, heads, knn]: softmax weights of those slots. */
+  weights: Float32Array;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Snapshots
 
@@ -373,6 +392,8 @@ export type DebugAction =
   | 'lose-device'
   /** Makes the next training step's loss NaN (the trainer must refuse it). */
   | 'nan-next-step'
+  /** Makes the next training step throw an ordinary error (as a step on a dying GPU device does). */
+  | 'fail-next-step'
   /** Throws from the worker's global scope so the worker dies (tests the client's restart). */
   | 'crash';
 
@@ -460,6 +481,11 @@ export interface EngineCommands {
   evaluate: { args: { recall?: boolean }; result: EvalReport };
   /** Traces one token of any text (does not change the selection). */
   trace: { args: { text: string; position: number; layer?: number | null }; result: TokenTrace };
+  /**
+   * Which slots a memory layer (null: the first) reads at every byte of a text, in one command
+   * (batched forwards): what per-byte `trace`s would give, without their cost. Cancellable.
+   */
+  readText: { args: { text: string; layer?: number | null }; result: TextReads };
   /** Sets (or clears, with null) the token traced in snapshots; replies with its trace now. */
   select: { args: { selection: TokenSelection | null }; result: TokenTrace | null };
   generate: { args: GenerateArgs; result: GenerateResult };

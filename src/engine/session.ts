@@ -51,6 +51,7 @@ import {
 } from './run';
 import { interruptibleSleep, Mutex, yieldToEvents } from './scheduling';
 import { SnapshotComposer, tfMemory } from './snapshots';
+import { readTextReads } from './textReads';
 import { traceToken } from './tokenTrace';
 import { validateCommand } from './validate';
 
@@ -76,6 +77,9 @@ class WithTransfer<T> {
   ) {}
 }
 
+/** How long a failed WebGPU step waits for the device-loss report before calling it a fault, ms. */
+const DEVICE_LOSS_GRACE_MS = 500;
+
 /** Commands that need a model. */
 const NEEDS_MODEL: readonly CommandType[] = [
   'reset',
@@ -83,6 +87,7 @@ const NEEDS_MODEL: readonly CommandType[] = [
   'step',
   'evaluate',
   'trace',
+  'readText',
   'generate',
   'saveCheckpoint',
 ];
@@ -100,6 +105,8 @@ export class EngineSession {
   private avoid: BackendFallback[] = [];
   private allowDebug = false;
   private deviceLost = false;
+  /** Debug 'fail-next-step': the next training step throws. */
+  private failNextStep = false;
   private closed = false;
   private readonly corpora = new Corpora();
   private run: Run | null = null;
@@ -196,6 +203,14 @@ export class EngineSession {
           { ...c, layer: c.layer ?? null },
           this.run!.trainer.steps,
         ),
+      ),
+    readText: (c) =>
+      this.exclusive(() =>
+        this.abortable(async (signal) => {
+          const request = { text: c.text, layer: c.layer ?? null };
+          const reads = await readTextReads(this.run!.model, request, this.run!.trainer.steps, signal);
+          return new WithTransfer(reads, [reads.slots.buffer, reads.weights.buffer]);
+        }),
       ),
     select: (c) => this.exclusive(() => this.select(c.selection)),
     generate: (c) => this.exclusive(() => this.abortable((signal) => this.generate(c, signal))),
@@ -504,16 +519,34 @@ export class EngineSession {
     const run = this.run;
     if (!run || !this.training) return;
     try {
+      if (this.failNextStep) {
+        this.failNextStep = false;
+        throw new Error('debug fail-next-step: the step failed');
+      }
       await this.stepOnce(run);
       await this.afterStep(run);
     } catch (err) {
       this.training = false;
+      if (!this.deviceLost) await this.settleDeviceLoss();
       if (this.deviceLost) return;
       this.setState('faulted');
       if (err instanceof TrainingDivergedError) this.fault('diverged', err.message, 'paused');
       else if (isOutOfMemory(err)) this.fault('out-of-memory', toCommandError(err).message, 'paused');
       else this.fault('internal', `Training stopped: ${(err as Error).message}`, 'paused');
     }
+  }
+
+  /**
+   * A lost GPU device fails the running step, often before `device.lost` resolves. Gives the
+   * loss a moment to be reported, so the step's error is not taken for a fault of its own (which
+   * would pause training that the client's restart is meant to resume).
+   */
+  private async settleDeviceLoss(): Promise<void> {
+    const device = activeWebgpuDevice();
+    if (!device) return;
+    await Promise.race([device.lost, new Promise((resolve) => setTimeout(resolve, DEVICE_LOSS_GRACE_MS))]);
+    // watchDevice's handler was attached first: one more turn lets it set deviceLost.
+    await Promise.resolve();
   }
 
   private async stepOnce(run: Run): Promise<StepRecord> {
@@ -660,6 +693,9 @@ export class EngineSession {
           `lose-device needs WebGPU (the backend is ${tf.getBackend()})`,
         );
       device.destroy();
+    } else if (action === 'fail-next-step') {
+      if (!this.run) throw new EngineError('invalid-state', 'fail-next-step needs a model');
+      this.failNextStep = true;
     } else if (action === 'nan-next-step') {
       if (!this.run) throw new EngineError('invalid-state', 'nan-next-step needs a model');
       this.run.tap.nanNext = true;

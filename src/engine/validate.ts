@@ -154,6 +154,7 @@ const COMMANDS: Record<CommandType, Fields> = {
     position: req(int(0, 4 * MAX_TEXT)),
     layer: opt(nullable(int(0, 23))),
   },
+  readText: { text: req(str(MAX_TEXT, 1)), layer: opt(nullable(int(0, 23))) },
   select: { selection: req(nullable(selection)) },
   generate: {
     id: opt(int(0, Number.MAX_SAFE_INTEGER)),
@@ -173,7 +174,7 @@ const COMMANDS: Record<CommandType, Fields> = {
   },
   cancel: {},
   status: {},
-  debug: { action: req(oneOf(['lose-device', 'nan-next-step', 'crash'])) },
+  debug: { action: req(oneOf(['lose-device', 'nan-next-step', 'fail-next-step', 'crash'])) },
 };
 
 export const COMMAND_TYPES = Object.keys(COMMANDS) as CommandType[];

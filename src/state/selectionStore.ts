@@ -27,6 +27,25 @@ export function clampPosition(text: string, position: number): number {
   return Math.max(0, Math.min(bytes - 1, Math.floor(position)));
 }
 
+/**
+ * The selection's layer for a model with memory at `memLayers`: the picked one if it has memory
+ * there, else null (the first memory layer). A layer restored from another config (the precomputed
+ * run's, an old link) must not reach the engine, which refuses layers without memory.
+ */
+export function layerForModel(picked: number | null, memLayers: readonly number[]): number | null {
+  return picked !== null && memLayers.includes(picked) ? picked : null;
+}
+
+/** Drops a selected layer that the config's memory layers no longer include (returns the unsubscribe). */
+export function followConfigLayers(
+  subscribe: (listener: (config: { mem_layers: readonly number[] }) => void) => () => void,
+): () => void {
+  return subscribe((config) => {
+    const { layer } = useSelectionStore.getState();
+    if (layerForModel(layer, config.mem_layers) !== layer) useSelectionStore.getState().setLayer(null);
+  });
+}
+
 export const useSelectionStore = create<SelectionState>()((set, get) => ({
   text: '',
   position: 0,

@@ -8,13 +8,18 @@ import { useElementWidth } from '../../components/chart/useElementWidth';
 export function VectorStrip({
   rows,
   label,
+  rowHeight = 44,
+  labelWidth = 128,
 }: {
   rows: { name: string; values: ArrayLike<number>; color: string }[];
   label: string;
+  /** Pixel height of one row (compact strips stack many rows). */
+  rowHeight?: number;
+  labelWidth?: number;
 }) {
   const [ref, width] = useElementWidth<HTMLElement>();
-  const labelW = 128;
-  const rowH = 44;
+  const labelW = labelWidth;
+  const rowH = rowHeight;
   const dims = rows[0]?.values.length ?? 0;
   let max = 1e-9;
   for (const r of rows) for (let i = 0; i < r.values.length; i++) max = Math.max(max, Math.abs(r.values[i]));

@@ -2,7 +2,7 @@ import { type ReactNode, useState } from 'react';
 import type { EngineFault } from '../../engine/protocol';
 import { DEFAULT_CONFIG } from '../../model/config';
 import { useConfigStore } from '../../state/configStore';
-import { useEngineStore } from '../../state/engineStore';
+import { isTraining, useEngineStore } from '../../state/engineStore';
 import { useUiStore } from '../../state/uiStore';
 import { useEngine } from '../EngineContext';
 import type { EngineConnection } from '../engineConnection';
@@ -51,7 +51,12 @@ function Banner({
   );
 }
 
-function faultBanner(fault: EngineFault, engine: EngineConnection | null, backendNow: string | undefined) {
+function faultBanner(
+  fault: EngineFault,
+  engine: EngineConnection | null,
+  backendNow: string | undefined,
+  training: boolean,
+) {
   const resume: Action = { label: 'Resume training', run: () => void engine?.train() };
   const reset: Action = { label: 'Reset model', run: () => void engine?.reset() };
   const toLab: Action = { label: 'Open the lab', run: () => useUiStore.getState().setPage('lab') };
@@ -84,7 +89,8 @@ function faultBanner(fault: EngineFault, engine: EngineConnection | null, backen
           tone: 'info' as const,
           title: `Restarted on ${backendNow ?? 'another backend'} · restored step ${fault.restoredStep ?? fault.step}`,
           text: `${what} at step ${fault.step}. ${fault.message}`,
-          actions: [resume],
+          // Training that the failure interrupted resumes by itself (the client replays its pace).
+          actions: training ? [] : [resume],
         };
       }
       return { tone: 'error' as const, title: what, text: fault.message, actions: [reset] };
@@ -121,7 +127,9 @@ export function Notices() {
   const problem = useEngineStore((s) => s.problem);
   const startError = useEngineStore((s) => s.startError);
   const backend = useEngineStore((s) => s.backend);
+  const training = useEngineStore((s) => isTraining(s.state));
   const [fallbackSeen, setFallbackSeen] = useState(false);
+  const [softwareSeen, setSoftwareSeen] = useState(false);
   const banners: ReactNode[] = [];
 
   if (startError) {
@@ -137,7 +145,7 @@ export function Notices() {
     );
   }
   if (fault) {
-    const b = faultBanner(fault, engine, backend?.backend);
+    const b = faultBanner(fault, engine, backend?.backend, training);
     if (b) {
       banners.push(
         <Banner
@@ -200,11 +208,29 @@ export function Notices() {
       </Banner>,
     );
   }
+  const software = backend?.backend === 'webgpu' && backend.adapter?.fallback === true;
+  if (software && !softwareSeen) {
+    banners.push(
+      <Banner
+        key="software"
+        tone="warning"
+        title="The GPU is a software adapter"
+        actions={[
+          {
+            label: 'Switch to wasm (faster here)',
+            run: () => void engine?.switchBackend('wasm'),
+          },
+        ]}
+        onDismiss={() => setSoftwareSeen(true)}
+      >
+        WebGPU runs on {backend.adapter?.description || 'a software renderer'} here, with no real GPU behind
+        it: training is many times slower than on the CPU with wasm. Switching keeps the model, its weights
+        and its step.
+      </Banner>,
+    );
+  }
   const fallbacks = backend?.fallbacks ?? [];
-  if (backend && !fallbackSeen && (fallbacks.length > 0 || backend.adapter?.fallback)) {
-    const slowNote = backend.adapter?.fallback
-      ? 'WebGPU runs on a software adapter here, so training is slow; a machine with a GPU trains many times faster.'
-      : null;
+  if (backend && !fallbackSeen && fallbacks.length > 0) {
     banners.push(
       <Banner
         key="fallback"
@@ -212,16 +238,13 @@ export function Notices() {
         title={`Training runs on ${backend.backend}`}
         onDismiss={() => setFallbackSeen(true)}
       >
-        {fallbacks.length > 0 ? (
-          <ul>
-            {fallbacks.map((f) => (
-              <li key={f.backend}>
-                Not {f.backend}: {f.reason}
-              </li>
-            ))}
-          </ul>
-        ) : null}
-        {slowNote}
+        <ul>
+          {fallbacks.map((f) => (
+            <li key={f.backend}>
+              Not {f.backend}: {f.reason}
+            </li>
+          ))}
+        </ul>
       </Banner>,
     );
   }

@@ -332,6 +332,7 @@ class Memory implements PkmMemoryModule {
         query: query.query,
         normed: query.normed,
         keys: this.keys,
+        values: (slots) => readValueRows(this.values as tf.Tensor2D, slots, null),
         output: (slots, weights) => this.output(xt, slots, weights, null),
       });
       return { packed: result.packed, layout: result.layout };

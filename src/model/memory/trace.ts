@@ -14,6 +14,8 @@ export interface TraceInputs {
   query: tf.Tensor2D;
   normed: tf.Tensor2D;
   keys: tf.Tensor;
+  /** Reads the value rows of the selected slots [1, heads, knn] as [1, heads·knn, v_dim]. */
+  values: (slots: tf.Tensor3D) => tf.Tensor;
   /** Computes the output [1, d_out] from the selected slots and their weights. */
   output: (slots: tf.Tensor3D, weights: tf.Tensor3D) => tf.Tensor2D;
 }
@@ -54,6 +56,7 @@ export function packTrace(t: TraceInputs): { packed: tf.Tensor1D; layout: Layout
   add('slots', slots);
   add('scores', scores);
   add('weights', weights);
+  add('values', t.values(slots));
   add('output', t.output(slots, weights));
   return { packed: tf.concat(pieces) as tf.Tensor1D, layout };
 }
@@ -71,7 +74,7 @@ export function unpackTrace(
     parts[name] = data.slice(at, at + size);
     at += size;
   }
-  const { heads, knn, k_dim, n_keys } = spec;
+  const { heads, knn, k_dim, n_keys, v_dim } = spec;
   const half = k_dim / 2;
   const product = spec.mem_keys === 'product';
   const slice = (name: string, h: number, width: number) => parts[name].slice(h * width, (h + 1) * width);
@@ -93,6 +96,7 @@ export function unpackTrace(
       cols,
       scores: slice('scores', h, knn),
       weights: slice('weights', h, knn),
+      values: slice('values', h, knn * v_dim),
     };
     if (product) {
       const top = (side: number) => ({

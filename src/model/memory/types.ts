@@ -84,6 +84,11 @@ export interface HeadTrace {
   candidateRank?: { row: Int32Array; col: Int32Array };
   scores: Float32Array;
   weights: Float32Array;
+  /**
+   * The selected slots' value rows, [knn, v_dim] row-major, in slot order: the head's read is
+   * Σ_m weights[m]·values[m] (the memory's output sums the heads' reads, before any memory+ gate).
+   */
+  values: Float32Array;
 }
 
 export interface MemoryTrace {

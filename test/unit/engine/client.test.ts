@@ -60,6 +60,40 @@ describe('EngineClient over a MessageChannel', () => {
     expect((await client.status()).config?.d_model).toBe(16);
   });
 
+  it('resumes training by itself when the step error came from the failure that restarted the worker', async () => {
+    const { client, events } = await startClient();
+    await client.configure(TINY, { checkpointEveryMs: 100 });
+    await client.start({ kind: 'fast' });
+    await until(() => events.some((e) => e.type === 'snapshot' && e.snapshot.step >= 3));
+    // A dying device first fails the running step ('internal', paused), then the worker goes.
+    await client.debug('fail-next-step');
+    const faults = () => events.flatMap((e) => (e.type === 'fault' ? [e.fault] : []));
+    await until(() => faults().some((f) => f.kind === 'internal'));
+    expect(faults()[0]).toMatchObject({ kind: 'internal', recovery: 'paused' });
+    await client.debug('crash').catch((err) => expect(err.message).toMatch(/send the command again/));
+    await until(() => faults().some((f) => f.recovery === 'restarted'), 60_000);
+    const restored = faults().at(-1)!.restoredStep!;
+    // No start from the test: the client resumed at the pace the fault interrupted.
+    const status = await client.status();
+    expect(status.state).toBe('running');
+    expect(status.pace).toEqual({ kind: 'fast' });
+    await until(() => events.some((e) => e.type === 'snapshot' && e.snapshot.step > restored + 2), 60_000);
+    await client.pause();
+  }, 90_000);
+
+  it('keeps training paused after a restart when the user paused after the fault', async () => {
+    const { client, events } = await startClient();
+    await client.configure(TINY, { checkpointEveryMs: 100 });
+    await client.start({ kind: 'fast' });
+    await until(() => events.some((e) => e.type === 'snapshot' && e.snapshot.step >= 2));
+    await client.debug('fail-next-step');
+    await until(() => events.some((e) => e.type === 'fault' && e.fault.kind === 'internal'));
+    await client.pause();
+    await client.debug('crash').catch(() => undefined);
+    await until(() => events.some((e) => e.type === 'fault' && e.fault.recovery === 'restarted'), 60_000);
+    expect((await client.status()).state).toBe('paused');
+  }, 90_000);
+
   it('restarts a crashed worker on the next backend with the last checkpoint, corpus, selection and pace', async () => {
     const { client, events } = await startClient();
     const text = 'The quick brown fox jumps over the lazy dog. '.repeat(40);

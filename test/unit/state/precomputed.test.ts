@@ -43,6 +43,19 @@ describe('the precomputed default run shipped with the app', () => {
       expect(Array.from(h.subTop![0].indices)).toContain(h.rows[r]);
     }
     expect(precomputedLossRun().train!.loss.length).toBe(precomputedRun.steps);
+    // Each head carries its selected value rows; weighted and summed over heads they are the output.
+    const vDim = DEFAULT_CONFIG.d_model;
+    const sum = new Float64Array(vDim);
+    for (const head of trace.heads) {
+      expect(head.values).toBeInstanceOf(Float32Array);
+      expect(head.values).toHaveLength(DEFAULT_CONFIG.knn * vDim);
+      head.weights.forEach((w, m) => {
+        for (let d = 0; d < vDim; d++) sum[d] += w * head.values[m * vDim + d];
+      });
+    }
+    sum.forEach((v, d) => {
+      expect(trace.output[d]).toBeCloseTo(v, 3);
+    });
   });
 
   it('has usage maps of every training read and the reads of the inspection text', () => {

@@ -3,6 +3,7 @@ import { ProductKeyMap } from '../../../components/ProductKeyMap';
 import { useSelectionStore } from '../../../state/selectionStore';
 import { FigureFrame } from '../../figures/FigureFrame';
 import { VectorStrip } from '../../figures/VectorStrip';
+import { WeightedValueRows } from '../../figures/WeightedValueRows';
 import { useLayerTrace } from '../../hooks';
 import { Prose, Section } from '../Section';
 import { useModelFacts } from '../useModelFacts';
@@ -60,6 +61,15 @@ export function ValuesSection() {
               the normalised state that formed the query.
             </p>
           </div>
+        </FigureFrame>
+      </div>
+      <div className="nb-figures">
+        <FigureFrame title="The weighted sum of value rows" minHeight={200}>
+          {trace ? (
+            <WeightedValueRows trace={trace.trace} vDim={f.vDim} memPlus={f.config.mem_plus} />
+          ) : (
+            <TraceWaiting />
+          )}
         </FigureFrame>
       </div>
     </Section>
