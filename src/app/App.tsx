@@ -22,9 +22,10 @@ export function App() {
       </a>
       <div ref={sticky} className="app__sticky">
         <Header />
-        <Notices />
+        <Notices placement="pinned" />
       </div>
       <main id="main" className="app__main">
+        <Notices placement="flow" />
         {page === 'notebook' ? <Notebook /> : page === 'lab' ? <LabPage /> : <ResultsPage />}
       </main>
       <HelpOverlay />

@@ -10,6 +10,16 @@ import { useRunDataStore } from '../../src/state/runDataStore';
 import '../../src/app/theme.css';
 import '../../src/app/app.css';
 
+/** Both places the app renders notices: pinned under the header, and at the top of the page. */
+function BothNotices() {
+  return (
+    <>
+      <Notices placement="pinned" />
+      <Notices placement="flow" />
+    </>
+  );
+}
+
 const fault = (f: Partial<EngineFault>): EngineFault => ({
   kind: 'diverged',
   message: 'The loss became NaN.',
@@ -67,12 +77,14 @@ test('the run bar shows the step, the latest loss and the memory usage of the da
 });
 
 test('faults become banners that say what happened and offer an action', async () => {
-  const screen = await render(<Notices />);
+  const screen = await render(<BothNotices />);
   useEngineStore.setState({ fault: fault({}) });
   await expect
     .element(screen.getByRole('alert', { name: 'Training diverged at step 40' }))
     .toBeInTheDocument();
   await expect.element(screen.getByRole('button', { name: 'Reset model' })).toBeInTheDocument();
+  // Faults stay pinned under the header; notes about the backend scroll with the page.
+  expect(screen.getByRole('alert').element().closest('.notices--pinned')).not.toBeNull();
 
   useEngineStore.setState({
     fault: fault({ kind: 'device-lost', recovery: 'restarting', message: 'The GPU was reset.' }),
@@ -101,6 +113,9 @@ test('faults become banners that say what happened and offer an action', async (
   await expect
     .element(screen.getByRole('status', { name: 'Training runs on wasm' }))
     .toHaveTextContent('Not webgpu: device lost');
+  expect(
+    screen.getByRole('status', { name: 'Training runs on wasm' }).element().closest('.notices--flow'),
+  ).not.toBeNull();
 
   useEngineStore.setState({
     fault: fault({ kind: 'out-of-memory', message: 'Needs 3.2 GiB, the cap is 1.5 GiB.' }),
@@ -115,7 +130,7 @@ test('faults become banners that say what happened and offer an action', async (
 
 test('a refused command and settings from the link that were not used are shown and dismissible', async () => {
   useConfigStore.getState().loadHash('#knn=999');
-  const screen = await render(<Notices />);
+  const screen = await render(<BothNotices />);
   await expect
     .element(screen.getByRole('status', { name: 'Some settings in the link were not used' }))
     .toHaveTextContent('knn must be an integer from 1 to 64 (got 999); using the default 8.');

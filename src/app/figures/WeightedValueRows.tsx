@@ -1,4 +1,4 @@
-import { formatInt, formatValue } from '../../components/chart/format';
+import { formatInt } from '../../components/chart/format';
 import { categoryColor } from '../../components/chart/palette';
 import type { MemoryTrace } from '../../model/memory/types';
 import { VectorStrip } from './VectorStrip';
@@ -25,7 +25,7 @@ export function WeightedValueRows({
     return <p className="figure-note">This trace carries no value rows (made by an older version).</p>;
   }
   const rows = parts.rows.map((r) => ({
-    name: `${formatValue(r.weight)} · v[${formatInt(r.slot)}] h${r.head + 1}`,
+    name: `${r.weight.toFixed(3)} · v[${formatInt(r.slot)}] h${r.head + 1}`,
     values: r.weighted,
     color: categoryColor(r.head),
   }));

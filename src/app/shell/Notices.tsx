@@ -119,8 +119,15 @@ function faultBanner(
   }
 }
 
-/** Faults, refused commands, settings from the link that were not used, and backend fallbacks. */
-export function Notices() {
+/** Banners that stay pinned under the header while the page scrolls. */
+const PINNED = new Set(['start', 'fault', 'problem']);
+
+/**
+ * Faults, refused commands, settings from the link that were not used, and backend notes. Errors
+ * and engine faults are pinned under the header, where they stay in view; the rest (link problems,
+ * backend notes) sit at the top of the page and scroll away with it.
+ */
+export function Notices({ placement }: { placement: 'pinned' | 'flow' }) {
   const engine = useEngine();
   const problems = useConfigStore((s) => s.problems);
   const fault = useEngineStore((s) => s.fault);
@@ -248,6 +255,9 @@ export function Notices() {
       </Banner>,
     );
   }
-  if (banners.length === 0) return null;
-  return <div className="notices">{banners}</div>;
+  const shown = banners.filter(
+    (b) => PINNED.has(String((b as { key?: unknown }).key)) === (placement === 'pinned'),
+  );
+  if (shown.length === 0) return null;
+  return <div className={`notices notices--${placement}`}>{shown}</div>;
 }
