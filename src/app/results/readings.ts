@@ -49,6 +49,18 @@ export const READINGS: Partial<Record<ExperimentName, readonly string[]>> = {
       'after the other on a shared 2-core machine under varying load, so the ratio is rough; the ' +
       'benchmark (npm run bench) measures lookup speed side by side.',
   ],
+  'heads-x-k': [
+    'At an equal 32 reads per token, the split between heads and k changes usage little: 58% of the ' +
+      '16,384 slots for one head with k = 32, 65–67% for 2, 4 and 8 heads. That matches the paper’s ' +
+      'finding (second-hand: about the same usage, ~70%, at heads·k = 64) in both the level and the ' +
+      'flatness, with a mild edge for more than one head: a single head’s 32 reads all come from one ' +
+      'query, so they cluster in one region of the key space.',
+    'Perplexity is best for the middle splits (2.68 with 2×16 and 2.67 with 4×8, against 2.74 for 1×32 ' +
+      'and 2.75 for 8×4); the differences are 2–3% in loss from one seed each, so read them as a hint. ' +
+      'Extra heads cost little here: each adds a query projection and 2 × 128 sub-keys (1.24 M ' +
+      'parameters for 1 head, 1.28 M for 8). Step times were measured one arm after the other on a ' +
+      'shared machine and are too noisy to rank.',
+  ],
   'memory-size': [
     'Perplexity falls at every size step, from 2.85 with 16² slots to 2.65 with 256², as the paper’s ' +
       'memory-size sweep leads one to expect (the brief quotes no numbers for it). The gains shrink ' +
