@@ -1,0 +1,31 @@
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import type { MachineInfo } from '../lib/result';
+
+/** The machine a Node run measures on. */
+export function nodeMachine(): MachineInfo {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() || 'unknown CPU',
+    cores: cpus.length,
+    memory_gb: Math.round(os.totalmem() / 2 ** 30),
+    platform: `${os.platform()} ${os.arch()}`,
+    runtime: `node ${process.version}`,
+    tfjs: tf.version_core,
+  };
+}
+
+/** A short file-name-safe label of a machine: "amd-epyc-2c", plus the GPU when there is one. */
+export function machineSlug(m: MachineInfo): string {
+  const slug = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/\(r\)|\(tm\)|processor|cpu|@.*$/g, '')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 32)
+      .replace(/-$/, '');
+  const cpu = `${slug(m.cpu) || 'cpu'}-${m.cores}c`;
+  if (!m.gpu) return cpu;
+  return `${cpu}_${slug(m.gpu.name) || 'gpu'}`;
+}
