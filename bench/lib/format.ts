@@ -88,6 +88,8 @@ export function formatReport(r: BenchResult): string {
           'peak MB dense',
           'model ms',
           'model ÷ 2^12',
+          'model ÷ FFN',
+          'model dense ms',
         ],
         r.scaling.map((s) => [
           num(s.slots),
@@ -102,6 +104,8 @@ export function formatReport(r: BenchResult): string {
           mb(s.dense_peak_bytes),
           num(s.model_step_ms),
           num(s.model_over_4096),
+          num(s.model_over_ffn),
+          num(s.model_dense_step_ms),
         ]),
       ),
     );

@@ -44,7 +44,7 @@ export interface LookupRow {
   speedup?: number;
   speedup_spread?: Spread;
   /** The module's whole read, forward(x, 'eval'): query network + selection + softmax + value gather. */
-  read_product_ms: number;
+  read_product_ms?: number;
   read_flat_ms?: number;
   read_speedup?: number;
   /** Why flat keys were not measured at this size. */
@@ -55,8 +55,8 @@ export interface ScalingRow {
   n_keys: number;
   slots: number;
   /** One training step of the memory layer with the module's sparse value updates. */
-  sparse_step_ms: number;
-  sparse_spread: Spread;
+  sparse_step_ms?: number;
+  sparse_spread?: Spread;
   /** The part of the sparse step spent in the value update (applyValueGradients). */
   sparse_update_ms?: number;
   /** The same step with a dense-gradient gather and dense Adam on the whole value table. */
@@ -79,6 +79,10 @@ export interface ScalingRow {
   model_spread?: Spread;
   /** This size's model step / the model step at 4,096 slots, paired by repetition. */
   model_over_4096?: number;
+  /** The model step / the FFN model's step, paired by repetition. */
+  model_over_ffn?: number;
+  /** The full model step with the dense-gradient value path (DenseValueMemory in createModel). */
+  model_dense_step_ms?: number;
 }
 
 export interface VsFfn {

@@ -110,8 +110,10 @@ export async function benchLookup(plan: LookupPlan, log: Log): Promise<LookupRow
     try {
       product = await makeSide(lookupSpec(plan, nKeys, 'product'));
       flat = refusal ? null : await makeSide(flatSpec);
-      const variants = [selectVariant('product', product, q), readVariant('read_product', product, x)];
-      if (flat) variants.push(selectVariant('flat', flat, q), readVariant('read_flat', flat, x));
+      const variants = [selectVariant('product', product, q)];
+      if (plan.read) variants.push(readVariant('read_product', product, x));
+      if (flat) variants.push(selectVariant('flat', flat, q));
+      if (flat && plan.read) variants.push(readVariant('read_flat', flat, x));
       const s = await timeInterleaved(variants, {
         warmup: plan.warmup,
         reps: plan.reps,
@@ -124,8 +126,8 @@ export async function benchLookup(plan: LookupPlan, log: Log): Promise<LookupRow
         batch: plan.batch,
         product_ms: round(p.median),
         product_spread: [round(p.p25), round(p.p75)],
-        read_product_ms: round(summarize(s.read_product).median),
       };
+      if (plan.read) row.read_product_ms = round(summarize(s.read_product).median);
       if (flat) {
         const f = summarize(s.flat);
         const speedup = pairedRatio(s.flat, s.product);
@@ -134,9 +136,11 @@ export async function benchLookup(plan: LookupPlan, log: Log): Promise<LookupRow
           flat_spread: [round(f.p25), round(f.p75)],
           speedup: round(speedup.median),
           speedup_spread: [round(speedup.p25), round(speedup.p75)],
-          read_flat_ms: round(summarize(s.read_flat).median),
-          read_speedup: round(pairedRatio(s.read_flat, s.read_product).median),
         });
+        if (plan.read) {
+          row.read_flat_ms = round(summarize(s.read_flat).median);
+          row.read_speedup = round(pairedRatio(s.read_flat, s.read_product).median);
+        }
       } else {
         row.flat_skipped = refusal ?? undefined;
       }

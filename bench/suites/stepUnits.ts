@@ -1,13 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, valueDim } from '../../src/model/config';
-import {
-  createMemory,
-  initMemoryWeights,
-  type MemorySpec,
-  memorySpecFromConfig,
-} from '../../src/model/memory';
-import { projectQuery, type QueryParams } from '../../src/model/memory/queryNet';
-import { gatherRows, selectWithGradient } from '../../src/model/memory/select';
+import { createMemory, type MemorySpec, memorySpecFromConfig } from '../../src/model/memory';
+import { DenseValueMemory } from './denseValueMemory';
 
 /**
  * One training step of a memory layer, two ways, on the same fixed batch (N = batch · context
@@ -15,10 +9,9 @@ import { gatherRows, selectWithGradient } from '../../src/model/memory/select';
  * - 'sparse': the memory module as the trainer uses it (README of src/model/memory): forward in
  *   'train', gradients of the dense variables and of the rows read, dense Adam on the query net and
  *   keys, the module's in-place sparse Adam on the value rows, BatchNorm statistics committed.
- * - 'dense': the comparison baseline written here: the same query network and selection
- *   (projectQuery, selectWithGradient), but the values are a plain trainable table read by a gather
- *   whose gradient is a dense table (tf.scatterND: tfjs' own gather gradient is not registered on
- *   wasm and linear in the table on cpu), updated by dense Adam on the whole table.
+ * - 'dense': the comparison baseline (DenseValueMemory): the same query network and selection, but
+ *   the values are a plain trainable table read by a gather with a dense table gradient, updated
+ *   by dense Adam (tf.train.adam) on the whole table.
  * Every step ends with a read-back of its loss issued after the updates, so its device work is done.
  */
 
@@ -107,75 +100,31 @@ export function createSparseUnit(config: ModelConfig, nKeys: number, seed = 1): 
   };
 }
 
-/** A row gather whose gradient is a dense [slots, v_dim] table (duplicate rows summed). */
-function denseGradientGather(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
-  // The ids travel through save(): tensors made during the forward are gone when gradients run.
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [t, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
-    save([ids]);
-    return {
-      value: gatherRows(t, ids) as tf.Tensor2D,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.scatterND(tf.reshape(saved[0], [ids.size, 1]), dy, t.shape),
-    };
-  });
-  return op(table) as tf.Tensor2D;
-}
-
 export function createDenseUnit(config: ModelConfig, nKeys: number, seed = 1): StepUnit {
-  const spec = stepSpec(config, nKeys);
-  const weights = initMemoryWeights(spec, seed);
-  const variable = (data: Float32Array, shape: number[]) => {
-    const t = tf.tensor(data, shape, 'float32');
-    const v = tf.variable(t);
-    t.dispose();
-    return v;
-  };
-  const q = spec.heads * spec.k_dim;
-  const params: QueryParams = {
-    queryW: variable(weights.queryW, [spec.d_in, q]),
-    queryB: variable(weights.queryB, [q]),
-    normGamma: weights.normGamma ? variable(weights.normGamma, [q]) : undefined,
-    normBeta: weights.normBeta ? variable(weights.normBeta, [q]) : undefined,
-    runningMean: weights.runningMean ? tf.tensor(weights.runningMean, [q]) : undefined,
-    runningVar: weights.runningVar ? tf.tensor(weights.runningVar, [q]) : undefined,
-  };
-  const keys = variable(weights.keys, [spec.heads, 2, nKeys, spec.k_dim / 2]);
-  const values = variable(weights.values, [nKeys * nKeys, spec.v_dim]) as tf.Variable<tf.Rank.R2>;
-  const dense = [params.queryW, params.queryB, keys];
-  if (params.normGamma && params.normBeta) dense.push(params.normGamma, params.normBeta);
+  const mem = new DenseValueMemory(stepSpec(config, nKeys), { seed });
   const { x, target } = batchTensors(config);
   const optimizer = tf.train.adam(config.lr);
   const valueOptimizer = tf.train.adam(config.value_lr);
-  const n = x.shape[0];
-
-  const forward = (): tf.Tensor2D => {
-    const query = projectQuery(x, params, spec, 'train');
-    const { slots, scores } = selectWithGradient(query.normed, keys, spec);
-    const w = tf.softmax(scores);
-    const hk = spec.heads * spec.knn;
-    const rows = denseGradientGather(values, tf.reshape(slots, [n * hk]) as tf.Tensor1D);
-    const read = tf.matMul(tf.reshape(w, [n, 1, hk]), tf.reshape(rows, [n, hk, spec.v_dim]));
-    return tf.reshape(read, [n, spec.v_dim]) as tf.Tensor2D;
-  };
-
+  const vars = mem.denseVariables();
+  const dense = vars.filter((v) => v !== mem.values);
   return {
     kind: 'dense',
     n_keys: nKeys,
     slots: nKeys * nKeys,
     async step() {
-      const { value, grads } = tf.variableGrads(() => mse(forward(), target), [...dense, values]);
+      const { value, grads } = tf.variableGrads(() => mse(mem.forward(x, 'train').output, target), vars);
       try {
         optimizer.applyGradients(pick(grads, dense));
-        valueOptimizer.applyGradients(pick(grads, [values]));
+        valueOptimizer.applyGradients(pick(grads, [mem.values]));
+        mem.commitBatchStatistics();
         return await finish(value);
       } finally {
         tf.dispose([value, ...Object.values(grads)]);
       }
     },
     dispose() {
-      tf.dispose([...dense, values, x, target]);
-      tf.dispose([params.runningMean, params.runningVar].filter((t): t is tf.Tensor => t !== undefined));
+      mem.dispose();
+      tf.dispose([x, target]);
       optimizer.dispose();
       valueOptimizer.dispose();
     },

@@ -10,10 +10,12 @@ import type { BenchResult } from '../../../bench/lib/result';
 import { pairedRatio, summarize } from '../../../bench/lib/stats';
 import { checkTargets } from '../../../bench/lib/targets';
 import { renderTable } from '../../../bench/node/readme';
+import { DenseValueMemory } from '../../../bench/suites/denseValueMemory';
 import { benchLookup } from '../../../bench/suites/lookup';
 import { benchScaling } from '../../../bench/suites/scaling';
-import { createDenseUnit, createSparseUnit } from '../../../bench/suites/stepUnits';
+import { createDenseUnit, createSparseUnit, stepSpec } from '../../../bench/suites/stepUnits';
 import { DEFAULT_CONFIG, type ModelConfig } from '../../../src/model/config';
+import { createMemory, initMemoryWeights } from '../../../src/model/memory';
 
 /** The benchmark machinery in a tiny configuration: it runs, fills every field, leaks nothing. */
 
@@ -205,6 +207,28 @@ describe('reports', () => {
       expect(sample.frames).toBe(15);
     } finally {
       delete g.requestAnimationFrame;
+    }
+  });
+});
+
+describe('DenseValueMemory, the dense-gradient baseline', () => {
+  it('reads exactly what the memory module reads from the same weights', async () => {
+    const spec = stepSpec(TINY, 8);
+    const weights = initMemoryWeights(spec, 3);
+    const module = createMemory(spec, { weights });
+    const baseline = new DenseValueMemory(spec, { weights });
+    try {
+      const x = Float32Array.from({ length: spec.d_in }, (_, i) => Math.sin(i + 1));
+      const [a, b] = [await module.trace(x), await baseline.trace(x)];
+      expect(Array.from(b.heads[0].slots)).toEqual(Array.from(a.heads[0].slots));
+      expect(Array.from(b.output)).toEqual(Array.from(a.output));
+      // Its value table is a dense variable: the trainer's dense optimiser updates all of it.
+      expect(baseline.denseVariables()).toContain(baseline.values);
+      expect(baseline.valueGradientVariables()).toEqual([]);
+      expect(await baseline.readWeights()).toEqual(weights);
+    } finally {
+      module.dispose();
+      baseline.dispose();
     }
   });
 });
