@@ -117,3 +117,28 @@ export async function benchHeatmap(nKeys: number, reps: number, host: HTMLElemen
     heatmap_component_ms: round(summarize(component).median),
   };
 }
+
+/**
+ * A live usage view: the UsageHeatmap component given new counts every `intervalMs`, as the app
+ * would show usage while it trains. Returns a function that stops it and unmounts the component.
+ */
+export function startLiveHeatmap(nKeys: number, intervalMs: number, host: HTMLElement): () => number {
+  const data = [usageCounts(nKeys * nKeys, 3), usageCounts(nKeys * nKeys, 4)];
+  const mount = document.createElement('div');
+  mount.style.width = '600px';
+  host.appendChild(mount);
+  const root = createRoot(mount);
+  let updates = 0;
+  const render = () => {
+    const counts = data[updates++ % 2];
+    root.render(<UsageHeatmap n_keys={nKeys} series={[{ label: 'live', counts }]} maxSize={560} />);
+  };
+  render();
+  const timer = setInterval(render, intervalMs);
+  return () => {
+    clearInterval(timer);
+    root.unmount();
+    mount.remove();
+    return updates;
+  };
+}

@@ -8,7 +8,7 @@ import { type GpuLike, gpuInfo } from '../lib/gpu';
 import { type DeviceClass, makePlan } from '../lib/plan';
 import type { GpuInfo } from '../lib/result';
 import { runTfSuites, type SuitesResult } from '../suites/runSuites';
-import { benchHeatmap, type HeatmapTimes } from './heatmapBench';
+import { benchHeatmap, type HeatmapTimes, startLiveHeatmap } from './heatmapBench';
 import { benchWorkerEngine, type TrainingEngineHook } from './trainingEngine';
 
 /**
@@ -31,6 +31,7 @@ export interface PageInit {
 
 let device: DeviceClass = 'wasm';
 let engine: TrainingEngineHook | null = null;
+let stopLive: (() => number) | null = null;
 
 const api = {
   async init(backend: string): Promise<PageInit> {
@@ -64,6 +65,18 @@ const api = {
     const plan = makePlan(device, quick).ui;
     log(`ui: ${plan.heatmapReps} redraws of a ${plan.heatmapNKeys}×${plan.heatmapNKeys} heat map`);
     return benchHeatmap(plan.heatmapNKeys, plan.heatmapReps, document.getElementById('stage')!);
+  },
+
+  /** Redraws a live UsageHeatmap with new counts every `intervalMs` until stopLiveHeatmap. */
+  startLiveHeatmap(nKeys: number, intervalMs: number): void {
+    stopLive?.();
+    stopLive = startLiveHeatmap(nKeys, intervalMs, document.getElementById('stage')!);
+  },
+
+  stopLiveHeatmap(): number {
+    const updates = stopLive?.() ?? 0;
+    stopLive = null;
+    return updates;
   },
 
   async startTraining(nKeys: number): Promise<string> {

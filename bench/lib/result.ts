@@ -111,6 +111,9 @@ export interface UiResult {
   fps_training: string;
   /** Training steps the worker completed during the fps measurement. */
   fps_training_steps: number;
+  /** The same while a live 512×512 UsageHeatmap gets new counts every 250 ms on the main thread. */
+  fps_with_heatmap: number;
+  fps_with_heatmap_low: number;
   /** Redraw of a 512×512 heat map: paintHeatmap + putImageData + drawImage, raster flushed. */
   heatmap_ms: number;
   heatmap_spread: Spread;

@@ -20,6 +20,9 @@ import { nodeMachine } from './machine';
  * the flags of test/chromium.ts, a fresh profile) and drives it through window.pkmBench.
  */
 
+/** How often the live heat map gets new counts during the second fps measurement. */
+const LIVE_HEATMAP_MS = 250;
+
 const PAGE_ROOT = path.resolve(import.meta.dirname, '..', 'browser');
 const OUT_DIR = path.resolve(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'pkm-bench-page');
 
@@ -107,11 +110,23 @@ export async function runInChromium(options: BrowserRunOptions): Promise<BenchRe
       const plan = makePlan(init.device, quick);
       log(`ui: frame rate for ${plan.ui.fpsSeconds} s while the worker trains`);
       let description = '';
-      const fps = await frameRateWhileTraining(page, plan.ui.fpsSeconds, {
+      const training = {
         start: async () => {
           description = await call(page, 'startTraining', plan.steps.config.n_keys);
         },
         stop: () => call(page, 'stopTraining'),
+      };
+      const fps = await frameRateWhileTraining(page, plan.ui.fpsSeconds, training);
+      log(`ui: frame rate for ${plan.ui.fpsSeconds} s while the worker trains and a live heat map redraws`);
+      const live = await frameRateWhileTraining(page, plan.ui.fpsSeconds, {
+        start: async () => {
+          await training.start();
+          await call(page, 'startLiveHeatmap', plan.ui.heatmapNKeys, LIVE_HEATMAP_MS);
+        },
+        stop: async () => {
+          await call(page, 'stopLiveHeatmap');
+          return training.stop();
+        },
       });
       ui = {
         fps: round(fps.fps),
@@ -119,6 +134,8 @@ export async function runInChromium(options: BrowserRunOptions): Promise<BenchRe
         longest_frame_ms: round(fps.longest_frame_ms),
         fps_training: description,
         fps_training_steps: fps.steps,
+        fps_with_heatmap: round(live.fps),
+        fps_with_heatmap_low: round(live.fps_low),
         ...heat,
       };
     }

@@ -129,6 +129,11 @@ export function renderTable(runs: readonly BenchResult[]): string {
       '≥ 55',
       (r) => marked(r.ui ? num(r.ui.fps) : '—', target(r, 'fps')),
     ],
+    [
+      'Same, with a live 512×512 heat map redrawn every 250 ms',
+      '',
+      (r) => (r.ui?.fps_with_heatmap === undefined ? '—' : num(r.ui.fps_with_heatmap)),
+    ],
   ];
   const head = (r: BenchResult) => {
     const gpu = r.machine.gpu ? `, ${r.machine.gpu.name}${r.machine.gpu.fallback ? ' (software)' : ''}` : '';
