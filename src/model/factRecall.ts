@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs';
+import { encode, VOCAB_SIZE } from './tokenizer';
+import type { PkmModel } from './transformer';
+
+/** A question about one memorised fact: the model should continue `prompt` with `answer`. */
+export interface FactProbe {
+  prompt: string;
+  answer: string;
+}
+
+export interface RecallResult {
+  /** Fraction of probes whose every answer byte is the model's top prediction (teacher-forced). */
+  accuracy: number;
+  /** Mean cross-entropy over the answer bytes only, nats per byte. */
+  answerLoss: number;
+  probes: number;
+}
+
+/**
+ * How well the model knows the facts: the loss and greedy accuracy on the answer bytes only (the
+ * validation loss also counts names and template words, which dilute the effect of memory).
+ * Each probe is one row of a fixed [batch, context] input (eval mode); a probe longer than the
+ * context keeps its last context + 1 bytes.
+ */
+export async function factRecall(
+  model: PkmModel,
+  probes: FactProbe[],
+  batch = model.config.batch,
+): Promise<RecallResult> {
+  if (probes.length === 0) throw new Error('factRecall needs at least one probe');
+  const context = model.config.context;
+  let correct = 0;
+  let lossSum = 0;
+  let answerBytes = 0;
+  for (let start = 0; start < probes.length; start += batch) {
+    const group = probes.slice(start, start + batch);
+    const rows = group.map((p) => {
+      const promptBytes = encode(p.prompt);
+      const answer = encode(p.answer);
+      if (answer.length === 0 || answer.length > context) {
+        throw new Error(`a fact's answer must have 1 to ${context} bytes (got "${p.answer}")`);
+      }
+      const all = new Uint8Array(promptBytes.length + answer.length);
+      all.set(promptBytes);
+      all.set(answer, promptBytes.length);
+      const seq = all.subarray(Math.max(0, all.length - (context + 1)));
+      return { seq, answerLength: answer.length };
+    });
+    const input = new Int32Array(batch * context);
+    rows.forEach((r, b) => {
+      for (let t = 0; t < Math.min(context, r.seq.length - 1); t++) input[b * context + t] = r.seq[t];
+    });
+    const logProbs = tf.tidy(() => {
+      const { logits } = model.forward(tf.tensor2d(input, [batch, context], 'int32'), 'eval');
+      return tf.logSoftmax(logits);
+    });
+    const values = (await logProbs.data()) as Float32Array;
+    logProbs.dispose();
+    rows.forEach((r, b) => {
+      let allTop = true;
+      // Answer byte i is predicted at position (first answer index - 1 + i).
+      const first = r.seq.length - r.answerLength;
+      for (let i = 0; i < r.answerLength; i++) {
+        const position = first - 1 + i;
+        const row = values.subarray(
+          (b * context + position) * VOCAB_SIZE,
+          (b * context + position + 1) * VOCAB_SIZE,
+        );
+        const target = r.seq[first + i];
+        lossSum -= row[target];
+        answerBytes++;
+        for (let v = 0; v < VOCAB_SIZE; v++) {
+          if (row[v] > row[target]) {
+            allTop = false;
+            break;
+          }
+        }
+      }
+      if (allTop) correct++;
+    });
+  }
+  return { accuracy: correct / probes.length, answerLoss: lossSum / answerBytes, probes: probes.length };
+}

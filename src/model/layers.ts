@@ -1,0 +1,128 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * The transformer's building blocks as plain functions of tensors and variables (no tf.layers),
+ * so every variable is owned, named and initialised by the model. Call them inside tf.tidy.
+ */
+
+export const LAYER_NORM_EPS = 1e-5;
+
+export interface NormParams {
+  gamma: tf.Variable;
+  beta: tf.Variable;
+}
+
+/** LayerNorm over the last axis. */
+export function layerNorm(x: tf.Tensor, p: NormParams): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return x
+    .sub(mean)
+    .mul(tf.rsqrt(variance.add(LAYER_NORM_EPS)))
+    .mul(p.gamma)
+    .add(p.beta);
+}
+
+/**
+ * GELU, tanh approximation (tfjs has no GELU op), written as x·σ(2z) = 0.5·x·(1 + tanh z):
+ * the same function, but sigmoid is ~4× faster than tanh on wasm, and x·x·x than pow.
+ */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  const z = x.add(x.mul(x).mul(x).mul(0.044715)).mul(2 * Math.sqrt(2 / Math.PI));
+  return x.mul(tf.sigmoid(z));
+}
+
+/** Swaps the last two axes. */
+function swapLast(t: tf.Tensor): tf.Tensor {
+  const perm = t.shape.map((_, i) => i);
+  [perm[perm.length - 2], perm[perm.length - 1]] = [perm[perm.length - 1], perm[perm.length - 2]];
+  return t.transpose(perm);
+}
+
+/**
+ * a·b (rank 2, or batched rank 3-4 with equal batch axes) whose gradient uses explicit transposes:
+ * on wasm a matMul with transposeA/transposeB (what tfjs's own gradient uses) is ~6× slower than
+ * transpose + matMul.
+ */
+export const matMulT = tf.customGrad((a, b, save) => {
+  (save as tf.GradSaveFunc)([a as tf.Tensor, b as tf.Tensor]);
+  return {
+    value: tf.matMul(a as tf.Tensor, b as tf.Tensor),
+    gradFunc: (dy, saved) => {
+      const [sa, sb] = saved;
+      return [tf.matMul(dy as tf.Tensor, swapLast(sb)), tf.matMul(swapLast(sa), dy as tf.Tensor)];
+    },
+  };
+}) as <T extends tf.Tensor>(a: T, b: T) => T;
+
+/**
+ * onehot·table (an embedding lookup without gather, whose gradient wasm lacks): the gradient
+ * goes to the table only.
+ */
+export const embedOneHot = tf.customGrad((onehot, table, save) => {
+  (save as tf.GradSaveFunc)([onehot as tf.Tensor]);
+  return {
+    value: tf.matMul(onehot as tf.Tensor2D, table as tf.Tensor2D),
+    gradFunc: (dy, saved) => {
+      const [oh] = saved as tf.Tensor2D[];
+      return [tf.zerosLike(oh), tf.matMul(oh.transpose(), dy as tf.Tensor2D)];
+    },
+  };
+}) as (onehot: tf.Tensor2D, table: tf.Tensor2D) => tf.Tensor2D;
+
+/** x·W + b for x of any rank ≥ 2 (the last axis is the input). */
+export function linear(x: tf.Tensor, w: tf.Variable, b: tf.Variable): tf.Tensor {
+  const shape = x.shape;
+  const inDim = shape[shape.length - 1] as number;
+  const out = matMulT(x.reshape([-1, inDim]), w as tf.Tensor).add(b);
+  return out.reshape([...shape.slice(0, -1), w.shape[1] as number]);
+}
+
+export interface AttentionParams {
+  /** [d, 3d]: query, key and value projections side by side. */
+  wqkv: tf.Variable;
+  bqkv: tf.Variable;
+  wo: tf.Variable;
+  bo: tf.Variable;
+}
+
+/**
+ * Causal multi-head self-attention. `mask` is [T, T] with 0 on and below the diagonal and a large
+ * negative number above it, so position t attends to positions ≤ t only.
+ */
+export function causalSelfAttention(
+  x: tf.Tensor3D,
+  p: AttentionParams,
+  heads: number,
+  mask: tf.Tensor2D,
+): tf.Tensor3D {
+  const [batch, time, d] = x.shape;
+  const dh = d / heads;
+  // [B, T, 3d] → three [B, H, T, dh] (a split and 4-D transposes: a 5-D transpose is slow on wasm).
+  const [q, k, v] = tf
+    .split(linear(x, p.wqkv, p.bqkv), 3, -1)
+    .map((t) => t.reshape([batch, time, heads, dh]).transpose([0, 2, 1, 3]) as tf.Tensor4D);
+  const scores = matMulT(q, swapLast(k) as tf.Tensor4D)
+    .mul(1 / Math.sqrt(dh))
+    .add(mask);
+  const attended = matMulT(tf.softmax(scores, -1) as tf.Tensor4D, v); // [B, H, T, dh]
+  const merged = attended.transpose([0, 2, 1, 3]).reshape([batch, time, d]);
+  return linear(merged, p.wo, p.bo) as tf.Tensor3D;
+}
+
+export interface FeedForwardParams {
+  w1: tf.Variable;
+  b1: tf.Variable;
+  w2: tf.Variable;
+  b2: tf.Variable;
+}
+
+export function feedForward(x: tf.Tensor, p: FeedForwardParams): tf.Tensor {
+  return linear(gelu(linear(x, p.w1, p.b1)), p.w2, p.b2);
+}
+
+/** [T, T] additive causal mask, built on the CPU once. */
+export function causalMask(time: number): tf.Tensor2D {
+  const values = new Float32Array(time * time);
+  for (let i = 0; i < time; i++) for (let j = i + 1; j < time; j++) values[i * time + j] = -1e9;
+  return tf.tensor2d(values, [time, time]);
+}
