@@ -116,7 +116,8 @@ export function makePlan(device: DeviceClass, quick: boolean): Plan {
       warmup: 1,
       footprint: !quick,
     });
-    Object.assign(model, { nKeys: quick ? [64] : [64, 512], warmup: 1, reps: 3 });
+    // A model step takes ~6.5 s here: no model in the quick run.
+    Object.assign(model, { nKeys: quick ? [] : [64, 512], warmup: 1, reps: 3 });
   }
   if (device === 'software-gpu') {
     // SwiftShader: a product lookup of 1,024 queries takes ~3 s and a flat one ~20 s at 4,096 slots,
@@ -129,7 +130,8 @@ export function makePlan(device: DeviceClass, quick: boolean): Plan {
       reps: quick ? 2 : 3,
       footprint: !quick,
     });
-    Object.assign(model, { nKeys: [64], warmup: 1, reps: 2 });
+    // A model step takes ~20 s on SwiftShader: no model in the quick run, no dense-gradient model.
+    Object.assign(model, { nKeys: quick ? [] : [64, 512], denseMaxNKeys: 0, warmup: 1, reps: 2 });
     Object.assign(ui, { heatmapReps: quick ? 20 : 60 });
   }
   return { device, quick, lookup, steps, model, ui };

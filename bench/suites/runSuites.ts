@@ -3,6 +3,7 @@ import type { SuiteName } from '../lib/args';
 import type { Plan } from '../lib/plan';
 import type { BenchResult } from '../lib/result';
 import { benchLookup } from './lookup';
+import { benchModel } from './model';
 import { benchScaling } from './scaling';
 
 /** The tfjs suites (lookup, memory-step scaling), shared by the Node runner and the browser page. */
@@ -60,10 +61,49 @@ export async function runTfSuites(
     };
     out.scaling = await benchScaling(plan.steps, log);
   }
-  if (suites.includes('model')) {
+  if (suites.includes('model') && plan.model.nKeys.length === 0) {
     out.notes.push(
-      'The full-model suites (model step scaling, memory vs FFN) need createModel and createTrainer, not on this branch yet.',
+      'The full model is not measured by a quick run on this device (one step takes seconds here): run without --quick.',
     );
+  } else if (suites.includes('model')) {
+    const c = plan.model.config;
+    out.settings.model = {
+      n_keys: plan.model.nKeys,
+      dense_max_n_keys: plan.model.denseMaxNKeys,
+      d_model: c.d_model,
+      layers: c.layers,
+      mem_layers: c.mem_layers,
+      heads: c.heads,
+      k_dim: c.k_dim,
+      knn: c.knn,
+      ffn_mult: c.ffn_mult,
+      batch: c.batch,
+      context: c.context,
+      warmup: plan.model.warmup,
+      reps: plan.model.reps,
+      step: 'createModel + createTrainer, trainer.step on a fixed batch, then a read-back of the smallest dense variable',
+      ffn: 'the same config with mem_layers [] (a dense FFN in that block)',
+      dense: 'the same model with DenseValueMemory blocks (dense-gradient values in the trainer dense Adam)',
+      inference: "forward(tokens [batch, context], 'eval') with the logits read back",
+    };
+    const m = await benchModel(plan.model, log);
+    out.vs_ffn = m.vs_ffn;
+    out.scaling ??= [];
+    for (const s of m.steps) {
+      let row = out.scaling.find((r) => r.n_keys === s.n_keys);
+      if (!row) {
+        row = { n_keys: s.n_keys, slots: s.n_keys * s.n_keys };
+        out.scaling.push(row);
+      }
+      Object.assign(row, {
+        model_step_ms: s.step_ms,
+        model_spread: s.spread,
+        model_over_ffn: s.over_ffn,
+        ...(s.over_4096 !== undefined ? { model_over_4096: s.over_4096 } : {}),
+        ...(s.dense_step_ms !== undefined ? { model_dense_step_ms: s.dense_step_ms } : {}),
+      });
+    }
+    out.scaling.sort((a, b) => a.slots - b.slots);
   }
   const leaked = tf.memory().numTensors - tensorsBefore;
   if (leaked !== 0) throw new Error(`the benchmark suites leaked ${leaked} tensors`);

@@ -12,6 +12,7 @@ import { checkTargets } from '../../../bench/lib/targets';
 import { renderTable } from '../../../bench/node/readme';
 import { DenseValueMemory } from '../../../bench/suites/denseValueMemory';
 import { benchLookup } from '../../../bench/suites/lookup';
+import { benchModel } from '../../../bench/suites/model';
 import { benchScaling } from '../../../bench/suites/scaling';
 import { createDenseUnit, createSparseUnit, stepSpec } from '../../../bench/suites/stepUnits';
 import { DEFAULT_CONFIG, type ModelConfig } from '../../../src/model/config';
@@ -130,6 +131,37 @@ describe('suites on wasm, tiny sizes', () => {
     expect(ref.sparse_bytes_per_slot).toBeGreaterThanOrEqual(3 * 4 * TINY.d_model);
     expect(ref.sparse_peak_bytes).toBeGreaterThanOrEqual(ref.sparse_state_bytes!);
     expect(small.dense_peak_bytes).toBeGreaterThan(0);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('full model suite on wasm, tiny model', () => {
+  it('steps the memory, dense-gradient and FFN models and counts the layer parameters', async () => {
+    const before = tf.memory().numTensors;
+    const config: ModelConfig = { ...TINY, layers: 2, mem_layers: [1], attn_heads: 2 };
+    const plan = {
+      ...makePlan('wasm', true).model,
+      config,
+      nKeys: [8, 64],
+      denseMaxNKeys: 8,
+      warmup: 1,
+      reps: 2,
+    };
+    const { steps, vs_ffn } = await benchModel(plan, () => {});
+    expect(steps.map((s) => s.n_keys)).toEqual([8, 64]);
+    expect(steps[0].dense_step_ms).toBeGreaterThan(0);
+    expect(steps[1].dense_step_ms).toBeUndefined();
+    expect(steps[1].over_4096).toBe(1);
+    const d = config.d_model;
+    const h = d * config.ffn_mult;
+    expect(vs_ffn.n_keys).toBe(64);
+    expect(vs_ffn.ffn_params).toBe(2 * d * h + h + d);
+    // Query net and BatchNorm affine, product keys, and the 4,096 × d_model value table.
+    const q = config.heads * config.k_dim;
+    expect(vs_ffn.pkm_params).toBe(d * q + q + 2 * q + config.heads * 64 * config.k_dim + 4096 * d);
+    expect(vs_ffn.pkm_model_params - vs_ffn.ffn_model_params).toBe(vs_ffn.pkm_params - vs_ffn.ffn_params);
+    expect(vs_ffn.pkm_tokens_per_s).toBeGreaterThan(0);
+    expect(vs_ffn.ratio).toBeGreaterThan(0);
     expect(tf.memory().numTensors).toBe(before);
   });
 });
