@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SuiteName } from '../lib/args';
+import { watchGpuErrors } from '../lib/gpuErrors';
 import type { Plan } from '../lib/plan';
 import type { BenchResult } from '../lib/result';
 import { benchLookup } from './lookup';
@@ -17,6 +18,17 @@ export async function runTfSuites(
 ): Promise<SuitesResult> {
   const out: SuitesResult = { settings: {}, notes: [] };
   const tensorsBefore = tf.memory().numTensors;
+  const gpuErrors = watchGpuErrors();
+  let seen = 0;
+  /** Notes the WebGPU errors raised since the last call, naming the suite they came from. */
+  const flagErrors = (suite: string) => {
+    const messages = gpuErrors?.messages.slice(seen) ?? [];
+    seen += messages.length;
+    if (messages.length === 0) return;
+    out.notes.push(
+      `WebGPU reported ${messages.length} errors during the ${suite} suite, so its figures are suspect (first: ${messages[0]}).`,
+    );
+  };
   if (plan.device === 'software-gpu') {
     out.notes.push(
       'Software WebGPU adapter (SwiftShader): figures show that the WebGPU path runs, not how fast a GPU is; fewer sizes and a 256-query lookup batch keep the run short.',
@@ -39,6 +51,7 @@ export async function runTfSuites(
     out.lookup = await benchLookup(plan.lookup, log);
     const skipped = out.lookup.find((r) => r.flat_skipped);
     if (skipped) out.notes.push(`Flat keys at ${skipped.slots} slots not measured: ${skipped.flat_skipped}.`);
+    flagErrors('lookup');
   }
   if (suites.includes('scaling')) {
     const c = plan.steps.config;
@@ -60,6 +73,7 @@ export async function runTfSuites(
         'bench baseline: same query net and selection, gather with a dense scatterND gradient + tf.train.adam on the whole table',
     };
     out.scaling = await benchScaling(plan.steps, log);
+    flagErrors('scaling');
   }
   if (suites.includes('model') && plan.model.nKeys.length === 0) {
     out.notes.push(
@@ -104,7 +118,9 @@ export async function runTfSuites(
       });
     }
     out.scaling.sort((a, b) => a.slots - b.slots);
+    flagErrors('model');
   }
+  gpuErrors?.stop();
   const leaked = tf.memory().numTensors - tensorsBefore;
   if (leaked !== 0) throw new Error(`the benchmark suites leaked ${leaked} tensors`);
   return out;
