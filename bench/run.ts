@@ -11,7 +11,7 @@ import { makePlan } from './lib/plan';
 import type { BenchResult } from './lib/result';
 import { checkTargets } from './lib/targets';
 import { runInChromium } from './node/chromium';
-import { nodeMachine } from './node/machine';
+import { loadAverages, loadNote, nodeMachine } from './node/machine';
 import { updateReadme } from './node/readme';
 import { saveResult } from './node/results';
 
@@ -27,10 +27,15 @@ async function runNode(backendName: string, quick: boolean, suites: SuiteName[])
     `node · ${choice.backend} (${choice.device}) · ${machine.cpu}, ${machine.cores} cores${quick ? ' · quick' : ''}`,
   );
   const started = performance.now();
+  const loadStart = loadAverages();
   const parts = await runTfSuites(makePlan(choice.device, quick), suites, log);
+  const load = { start: loadStart, end: loadAverages() };
+  const busy = loadNote(load, machine.cores);
+  if (busy) parts.notes.push(busy);
   return {
     machine,
     backend: choice.backend,
+    load,
     runner: 'node',
     quick,
     date: new Date().toISOString(),

@@ -137,6 +137,8 @@ export interface TargetCheck {
 export interface BenchResult {
   machine: MachineInfo;
   backend: string;
+  /** The machine's 1-, 5- and 15-minute load averages when the run started and ended (other jobs). */
+  load: { start: number[]; end: number[] };
   /** Where it ran: node or the browser (headless Chromium). */
   runner: 'node' | 'chromium';
   quick: boolean;

@@ -12,7 +12,7 @@ import type { BenchResult, UiResult } from '../lib/result';
 import { round } from '../lib/stats';
 import { checkTargets } from '../lib/targets';
 import { frameRateWhileTraining } from './frameRateOnPage';
-import { nodeMachine } from './machine';
+import { loadAverages, loadNote, nodeMachine } from './machine';
 
 /**
  * --browser: builds the bench page (bench/browser) with Vite in production mode, serves it from
@@ -77,6 +77,7 @@ export async function runInChromium(options: BrowserRunOptions): Promise<BenchRe
   const { log, quick, suites } = options;
   const executablePath = requireChromium();
   const started = performance.now();
+  const loadStart = loadAverages();
   const { server, url } = await buildAndServe(log);
   const profile = mkdtempSync(path.join(tmpdir(), 'pkm-bench-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -141,6 +142,9 @@ export async function runInChromium(options: BrowserRunOptions): Promise<BenchRe
     }
     if (pageErrors.length) throw new Error(`the bench page reported errors: ${pageErrors.join(' | ')}`);
     const host = nodeMachine();
+    const load = { start: loadStart, end: loadAverages() };
+    const busy = loadNote(load, host.cores);
+    if (busy) parts.notes.push(busy);
     const result: Omit<BenchResult, 'targets'> = {
       machine: {
         ...host,
@@ -149,6 +153,7 @@ export async function runInChromium(options: BrowserRunOptions): Promise<BenchRe
         ...(init.gpu ? { gpu: init.gpu } : {}),
       },
       backend: init.backend,
+      load,
       runner: 'chromium',
       quick,
       date: new Date().toISOString(),

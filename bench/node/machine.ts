@@ -29,3 +29,15 @@ export function machineSlug(m: MachineInfo): string {
   if (!m.gpu) return cpu;
   return `${cpu}_${slug(m.gpu.name) || 'gpu'}`;
 }
+
+/** Load averages, rounded: what else kept the machine busy. */
+export function loadAverages(): number[] {
+  return os.loadavg().map((l) => Math.round(l * 100) / 100);
+}
+
+/** A note when other work shared the CPU during a run. */
+export function loadNote(load: { start: number[]; end: number[] }, cores: number): string | null {
+  const busiest = Math.max(load.start[0], load.end[0], load.end[1]);
+  if (busiest <= cores * 0.5) return null;
+  return `The machine was busy with other work (load average up to ${busiest} on ${cores} cores): absolute times are inflated; ratios come from interleaved repetitions but are noisier.`;
+}

@@ -144,12 +144,12 @@ export function renderTable(runs: readonly BenchResult[]): string {
     `| --- | --- | ${runs.map(() => '---').join(' | ')} |`,
     ...rows.map(([name, goal, cell]) => `| ${name} | ${goal} | ${runs.map(cell).join(' | ')} |`),
   ];
-  const sources = runs.map(
-    (r) =>
-      `- ${head(r)}: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.runtime.split(' ').slice(0, 2).join(' ')}; ${
-        r.quick ? 'quick' : 'full'
-      } run of ${num(r.duration_s)} s on ${r.date.slice(0, 10)} — \`bench/results/${resultFileName(r)}\``,
-  );
+  const sources = runs.map((r) => {
+    const mode = r.quick ? 'quick' : 'full';
+    const load = r.load ? `, load average ${r.load.start[0]} → ${r.load.end[0]}` : '';
+    const runtime = r.machine.runtime.split(' ').slice(0, 2).join(' ');
+    return `- ${head(r)}: ${r.machine.cpu}, ${r.machine.cores} cores, ${runtime}; ${mode} run of ${num(r.duration_s)} s on ${r.date.slice(0, 10)}${load} — \`bench/results/${resultFileName(r)}\``;
+  });
   return [...lines, '', ...sources].join('\n');
 }
 

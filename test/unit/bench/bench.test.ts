@@ -170,6 +170,7 @@ describe('reports', () => {
   const result: BenchResult = {
     machine: { cpu: 'Test CPU', cores: 2, platform: 'linux x64', runtime: 'node v20', tfjs: '4.22.0' },
     backend: 'wasm',
+    load: { start: [0.1, 0.1, 0.1], end: [0.2, 0.1, 0.1] },
     runner: 'node',
     quick: true,
     date: '2026-01-01T00:00:00.000Z',
