@@ -25,7 +25,7 @@ export const USAGE = `Usage: npm run -s bench -- [options]
   --backend NAME     node: wasm (default), cpu, webgpu (Dawn; a real GPU when Vulkan has one)
                      browser: webgpu (default), wasm
   --only LIST        comma-separated suites: ${SUITES.join(', ')}
-  --no-save          do not write bench/results/<date>_<machine>_<runner>-<backend>.json
+  --no-save          do not write bench/results/<date>_<time>_<machine>_<runner>-<backend>.json
   --readme           rewrite the README benchmark table from bench/results/ and exit
   --help             this text`;
 

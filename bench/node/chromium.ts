@@ -51,6 +51,12 @@ function extraArgs(): string[] {
   return (process.env.PKM_BENCH_CHROMIUM_ARGS ?? '').split(/\s+/).filter(Boolean);
 }
 
+/** "chromium 131.0.6778.85" from a (headless) Chrome user agent. */
+function chromiumVersion(userAgent: string): string {
+  const match = /(?:HeadlessChrome|Chrome|Chromium)\/([\d.]+)/.exec(userAgent);
+  return match ? `chromium ${match[1]}` : userAgent;
+}
+
 /** Calls window.pkmBench[name](...args) in the page. */
 function call<K extends keyof PkmBenchApi>(
   page: Page,
@@ -148,7 +154,7 @@ export async function runInChromium(options: BrowserRunOptions): Promise<BenchRe
     const result: Omit<BenchResult, 'targets'> = {
       machine: {
         ...host,
-        runtime: init.userAgent,
+        runtime: chromiumVersion(init.userAgent),
         cores: init.cores || host.cores,
         ...(init.gpu ? { gpu: init.gpu } : {}),
       },

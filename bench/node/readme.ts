@@ -92,9 +92,27 @@ export function renderTable(runs: readonly BenchResult[]): string {
       (r) => marked(x(scaling(r, 2 ** 18)?.model_over_4096), target(r, 'model_step_scaling')),
     ],
     [
-      'Memory model step ÷ FFN model step',
+      'Full model step ms, 2^12 / 2^18 slots, sparse',
+      '',
+      (r) => pair(scaling(r, 4096)?.model_step_ms, scaling(r, 2 ** 18)?.model_step_ms),
+    ],
+    [
+      'Same with dense-gradient values (DenseValueMemory), 2^12 / 2^18',
+      '',
+      (r) => pair(scaling(r, 4096)?.model_dense_step_ms, scaling(r, 2 ** 18)?.model_dense_step_ms),
+    ],
+    [
+      'Memory model step ÷ FFN model step, memory at 2^18 slots',
       '≤ 1.25×',
       (r) => marked(x(r.vs_ffn?.ratio), target(r, 'vs_ffn_time')),
+    ],
+    [
+      'Same ratio with the memory at 2^12 / 2^14 / 2^16 slots (8× / 32× / 127× the FFN params)',
+      '',
+      (r) =>
+        [4096, 16_384, 65_536].some((n) => scaling(r, n)?.model_over_ffn !== undefined)
+          ? [4096, 16_384, 65_536].map((n) => num(scaling(r, n)?.model_over_ffn)).join(' / ')
+          : '—',
     ],
     [
       'Memory layer params ÷ FFN layer params',

@@ -5,10 +5,10 @@ import { machineSlug } from './machine';
 
 export const RESULTS_DIR = path.resolve(import.meta.dirname, '..', 'results');
 
-/** bench/results/<YYYY-MM-DD>_<machine>_<runner>-<backend>[-quick].json */
+/** bench/results/<YYYY-MM-DD>_<HHMM UTC>_<machine>_<runner>-<backend>[-quick].json: one file per run. */
 export function resultFileName(r: BenchResult): string {
-  const day = r.date.slice(0, 10);
-  return `${day}_${machineSlug(r.machine)}_${r.runner}-${r.backend}${r.quick ? '-quick' : ''}.json`;
+  const stamp = `${r.date.slice(0, 10)}_${r.date.slice(11, 13)}${r.date.slice(14, 16)}`;
+  return `${stamp}_${machineSlug(r.machine)}_${r.runner}-${r.backend}${r.quick ? '-quick' : ''}.json`;
 }
 
 export function saveResult(r: BenchResult, dir = RESULTS_DIR): string {
