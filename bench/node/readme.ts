@@ -31,8 +31,13 @@ export function latestRuns(results: readonly BenchResult[]): BenchResult[] {
   return [...best.values()].sort((a, b) => rank(a) - rank(b));
 }
 
-function marked(value: string, t: TargetCheck | undefined): string {
+/** Targets timed on the tfjs backend (not the UI's Canvas2D or a parameter count). */
+const BACKEND_TIMED = new Set(['lookup_speedup', 'memory_step_scaling', 'model_step_scaling', 'vs_ffn_time']);
+
+/** A value with ✅/❌ against its target; † instead for backend times on a software GPU. */
+function marked(value: string, t: TargetCheck | undefined, r: BenchResult): string {
   if (!t || t.pass === null || value === '—') return value;
+  if (r.machine.gpu?.fallback && BACKEND_TIMED.has(t.id)) return `${value} †`;
   return `${value} ${t.pass ? '✅' : '❌'}`;
 }
 
@@ -48,7 +53,7 @@ export function renderTable(runs: readonly BenchResult[]): string {
     [
       'Lookup speedup, product vs flat top-k, 65,536 slots (selection)',
       '≥ 50×',
-      (r) => marked(x(lookup(r, 65_536)?.speedup), target(r, 'lookup_speedup')),
+      (r) => marked(x(lookup(r, 65_536)?.speedup), target(r, 'lookup_speedup'), r),
     ],
     [
       'Lookup ms, product / flat, 65,536 slots (selection)',
@@ -74,7 +79,7 @@ export function renderTable(runs: readonly BenchResult[]): string {
     [
       'Memory-layer step, 2^18 ÷ 2^12 slots (sparse updates)',
       '≤ 1.3×',
-      (r) => marked(x(scaling(r, 2 ** 18)?.sparse_over_4096), target(r, 'memory_step_scaling')),
+      (r) => marked(x(scaling(r, 2 ** 18)?.sparse_over_4096), target(r, 'memory_step_scaling'), r),
     ],
     [
       'Memory-layer step ms, 2^12 / 2^18 slots, sparse',
@@ -89,7 +94,7 @@ export function renderTable(runs: readonly BenchResult[]): string {
     [
       'Full model step, 2^18 ÷ 2^12 slots',
       '≤ 1.3×',
-      (r) => marked(x(scaling(r, 2 ** 18)?.model_over_4096), target(r, 'model_step_scaling')),
+      (r) => marked(x(scaling(r, 2 ** 18)?.model_over_4096), target(r, 'model_step_scaling'), r),
     ],
     [
       'Full model step ms, 2^12 / 2^18 slots, sparse',
@@ -104,7 +109,7 @@ export function renderTable(runs: readonly BenchResult[]): string {
     [
       'Memory model step ÷ FFN model step, memory at 2^18 slots',
       '≤ 1.25×',
-      (r) => marked(x(r.vs_ffn?.ratio), target(r, 'vs_ffn_time')),
+      (r) => marked(x(r.vs_ffn?.ratio), target(r, 'vs_ffn_time'), r),
     ],
     [
       'Same ratio with the memory at 2^12 / 2^14 / 2^16 slots (8× / 32× / 127× the FFN params)',
@@ -117,7 +122,7 @@ export function renderTable(runs: readonly BenchResult[]): string {
     [
       'Memory layer params ÷ FFN layer params',
       '≥ 10×',
-      (r) => marked(x(r.vs_ffn && r.vs_ffn.pkm_params / r.vs_ffn.ffn_params), target(r, 'vs_ffn_params')),
+      (r) => marked(x(r.vs_ffn && r.vs_ffn.pkm_params / r.vs_ffn.ffn_params), target(r, 'vs_ffn_params'), r),
     ],
     [
       'Inference tokens/s, memory / FFN model',
@@ -140,12 +145,12 @@ export function renderTable(runs: readonly BenchResult[]): string {
     [
       'Heat map 512×512 redraw, ms',
       '≤ 8',
-      (r) => marked(r.ui ? num(r.ui.heatmap_ms) : '—', target(r, 'heatmap_ms')),
+      (r) => marked(r.ui ? num(r.ui.heatmap_ms) : '—', target(r, 'heatmap_ms'), r),
     ],
     [
       'Main-thread fps while training in a worker',
       '≥ 55',
-      (r) => marked(r.ui ? num(r.ui.fps) : '—', target(r, 'fps')),
+      (r) => marked(r.ui ? num(r.ui.fps) : '—', target(r, 'fps'), r),
     ],
     [
       'Same, with a live 512×512 heat map redrawn every 250 ms',
@@ -168,7 +173,13 @@ export function renderTable(runs: readonly BenchResult[]): string {
     const runtime = r.machine.runtime.split(' ').slice(0, 2).join(' ');
     return `- ${head(r)}: ${r.machine.cpu}, ${r.machine.cores} cores, ${runtime}; ${mode} run of ${num(r.duration_s)} s on ${r.date.slice(0, 10)}${load} — \`bench/results/${resultFileName(r)}\``;
   });
-  return [...lines, '', ...sources].join('\n');
+  const footnote = runs.some((r) => r.machine.gpu?.fallback)
+    ? [
+        '',
+        '† software WebGPU (SwiftShader): the suites run, but its times say nothing about a GPU; no pass/miss.',
+      ]
+    : [];
+  return [...lines, ...footnote, '', ...sources].join('\n');
 }
 
 /** Rewrites the table between the markers of README.md; returns the runs it shows. */
