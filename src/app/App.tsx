@@ -1,32 +1,52 @@
-import { useEffect, useState } from 'react';
-import { BackendBadge } from '../components/BackendBadge';
-import type { BackendChoice } from '../engine/backend';
-import { startEngineWorker } from '../engine/client';
+import { useLayoutEffect, useRef } from 'react';
+import { useUiStore } from '../state/uiStore';
+import { LabPage } from './lab/LabPage';
+import { Notebook } from './notebook/Notebook';
+import { ResultsPage } from './results/ResultsPage';
+import { Header } from './shell/Header';
+import { HelpOverlay } from './shell/HelpOverlay';
+import { Notices } from './shell/Notices';
+import { useShortcuts, useThemeAttribute } from './shell/useAppEffects';
+import './app.css';
 
+/** The shell: sticky header with the run bar and notices, the page of the URL hash, the help dialog. */
 export function App() {
-  const [choice, setChoice] = useState<BackendChoice | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    const { api, worker } = startEngineWorker();
-    api.init().then(setChoice, (err: Error) => setError(err.message));
-    return () => worker.terminate();
-  }, []);
-
+  useThemeAttribute();
+  useShortcuts();
+  const page = useUiStore((s) => s.page);
+  const sticky = useStickyHeight();
   return (
-    <div className="app">
-      <header className="app__header">
-        <h1>PKM Explorer</h1>
-        <BackendBadge
-          backend={choice?.backend ?? null}
-          fallbacks={choice?.fallbacks}
-          detail={choice?.adapter?.fallback ? 'software adapter' : undefined}
-          error={error}
-        />
-      </header>
-      <main>
-        <p>Product-key memory layers, trained and inspected in your browser.</p>
+    <div className="app" data-page={page}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <div ref={sticky} className="app__sticky">
+        <Header />
+        <Notices />
+      </div>
+      <main id="main" className="app__main">
+        {page === 'notebook' ? <Notebook /> : page === 'lab' ? <LabPage /> : <ResultsPage />}
       </main>
+      <HelpOverlay />
     </div>
   );
+}
+
+/** Publishes the sticky header's height (it grows with notices) as --header-h for sticky columns and anchors. */
+function useStickyHeight() {
+  const ref = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const set = () =>
+      document.documentElement.style.setProperty(
+        '--header-h',
+        `${Math.ceil(el.getBoundingClientRect().height)}px`,
+      );
+    set();
+    const observer = new ResizeObserver(set);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  return ref;
 }

@@ -10,6 +10,22 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  train: {
+    summary: 'train a model (default config, or --config) and write a checkpoint',
+    load: async () => (await import('./train')).trainCommand,
+  },
+  eval: {
+    summary: 'validation loss, perplexity, fact recall and memory metrics of a checkpoint',
+    load: async () => (await import('./evaluate')).evalCommand,
+  },
+  generate: {
+    summary: 'sample text from a checkpoint',
+    load: async () => (await import('./generate')).generateCommand,
+  },
+  inspect: {
+    summary: 'every intermediate of the memory lookup of one token (JSON)',
+    load: async () => (await import('./inspect')).inspectCommand,
+  },
   lookup: {
     summary: 'read a memory for input vectors: slots, scores, weights, output',
     load: async () => (await import('./lookup')).lookupCommand,

@@ -1,10 +1,10 @@
 /** `pkm coverage`: how evenly a memory's slots are used over a set of input vectors. */
 
 import { createMemory } from '../model/memory/createMemory';
+import { forwardChunks } from '../model/memory/forwardChunks';
 import { type MemoryMetrics, type SlotMetrics, SlotUsageAccumulator } from '../model/metrics/memoryMetrics';
 import type { CliCommand } from './command';
 import { fmt, table } from './format';
-import { forwardChunks } from './forwardChunks';
 import { describeSpec } from './lookup';
 import { loadMemoryAndInputs, MEMORY_INPUT_OPTIONS } from './memoryInputs';
 import { startWasmBackend } from './tfBackend';

@@ -1,10 +1,10 @@
 /** `pkm lookup`: the slots, raw scores, softmax weights and output of a memory for each input. */
 
 import { createMemory } from '../model/memory/createMemory';
+import { forwardChunks } from '../model/memory/forwardChunks';
 import type { MemorySpec } from '../model/memory/types';
 import type { CliCommand } from './command';
 import { f32, fmt, table } from './format';
-import { forwardChunks } from './forwardChunks';
 import { loadMemoryAndInputs, MEMORY_INPUT_OPTIONS } from './memoryInputs';
 import { startWasmBackend } from './tfBackend';
 

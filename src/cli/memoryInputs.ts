@@ -1,6 +1,6 @@
 /** The --memory / --inputs pair shared by lookup and coverage: an XLM memory file and a .npy batch. */
 import { FormatError } from '../model/io/errors';
-import { readNpy } from '../model/io/npy';
+import { readInputVectors } from '../model/io/inputVectors';
 import { readXlmMemory } from '../model/io/xlmMemory';
 import type { MemorySpec, MemoryWeights } from '../model/memory/types';
 import { intOption, stringOption } from './args';
@@ -62,15 +62,6 @@ export async function loadMemoryAndInputs(
   const knn = intOption(values, 'knn', 1, 1 << 20);
   const prefix = stringOption(values, 'prefix');
   const { spec, weights } = await parseFile(context, memoryPath, (b) => readXlmMemory(b, { knn, prefix }));
-  const array = await parseFile(context, inputsPath, readNpy);
-  const shape = array.shape.length === 1 ? [1, array.shape[0]] : array.shape;
-  if (shape.length !== 2) {
-    throw new InputError(`${inputsPath}: inputs must be [B, d_in] (got shape (${array.shape.join(', ')}))`);
-  }
-  const [count, width] = shape;
-  if (width !== spec.d_in) {
-    throw new InputError(`${inputsPath}: inputs have width ${width} but the memory's d_in is ${spec.d_in}`);
-  }
-  if (count === 0) throw new InputError(`${inputsPath}: there are no input vectors (B = 0)`);
-  return { spec, weights, inputs: array.data, count };
+  const { inputs, count } = await parseFile(context, inputsPath, (b) => readInputVectors(b, spec.d_in));
+  return { spec, weights, inputs, count };
 }

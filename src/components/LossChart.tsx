@@ -245,7 +245,8 @@ export function LossChart({ runs, height = 300, label, ...props }: LossChartProp
                   scale={x}
                   orient="bottom"
                   y={innerH}
-                  ticks={Math.max(2, Math.floor(innerW / 90))}
+                  // Steps are whole numbers: a short run must not show 1, 1.5 → "1, 2, 2".
+                  tickValues={x.ticks(Math.max(2, Math.floor(innerW / 90))).filter(Number.isInteger)}
                   tickFormat={(v) => formatInt(Number(v))}
                 />
                 <text className="pkm-axis-title" x={innerW / 2} y={innerH + 32} textAnchor="middle">

@@ -40,8 +40,14 @@ export function TokenPicker({ tokens, value, onChange, label }: TokenPickerProps
 
   useEffect(() => {
     if (current === null) return;
-    const el = listRef.current?.querySelector(`[data-index="${current}"]`);
-    el?.scrollIntoView?.({ block: 'nearest', inline: 'nearest' });
+    // Scroll the strip only: scrollIntoView would also scroll the page to the picker.
+    const list = listRef.current;
+    const el = list?.querySelector(`[data-index="${current}"]`);
+    if (!list || !el) return;
+    const box = list.getBoundingClientRect();
+    const r = el.getBoundingClientRect();
+    if (r.top < box.top) list.scrollTop -= box.top - r.top;
+    else if (r.bottom > box.bottom) list.scrollTop += r.bottom - box.bottom;
   }, [current]);
 
   if (tokens.length === 0) {

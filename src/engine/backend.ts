@@ -56,13 +56,23 @@ function precondition(name: BackendName): string | null {
 
 /**
  * Switches tfjs to the first backend of `order` that initialises, starting from `preferred` when
- * given, and says why each earlier one was skipped.
+ * given, and says why each earlier one was skipped. Backends in `avoid` (e.g. one whose device was
+ * lost) are skipped with that reason.
  */
-export async function chooseBackend(preferred?: BackendName, order = BACKEND_ORDER): Promise<BackendChoice> {
+export async function chooseBackend(
+  preferred?: BackendName,
+  order = BACKEND_ORDER,
+  avoid: readonly BackendFallback[] = [],
+): Promise<BackendChoice> {
   const candidates = preferred ? [preferred, ...order.filter((b) => b !== preferred)] : [...order];
   const fallbacks: BackendFallback[] = [];
   let adapter: BackendChoice['adapter'];
   for (const name of candidates) {
+    const avoided = avoid.find((a) => a.backend === name);
+    if (avoided) {
+      fallbacks.push(avoided);
+      continue;
+    }
     if (name === 'webgpu') {
       const probe = await webgpuUnavailable();
       if ('reason' in probe) {
@@ -94,4 +104,16 @@ export async function chooseBackend(preferred?: BackendName, order = BACKEND_ORD
   throw new Error(
     `No tfjs backend could start: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`,
   );
+}
+
+interface GpuDeviceLike {
+  lost: Promise<{ reason?: string; message?: string }>;
+  destroy(): void;
+}
+
+/** The GPUDevice of tfjs's WebGPU backend while it is the active backend, else null. */
+export function activeWebgpuDevice(): GpuDeviceLike | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  const device = (tf.backend() as unknown as { device?: GpuDeviceLike }).device;
+  return device && typeof device.destroy === 'function' ? device : null;
 }

@@ -1,17 +1,16 @@
 /// <reference lib="webworker" />
-import * as Comlink from 'comlink';
-import { type BackendChoice, type BackendName, chooseBackend } from './backend';
+/**
+ * The engine's Web Worker: a thin shell that serves EngineSession (which owns tfjs and the model)
+ * over Comlink. The UI thread never touches the GPU.
+ */
+import { serveEngine } from './serve';
 import { configureWasmForBrowser } from './wasmPaths';
 
 configureWasmForBrowser();
 
-/** The worker owns tfjs: the UI thread never touches the GPU. */
-const api = {
-  async init(preferred?: BackendName): Promise<BackendChoice> {
-    return chooseBackend(preferred);
-  },
-};
-
-export type EngineWorkerApi = typeof api;
-
-Comlink.expose(api);
+serveEngine(self, () => {
+  // An error nobody catches: the page sees the worker's error event, as after a real crash.
+  setTimeout(() => {
+    throw new Error('engine worker crashed on purpose (debug command)');
+  });
+});

@@ -33,6 +33,18 @@ test('LossChart draws a line per run and series, reads out the nearest step, and
   await expect.element(screen.getByRole('img', { name: /log loss axis/ })).toBeInTheDocument();
 });
 
+test('LossChart labels whole steps only, even for a run of three steps', async () => {
+  const screen = await render(
+    <LossChart runs={[{ name: 'short', train: { steps: [1, 2, 3], loss: [3, 2.5, 2.2] } }]} />,
+  );
+  // The step axis is the one without grid lines.
+  const ticks = screen.container.querySelectorAll('.pkm-axis:not(.pkm-axis--grid) .tick text');
+  const steps = [...ticks].map((t) => t.textContent);
+  expect(steps.length).toBeGreaterThan(1);
+  expect(new Set(steps).size).toBe(steps.length);
+  expect(steps.every((s) => Number.isInteger(Number(s)))).toBe(true);
+});
+
 test('CoverageStats shows the latest metrics and one sparkline per metric', async () => {
   const history = coverageHistory({ steps: 200, every: 50 });
   const last = history.at(-1)!;

@@ -45,7 +45,7 @@ describe('config in the URL hash', () => {
     expect(config.heads).toBe(4);
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(
-      /^n_keys must be an integer from 2 to 1024 \(got null\); using the default 32\.$/,
+      /^n_keys must be an integer from 2 to 1024 \(got null\); using the default 128\.$/,
     );
   });
 
@@ -53,7 +53,7 @@ describe('config in the URL hash', () => {
     const { config, problems } = configFromHash('#n_keys=4&knn=32');
     expect(problems).toEqual([
       'knn must be from 1 to 4 = min(n_keys, 64) (got 32); using the default 8.',
-      'n_keys=4 does not fit the other settings; using the default 32.',
+      'n_keys=4 does not fit the other settings; using the default 128.',
     ]);
     expect(config).toEqual(DEFAULT_CONFIG);
   });

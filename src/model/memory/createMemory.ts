@@ -32,6 +32,8 @@ export interface PkmMemoryModule extends MemoryModule {
   readonly valueUpdateKind: RowUpdaterKind | null;
   /** The values' Adam moments and global step count (zeros and 0 before the first update). */
   readValueOptimizerState(): Promise<{ m: Float32Array; v: Float32Array; step: number }>;
+  /** Restores what readValueOptimizerState returned (a checkpoint), so training resumes exactly. */
+  loadValueOptimizerState(state: { m: Float32Array; v: Float32Array; step: number }): void;
 }
 
 /**
@@ -368,6 +370,27 @@ class Memory implements PkmMemoryModule {
     }
     const [m, v] = await Promise.all([this.moments.m.data(), this.moments.v.data()]);
     return { m: (m as Float32Array).slice(), v: (v as Float32Array).slice(), step: this.step };
+  }
+
+  loadValueOptimizerState(state: { m: Float32Array; v: Float32Array; step: number }): void {
+    this.alive();
+    const size = this.values.size;
+    if (state.m.length !== size || state.v.length !== size) {
+      throw new Error(
+        `value optimiser state does not fit the memory: m has ${state.m.length} and v ${state.v.length} ` +
+          `entries, the value table ${size}`,
+      );
+    }
+    if (!(Number.isInteger(state.step) && state.step >= 0)) {
+      throw new Error(`value optimiser step must be an integer ≥ 0 (got ${state.step})`);
+    }
+    const shape = this.values.shape;
+    const m = tf.keep(tf.tensor2d(state.m, shape));
+    const v = tf.keep(tf.tensor2d(state.v, shape));
+    this.moments?.m.dispose();
+    this.moments?.v.dispose();
+    this.moments = { m, v };
+    this.step = state.step;
   }
 
   dispose(): void {

@@ -77,6 +77,12 @@ export function createDenseAdam(): DenseAdam {
       return { step, m: await read(m), v: await read(v) };
     },
     loadState(state, variables) {
+      if (state.step === 0 && state.m.length === 0 && state.v.length === 0) {
+        // Saved before the first step: there are no moments yet.
+        disposeMoments();
+        step = 0;
+        return;
+      }
       const sizes = variables.map((x) => x.size);
       const ok =
         state.m.length === variables.length &&

@@ -99,8 +99,10 @@ export function createTrainer(
       const pick = (v: tf.Variable) => grads[v.name] ?? tf.zerosLike(v);
       const denseGrads = dense.map(pick);
       const valueGrads = flatValueVars.map(pick);
+      // stack, not addN: WebGPU's AddN binds every input at once and fails past 7 of them
+      // (maxStorageBuffersPerShaderStage); its Concat splits large inputs lists.
       const sumSquares = (gs: tf.Tensor[]) =>
-        gs.length === 0 ? tf.scalar(0) : tf.addN(gs.map((g) => g.square().sum()));
+        gs.length === 0 ? tf.scalar(0) : tf.stack(gs.map((g) => g.square().sum())).sum();
       const stats = tf.stack([value, sumSquares(denseGrads).sqrt(), sumSquares(valueGrads).sqrt()]);
       return { stats, denseGrads, valueGrads };
     });

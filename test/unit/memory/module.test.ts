@@ -255,6 +255,38 @@ describe('memory module (wasm)', () => {
     mod.dispose();
   });
 
+  it('resumes exactly from readWeights + readValueOptimizerState, and refuses a state of the wrong size', async () => {
+    await useBackend('wasm');
+    const spec = makeSpec({ query_norm: 'none', n_keys: 8, knn: 3 });
+    const n = 5;
+    const x = tf.randomNormal([n, spec.d_in], 0, 1, 'float32', 7) as tf.Tensor2D;
+    const train = async (mod: ReturnType<typeof createMemory>) => {
+      const probe = mod.valueGradientVariables(n)[0];
+      const { value, grads } = tf.variableGrads(
+        () => tf.sum(tf.square(mod.forward(x, 'train').output)) as tf.Scalar,
+        [probe],
+      );
+      await mod.applyValueGradients([grads[probe.name]], 0.05);
+      tf.dispose([value, ...Object.values(grads)]);
+    };
+    const original = createMemory(spec, { seed: 4 });
+    for (let i = 0; i < 3; i++) await train(original);
+    const restored = createMemory(spec, { weights: await original.readWeights() });
+    restored.loadValueOptimizerState(await original.readValueOptimizerState());
+    for (let i = 0; i < 2; i++) {
+      await train(original);
+      await train(restored);
+    }
+    expect((await restored.readWeights()).values).toEqual((await original.readWeights()).values);
+    expect(await restored.readValueOptimizerState()).toEqual(await original.readValueOptimizerState());
+    expect(() =>
+      restored.loadValueOptimizerState({ m: new Float32Array(3), v: new Float32Array(3), step: 1 }),
+    ).toThrow(/does not fit the memory/);
+    tf.dispose(x);
+    original.dispose();
+    restored.dispose();
+  });
+
   it('a train forward with another N replaces the probe', async () => {
     await useBackend('wasm');
     const spec = makeSpec();

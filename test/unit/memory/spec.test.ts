@@ -12,7 +12,7 @@ describe('memory spec', () => {
     expect(memorySpecFromConfig(DEFAULT_CONFIG)).toEqual({
       d_in: 64,
       heads: 2,
-      n_keys: 32,
+      n_keys: 128,
       k_dim: 32,
       v_dim: 64,
       knn: 8,

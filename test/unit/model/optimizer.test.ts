@@ -71,4 +71,21 @@ describe('dense Adam', () => {
     adam.dispose();
     copy.dispose();
   });
+
+  it('restores a state saved before the first step (no moments yet), and refuses a mismatched one', async () => {
+    const fresh = createDenseAdam();
+    const state = await fresh.readState();
+    expect(state).toEqual({ step: 0, m: [], v: [] });
+    const param = tf.variable(tf.tensor1d([1, 2]));
+    const used = createDenseAdam();
+    used.apply([param], [tf.tensor1d([0.5, 0.5])], 0.1, 1);
+    used.loadState(state, [param]);
+    expect(used.step).toBe(0);
+    expect(() => used.loadState({ step: 2, m: [], v: [] }, [param])).toThrow(
+      /does not match the model variables/,
+    );
+    tf.dispose(param);
+    fresh.dispose();
+    used.dispose();
+  });
 });

@@ -4,7 +4,7 @@
  * BatchNorm uses its running statistics, so padding rows do not affect the real ones.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MemoryModule } from '../model/memory/types';
+import type { MemoryModule } from './types';
 
 export const DEFAULT_CHUNK = 1024;
 

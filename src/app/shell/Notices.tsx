@@ -1,0 +1,230 @@
+import { type ReactNode, useState } from 'react';
+import type { EngineFault } from '../../engine/protocol';
+import { DEFAULT_CONFIG } from '../../model/config';
+import { useConfigStore } from '../../state/configStore';
+import { useEngineStore } from '../../state/engineStore';
+import { useUiStore } from '../../state/uiStore';
+import { useEngine } from '../EngineContext';
+import type { EngineConnection } from '../engineConnection';
+
+interface Action {
+  label: string;
+  run: () => void;
+}
+
+function Banner({
+  tone,
+  title,
+  children,
+  actions = [],
+  onDismiss,
+}: {
+  tone: 'info' | 'warning' | 'error';
+  title: string;
+  children?: ReactNode;
+  actions?: Action[];
+  onDismiss?: () => void;
+}) {
+  return (
+    <section
+      className={`notice notice--${tone}`}
+      role={tone === 'error' ? 'alert' : 'status'}
+      aria-label={title}
+    >
+      <div className="notice__body">
+        <strong className="notice__title">{title}</strong>
+        {children ? <div className="notice__text">{children}</div> : null}
+      </div>
+      <div className="notice__actions">
+        {actions.map((a) => (
+          <button key={a.label} type="button" className="button button--small" onClick={a.run}>
+            {a.label}
+          </button>
+        ))}
+        {onDismiss ? (
+          <button type="button" className="button button--small button--quiet" onClick={onDismiss}>
+            Dismiss
+          </button>
+        ) : null}
+      </div>
+    </section>
+  );
+}
+
+function faultBanner(fault: EngineFault, engine: EngineConnection | null, backendNow: string | undefined) {
+  const resume: Action = { label: 'Resume training', run: () => void engine?.train() };
+  const reset: Action = { label: 'Reset model', run: () => void engine?.reset() };
+  const toLab: Action = { label: 'Open the lab', run: () => useUiStore.getState().setPage('lab') };
+  const defaults: Action = {
+    label: 'Use the default settings',
+    run: () => void engine?.apply({ ...DEFAULT_CONFIG }),
+  };
+  switch (fault.kind) {
+    case 'diverged':
+      return {
+        tone: 'error' as const,
+        title: `Training diverged at step ${fault.step}`,
+        text: `${fault.message} The weights of step ${fault.step} are kept.`,
+        actions: [reset, toLab],
+      };
+    case 'device-lost':
+    case 'worker-crashed': {
+      const what =
+        fault.kind === 'device-lost' ? `The ${fault.backend ?? 'GPU'} device was lost` : 'The engine crashed';
+      if (fault.recovery === 'restarting') {
+        return {
+          tone: 'warning' as const,
+          title: `${what} — restarting…`,
+          text: `${fault.message} Restarting on the next backend from the last recovery checkpoint.`,
+          actions: [],
+        };
+      }
+      if (fault.recovery === 'restarted') {
+        return {
+          tone: 'info' as const,
+          title: `Restarted on ${backendNow ?? 'another backend'} · restored step ${fault.restoredStep ?? fault.step}`,
+          text: `${what} at step ${fault.step}. ${fault.message}`,
+          actions: [resume],
+        };
+      }
+      return { tone: 'error' as const, title: what, text: fault.message, actions: [reset] };
+    }
+    case 'out-of-memory':
+      return {
+        tone: 'error' as const,
+        title: 'This configuration does not fit in memory',
+        text: fault.message,
+        actions: [defaults, toLab],
+      };
+    case 'backend-failed':
+      return {
+        tone: 'error' as const,
+        title: 'No backend could start',
+        text: fault.message,
+        actions: [{ label: 'Reload the page', run: () => window.location.reload() }],
+      };
+    case 'internal':
+      return {
+        tone: 'error' as const,
+        title: `Training stopped at step ${fault.step}`,
+        text: fault.message,
+        actions: fault.recovery === 'paused' ? [resume, reset] : [reset],
+      };
+  }
+}
+
+/** Faults, refused commands, settings from the link that were not used, and backend fallbacks. */
+export function Notices() {
+  const engine = useEngine();
+  const problems = useConfigStore((s) => s.problems);
+  const fault = useEngineStore((s) => s.fault);
+  const problem = useEngineStore((s) => s.problem);
+  const startError = useEngineStore((s) => s.startError);
+  const backend = useEngineStore((s) => s.backend);
+  const [fallbackSeen, setFallbackSeen] = useState(false);
+  const banners: ReactNode[] = [];
+
+  if (startError) {
+    banners.push(
+      <Banner
+        key="start"
+        tone="error"
+        title="The training engine could not start"
+        actions={[{ label: 'Reload the page', run: () => window.location.reload() }]}
+      >
+        {startError} The figures show the precomputed run.
+      </Banner>,
+    );
+  }
+  if (fault) {
+    const b = faultBanner(fault, engine, backend?.backend);
+    if (b) {
+      banners.push(
+        <Banner
+          key="fault"
+          tone={b.tone}
+          title={b.title}
+          actions={b.actions}
+          onDismiss={() => useEngineStore.getState().dismissFault()}
+        >
+          {b.text}
+        </Banner>,
+      );
+    }
+  }
+  if (problem) {
+    const oom = problem.kind === 'out-of-memory';
+    banners.push(
+      <Banner
+        key="problem"
+        tone="error"
+        title={
+          oom
+            ? 'This configuration does not fit in memory'
+            : problem.kind === 'invalid-config'
+              ? 'The engine refused these settings'
+              : `“${problem.command}” failed`
+        }
+        actions={
+          problem.command === 'configure'
+            ? [{ label: 'Use the default settings', run: () => void engine?.apply({ ...DEFAULT_CONFIG }) }]
+            : []
+        }
+        onDismiss={() => useEngineStore.getState().setProblem(null)}
+      >
+        {problem.configErrors?.length ? (
+          <ul>
+            {problem.configErrors.map((e) => (
+              <li key={e.field}>{e.message}</li>
+            ))}
+          </ul>
+        ) : (
+          problem.message
+        )}
+      </Banner>,
+    );
+  }
+  if (problems.length > 0) {
+    banners.push(
+      <Banner
+        key="link"
+        tone="warning"
+        title="Some settings in the link were not used"
+        onDismiss={() => useConfigStore.getState().dismissProblems()}
+      >
+        <ul>
+          {problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      </Banner>,
+    );
+  }
+  const fallbacks = backend?.fallbacks ?? [];
+  if (backend && !fallbackSeen && (fallbacks.length > 0 || backend.adapter?.fallback)) {
+    const slowNote = backend.adapter?.fallback
+      ? 'WebGPU runs on a software adapter here, so training is slow; a machine with a GPU trains many times faster.'
+      : null;
+    banners.push(
+      <Banner
+        key="fallback"
+        tone="info"
+        title={`Training runs on ${backend.backend}`}
+        onDismiss={() => setFallbackSeen(true)}
+      >
+        {fallbacks.length > 0 ? (
+          <ul>
+            {fallbacks.map((f) => (
+              <li key={f.backend}>
+                Not {f.backend}: {f.reason}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+        {slowNote}
+      </Banner>,
+    );
+  }
+  if (banners.length === 0) return null;
+  return <div className="notices">{banners}</div>;
+}
