@@ -2,19 +2,21 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '../../src/app/theme.css';
+import type { BackendName } from '../../src/engine/protocol';
 import { configureWasmForBrowser } from '../../src/engine/wasmPaths';
+import { DEFAULT_CONFIG } from '../../src/model/config';
 import type { SuiteName } from '../lib/args';
 import { type GpuLike, gpuInfo } from '../lib/gpu';
 import { type DeviceClass, makePlan } from '../lib/plan';
 import type { GpuInfo } from '../lib/result';
 import { runTfSuites, type SuitesResult } from '../suites/runSuites';
 import { benchHeatmap, type HeatmapTimes, startLiveHeatmap } from './heatmapBench';
-import { benchWorkerEngine, type TrainingEngineHook } from './trainingEngine';
+import { appTrainingEngine, type TrainingEngineHook } from './trainingEngine';
 
 /**
  * The benchmark page. bench/node/chromium.ts opens it in headless Chromium and drives it through
- * `window.pkmBench`: tfjs suites on the page's backend, heat-map redraws, and the training worker
- * that runs while the Node side samples the frame rate. Progress goes to the console ("[bench] …").
+ * `window.pkmBench`: tfjs suites on the page's backend, heat-map redraws, and the app's training
+ * engine (its own Worker) that trains while the Node side samples the frame rate. Progress goes to the console ("[bench] …").
  */
 
 configureWasmForBrowser();
@@ -79,17 +81,26 @@ const api = {
     return updates;
   },
 
+  /**
+   * Starts (first call: the app's engine on this page's backend, the app's default model with
+   * `nKeys`² slots) or resumes training; resolves with what trains once a step has run.
+   */
   async startTraining(nKeys: number): Promise<string> {
-    engine = benchWorkerEngine(tf.getBackend(), nKeys);
+    engine ??= appTrainingEngine(tf.getBackend() as BackendName, { ...DEFAULT_CONFIG, n_keys: nKeys });
     await engine.start();
     return engine.description;
   },
 
+  /** Pauses training; the steps done since startTraining resolved. */
   async stopTraining(): Promise<{ steps: number }> {
-    const e = engine;
+    if (!engine) throw new Error('no training is running');
+    return engine.stop();
+  },
+
+  /** Stops the engine's worker. */
+  closeTraining(): void {
+    engine?.close();
     engine = null;
-    if (!e) throw new Error('no training is running');
-    return e.stop();
   },
 };
 

@@ -1,64 +1,114 @@
-import type { WorkerReply, WorkerRequest } from './workerProtocol';
+import { EngineClient } from '../../src/engine/client';
+import type { BackendName, EngineEvent, ModelInfo } from '../../src/engine/protocol';
+import type { ModelConfig } from '../../src/model/config';
 
 /**
- * What the fps measurement needs from whatever trains off the main thread.
- *
- * APP ENGINE HOOK: the app's training engine (src/engine, a Web Worker) does not train yet. Once it
- * does, implement this interface over it (start = begin training and resolve after the first step,
- * stop = pause and report the steps done) and pass it to the fps measurement instead of
- * `benchWorkerEngine`; or open the app itself in Chromium, start training there, and call
- * `frameRateOnPage(page, seconds)` from bench/node/frameRateOnPage.ts.
+ * What the fps measurement needs from whatever trains off the main thread: the app's engine
+ * (src/engine: EngineClient and its Worker), driven exactly as the app drives it.
  */
 export interface TrainingEngineHook {
   /** Shown in the results: what trained during the measurement. */
   readonly description: string;
-  /** Starts training; resolves once it runs (first step done, shaders compiled). */
+  /** Starts (or resumes) training; resolves once a step has run (shaders compiled, warm-up done). */
   start(): Promise<void>;
-  /** Stops training; resolves with the steps completed since start. */
+  /** Pauses training; resolves with the steps completed since the matching start resolved. */
   stop(): Promise<{ steps: number }>;
+  /** Stops the engine's worker for good. */
+  close(): void;
 }
 
-/** The bench's own dedicated Worker training one memory layer (bench/browser/trainWorker.ts). */
-export function benchWorkerEngine(backend: string, nKeys: number): TrainingEngineHook {
-  let worker: Worker | null = null;
+/** Longest wait for the engine's first training step (build, warm-up and shader compilation included). */
+const FIRST_STEP_TIMEOUT_MS = 180_000;
 
-  function request(message: WorkerRequest, expect: WorkerReply['type']): Promise<WorkerReply> {
-    const w = worker;
-    if (!w) return Promise.reject(new Error('training worker is not running'));
+/**
+ * The app's engine training `config` on `backend` with the app's default engine options (snapshots,
+ * usage maps, traces and validation at the app's rates, all sent to this page as in the app). The
+ * Worker is started and the model built and warmed up on the first `start`; later starts resume.
+ */
+export function appTrainingEngine(backend: BackendName, config: Partial<ModelConfig>): TrainingEngineHook {
+  let client: EngineClient | null = null;
+  let info: ModelInfo | null = null;
+  let latestStep = 0;
+  let failure: Error | null = null;
+  const waiters = new Set<() => void>();
+
+  const onEvent = (event: EngineEvent) => {
+    if (event.type === 'snapshot') latestStep = Math.max(latestStep, event.snapshot.step);
+    else if (event.type === 'fault')
+      failure = new Error(`the engine reported a fault: ${event.fault.message}`);
+    else return;
+    for (const wake of waiters) wake();
+  };
+
+  /** Resolves once a snapshot reports a step beyond `step`; rejects on a fault or after the timeout. */
+  function stepBeyond(step: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const onMessage = (event: MessageEvent<WorkerReply>) => {
-        const reply = event.data;
-        if (reply.type === expect) {
-          w.removeEventListener('message', onMessage);
-          resolve(reply);
-        } else if (reply.type === 'error') {
-          w.removeEventListener('message', onMessage);
-          reject(new Error(`training worker: ${reply.message}`));
-        }
+      const timer = setTimeout(
+        () => done(new Error(`no training step within ${FIRST_STEP_TIMEOUT_MS / 1000} s`)),
+        FIRST_STEP_TIMEOUT_MS,
+      );
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        if (err) reject(err);
+        else resolve();
       };
-      w.addEventListener('message', onMessage);
-      w.postMessage(message);
+      const check = () => {
+        if (failure) done(failure);
+        else if (latestStep > step) done();
+      };
+      waiters.add(check);
+      check();
     });
   }
 
-  return {
-    description: `bench worker training one memory layer (${nKeys * nKeys} slots, ${backend})`,
+  async function open(): Promise<EngineClient> {
+    const c = await EngineClient.start({ backend });
+    c.subscribe(onEvent);
+    const chosen = c.backend?.backend;
+    if (chosen !== backend) {
+      c.terminate();
+      throw new Error(`the engine asked for ${backend} but started ${chosen ?? 'no backend'}`);
+    }
+    info = await c.configure({ ...config, backend });
+    latestStep = info.step;
+    client = c;
+    return c;
+  }
+
+  let startStep = 0;
+  const hook: TrainingEngineHook = {
+    get description() {
+      if (!info) return `the app's engine (${backend}, not started)`;
+      const c = info.config;
+      const adapter = info.backend.adapter ? `, ${info.backend.adapter.description}` : '';
+      return (
+        `the app's engine (EngineClient worker, ${info.backend.backend}${adapter}) on the default model ` +
+        `(${c.layers} layers, d_model ${c.d_model}, ${(c.n_keys ** 2).toLocaleString('en-US')} ${c.mem_keys}-key ` +
+        `slots in layer ${c.mem_layers.join(', ')}, batch ${c.batch}×${c.context}, ` +
+        `${info.parameters.total.toLocaleString('en-US')} parameters)`
+      );
+    },
     async start() {
-      worker = new Worker(new URL('./trainWorker.ts', import.meta.url), {
-        type: 'module',
-        name: 'pkm-bench-train',
-      });
-      worker.addEventListener('error', (e) => console.error(`[bench] training worker error: ${e.message}`));
-      await request({ type: 'start', backend, nKeys }, 'started');
+      const c = client ?? (await open());
+      failure = null;
+      const before = latestStep;
+      await c.start();
+      await stepBeyond(before);
+      startStep = latestStep;
     },
     async stop() {
-      try {
-        const reply = await request({ type: 'stop' }, 'stopped');
-        return { steps: reply.type === 'stopped' ? reply.steps : 0 };
-      } finally {
-        worker?.terminate();
-        worker = null;
-      }
+      const c = client;
+      if (!c) throw new Error('the engine is not running');
+      const status = await c.pause();
+      if (failure) throw failure;
+      latestStep = Math.max(latestStep, status.step);
+      return { steps: status.step - startStep };
+    },
+    close() {
+      client?.terminate();
+      client = null;
     },
   };
+  return hook;
 }

@@ -135,7 +135,7 @@ export function formatReport(r: BenchResult): string {
     out.push(
       `rAF ${num(u.fps)} fps (5th percentile ${num(u.fps_low)}, longest frame ${num(u.longest_frame_ms)} ms) while ${
         u.fps_training
-      } ran ${u.fps_training_steps} steps; ${num(u.fps_with_heatmap)} fps (5th percentile ${num(
+      } ran ${u.fps_training_steps} training step(s); ${num(u.fps_with_heatmap)} fps (5th percentile ${num(
         u.fps_with_heatmap_low,
       )}) with a live heat map redrawn every 250 ms as well`,
     );

@@ -72,7 +72,7 @@ export function checkTargets(r: Parts): TargetCheck[] {
     ),
     check(
       'fps',
-      'main-thread frames per second while training runs in a worker',
+      "main-thread frames per second while the app's engine trains in its worker",
       r.ui?.fps,
       '>=',
       55,

@@ -115,7 +115,9 @@ export async function runInChromium(options: BrowserRunOptions): Promise<BenchRe
     if (suites.includes('ui')) {
       const heat = await call(page, 'heatmap', quick);
       const plan = makePlan(init.device, quick);
-      log(`ui: frame rate for ${plan.ui.fpsSeconds} s while the worker trains`);
+      log(
+        `ui: frame rate for ${plan.ui.fpsSeconds} s while the app's engine trains (first: build and warm-up)`,
+      );
       let description = '';
       const training = {
         start: async () => {
@@ -124,7 +126,9 @@ export async function runInChromium(options: BrowserRunOptions): Promise<BenchRe
         stop: () => call(page, 'stopTraining'),
       };
       const fps = await frameRateWhileTraining(page, plan.ui.fpsSeconds, training);
-      log(`ui: frame rate for ${plan.ui.fpsSeconds} s while the worker trains and a live heat map redraws`);
+      log(
+        `ui: frame rate for ${plan.ui.fpsSeconds} s while the app's engine trains and a live heat map redraws`,
+      );
       const live = await frameRateWhileTraining(page, plan.ui.fpsSeconds, {
         start: async () => {
           await training.start();
@@ -134,7 +138,7 @@ export async function runInChromium(options: BrowserRunOptions): Promise<BenchRe
           await call(page, 'stopLiveHeatmap');
           return training.stop();
         },
-      });
+      }).finally(() => call(page, 'closeTraining'));
       ui = {
         fps: round(fps.fps),
         fps_low: round(fps.fps_low),

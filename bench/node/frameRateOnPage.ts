@@ -3,7 +3,7 @@ import { type FrameRateSample, frameRateScript } from '../lib/frameRate';
 
 /**
  * Samples requestAnimationFrame on the main thread of any page for `seconds`. The benchmark uses
- * it on its own page while the bench worker trains; pointed at the app (its URL opened in `page`,
+ * it on its own page while the app's engine trains; pointed at the app (its URL opened in `page`,
  * training started through the UI or the engine), it measures the app's frame rate the same way.
  */
 export async function frameRateOnPage(page: Page, seconds: number): Promise<FrameRateSample> {
@@ -12,7 +12,7 @@ export async function frameRateOnPage(page: Page, seconds: number): Promise<Fram
 
 /**
  * The fps measurement with training running elsewhere: `startTraining` and `stopTraining` drive
- * whatever trains off the main thread (the bench's worker now; the app's engine once it exists).
+ * whatever trains off the main thread (the app's engine, bench/browser/trainingEngine.ts).
  */
 export async function frameRateWhileTraining(
   page: Page,

@@ -148,7 +148,7 @@ export function renderTable(runs: readonly BenchResult[]): string {
       (r) => marked(r.ui ? num(r.ui.heatmap_ms) : '—', target(r, 'heatmap_ms'), r),
     ],
     [
-      'Main-thread fps while training in a worker',
+      "Main-thread fps while the app's engine trains",
       '≥ 55',
       (r) => marked(r.ui ? num(r.ui.fps) : '—', target(r, 'fps'), r),
     ],
