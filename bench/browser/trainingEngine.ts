@@ -1,4 +1,4 @@
-import { EngineClient } from '../../src/engine/client';
+import { EngineClient, type WorkerLike } from '../../src/engine/client';
 import type { BackendName, EngineEvent, ModelInfo } from '../../src/engine/protocol';
 import type { ModelConfig } from '../../src/model/config';
 
@@ -24,8 +24,13 @@ const FIRST_STEP_TIMEOUT_MS = 180_000;
  * The app's engine training `config` on `backend` with the app's default engine options (snapshots,
  * usage maps, traces and validation at the app's rates, all sent to this page as in the app). The
  * Worker is started and the model built and warmed up on the first `start`; later starts resume.
+ * `createWorker` replaces the engine's module Worker (tests serve the engine over a MessageChannel).
  */
-export function appTrainingEngine(backend: BackendName, config: Partial<ModelConfig>): TrainingEngineHook {
+export function appTrainingEngine(
+  backend: BackendName,
+  config: Partial<ModelConfig>,
+  createWorker?: () => WorkerLike,
+): TrainingEngineHook {
   let client: EngineClient | null = null;
   let info: ModelInfo | null = null;
   let latestStep = 0;
@@ -63,14 +68,19 @@ export function appTrainingEngine(backend: BackendName, config: Partial<ModelCon
   }
 
   async function open(): Promise<EngineClient> {
-    const c = await EngineClient.start({ backend });
+    const c = await EngineClient.start({ backend, ...(createWorker ? { createWorker } : {}) });
     c.subscribe(onEvent);
     const chosen = c.backend?.backend;
     if (chosen !== backend) {
       c.terminate();
       throw new Error(`the engine asked for ${backend} but started ${chosen ?? 'no backend'}`);
     }
-    info = await c.configure({ ...config, backend });
+    try {
+      info = await c.configure({ ...config, backend });
+    } catch (err) {
+      c.terminate();
+      throw err;
+    }
     latestStep = info.step;
     client = c;
     return c;
