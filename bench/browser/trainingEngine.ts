@@ -22,9 +22,9 @@ const FIRST_STEP_TIMEOUT_MS = 180_000;
 
 /**
  * The app's engine training `config` on `backend` with the app's default engine options (snapshots,
- * usage maps and validation at the app's rates, sent to this page as in the app; no token is selected,
- * so no traces). The
- * Worker is started and the model built and warmed up on the first `start`; later starts resume.
+ * usage maps and validation at the app's rates, sent to this page as in the app; no token is
+ * selected, so no traces). The Worker is started and the model built and warmed up on the first
+ * `start`; later starts resume.
  * `createWorker` replaces the engine's module Worker (tests serve the engine over a MessageChannel).
  */
 export function appTrainingEngine(
