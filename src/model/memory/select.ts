@@ -9,10 +9,13 @@ import type { MemorySpec } from './types';
  *
  * Product keys are exact under that order: with I1, I2 the top-k sub-key indices of each half, the
  * best k of all n² slots lie in I1 × I2 (a slot (i, j) with i ∉ I1 is beaten by the k slots (i', j),
- * i' ∈ I1, each with a higher score or the same score and a lower slot id; likewise for j). Each
- * half's top-k indices are put in ascending order before the k×k candidates are built row-major,
- * so candidate order equals slot order (slot = i·n_keys + j) and the tie-stable final top-k picks
- * the lower slot id among equal scores, exactly like a brute force over all n² slots.
+ * i' ∈ I1, each with a higher score or the same score and a lower slot id; likewise for j). Within
+ * I1 × I2 only the rank pairs (r, s) with (r + 1)(s + 1) ≤ k can make it (0-based ranks in each
+ * half's top-k, which tf.topk orders by score, then by lower index): every (r', s') with r' ≤ r,
+ * s' ≤ s beats (r, s) the same way, so a pair with (r + 1)(s + 1) > k has k slots above it. That
+ * leaves ~k·ln k candidates instead of k² (119 for k = 32). The candidates are then put in slot
+ * order (slot = i·n_keys + j), so the tie-stable final top-k picks the lower slot id among equal
+ * scores, exactly like a brute force over all n² slots.
  * The one caveat is float rounding: if s1[i] + s2[j] rounds to the same float32 as a pair with a
  * strictly larger sub-score, the brute force sees a tie the sub-key ranking did not (exact when
  * the sums are representable, e.g. integer-valued keys and queries, as in the tests).
@@ -43,13 +46,24 @@ export function gatherRows(table: tf.Tensor, ids: tf.Tensor1D): tf.Tensor {
   return tf.gatherND(table, tf.reshape(ids, [ids.size, 1]));
 }
 
-/** Gathers along the last axis, row by row: out[..., t] = x[..., idx[..., t]]. */
+/** Largest flat index whose float32 value is exact (2^24). */
+const FLOAT_EXACT_INDEX = 2 ** 24;
+
+/**
+ * Gathers along the last axis, row by row: out[..., t] = x[..., idx[..., t]]. The flat indices
+ * row·width + idx are summed in float32 (exact below 2^24) and cast once: tfjs-wasm's int32
+ * broadcasting Add is ~25× slower than a same-shape one, while its float32 Add broadcasts through
+ * XNNPACK. Larger tensors keep the int32 arithmetic.
+ */
 function gatherLast<T extends tf.Tensor>(x: T, idx: tf.Tensor): T {
   const width = x.shape[x.rank - 1];
   const k = idx.shape[idx.rank - 1];
   const rows = idx.size / k;
-  const offsets = tf.reshape(tf.range(0, rows * width, width, 'int32'), [rows, 1]);
-  const flat = tf.reshape(tf.add(tf.reshape(idx, [rows, k]), offsets), [rows * k]) as tf.Tensor1D;
+  const exact = x.size <= FLOAT_EXACT_INDEX;
+  const dtype = exact ? 'float32' : 'int32';
+  const offsets = tf.reshape(tf.range(0, rows * width, width, dtype), [rows, 1]);
+  const local = tf.reshape(exact ? tf.cast(idx, 'float32') : idx, [rows, k]);
+  const flat = tf.cast(tf.reshape(tf.add(local, offsets), [rows * k]), 'int32') as tf.Tensor1D;
   return tf.reshape(gatherRows(tf.reshape(x, [-1]), flat), idx.shape) as T;
 }
 
@@ -97,6 +111,27 @@ function half(t: tf.Tensor3D, side: 0 | 1, spec: MemorySpec): tf.Tensor3D {
   return tf.reshape(tf.slice(byHead, [0, side, 0, 0], [spec.heads, 1, n, k]), [spec.heads, n, k]);
 }
 
+/** For each knn: one-hot [knn, P] matrices picking rank r (first half) and s (second) of each pair. */
+const rankPairCache = new Map<number, { first: Float32Array; second: Float32Array; count: number }>();
+
+/** The rank pairs (r, s) with (r + 1)(s + 1) ≤ knn, r-major, as one-hot pick matrices. */
+function rankPairs(knn: number): { first: Float32Array; second: Float32Array; count: number } {
+  const cached = rankPairCache.get(knn);
+  if (cached) return cached;
+  const pairs: [number, number][] = [];
+  for (let r = 0; r < knn; r++) for (let s = 0; (r + 1) * (s + 1) <= knn; s++) pairs.push([r, s]);
+  const count = pairs.length;
+  const first = new Float32Array(knn * count);
+  const second = new Float32Array(knn * count);
+  pairs.forEach(([r, s], p) => {
+    first[r * count + p] = 1;
+    second[s * count + p] = 1;
+  });
+  const made = { first, second, count };
+  rankPairCache.set(knn, made);
+  return made;
+}
+
 export function productSelect(
   qn: tf.Tensor2D,
   keys: tf.Tensor,
@@ -105,30 +140,31 @@ export function productSelect(
   const { knn, n_keys } = spec;
   const subScores = productSubScores(qn, keys, spec);
   const top = tf.topk(subScores, knn);
-  // Ids are handled as float32 (exact below 2^24; n_keys² ≤ 2^20): tfjs-webgpu 4.22 cannot
-  // transpose int32 tensors. Sorting -index gives each half's top-k in ascending index order.
-  const ascending = tf.topk(tf.neg(idsAsFloat(top.indices as tf.Tensor3D)), knn);
-  const ascIndices = tf.neg(ascending.values) as tf.Tensor3D;
-  const ascScores = gatherLast(top.values as tf.Tensor3D, ascending.indices);
   const [h, n] = [spec.heads, qn.shape[0]];
-  const a = half(ascScores, 0, spec);
-  const b = half(ascScores, 1, spec);
-  const candidates = tf.reshape(tf.add(tf.expandDims(a, 3), tf.expandDims(b, 2)), [h, n, knn * knn]);
-  const rows = tf.mul(half(ascIndices, 0, spec), n_keys);
-  const cols = half(ascIndices, 1, spec);
-  const candidateSlots = tf.reshape(tf.add(tf.expandDims(rows, 3), tf.expandDims(cols, 2)), [
-    h,
-    n,
-    knn * knn,
-  ]);
-  const best = tf.topk(candidates, knn);
-  const slots = gatherLast(candidateSlots as tf.Tensor3D, best.indices);
+  const pairs = rankPairs(knn);
+  const pickFirst = tf.tensor2d(pairs.first, [knn, pairs.count]);
+  const pickSecond = tf.tensor2d(pairs.second, [knn, pairs.count]);
+  // Picking columns by a one-hot matMul is exact (one product by 1, the rest adds zeros) and one
+  // fast dispatch everywhere. Ids are handled as float32 (exact below 2^24; n_keys² ≤ 2^20):
+  // tfjs-webgpu 4.22 cannot transpose int32 tensors.
+  const pick = (t: tf.Tensor3D, side: 0 | 1, by: tf.Tensor2D) =>
+    tf.reshape(tf.matMul(tf.reshape(half(t, side, spec), [h * n, knn]), by), [h, n, pairs.count]);
+  const ids = idsAsFloat(top.indices as tf.Tensor3D);
+  const values = top.values as tf.Tensor3D;
+  const candidates = tf.add(pick(values, 0, pickFirst), pick(values, 1, pickSecond));
+  const candidateSlots = tf.add(tf.mul(pick(ids, 0, pickFirst), n_keys), pick(ids, 1, pickSecond));
+  // Slot order first (sorting -slot), so that ties in the final top-k go to the lower slot id.
+  const ordered = tf.topk(tf.neg(candidateSlots), pairs.count);
+  const orderedSlots = tf.neg(ordered.values) as tf.Tensor3D;
+  const orderedScores = gatherLast(candidates as tf.Tensor3D, ordered.indices);
+  const best = tf.topk(orderedScores, knn);
+  const slots = gatherLast(orderedSlots, best.indices);
   return {
     slots: tf.cast(tf.transpose(slots, [1, 0, 2]), 'int32'),
     scores: tf.transpose(best.values as tf.Tensor3D, [1, 0, 2]),
     intermediates: {
       subScores,
-      topScores: top.values as tf.Tensor3D,
+      topScores: values,
       topIndices: top.indices as tf.Tensor3D,
     },
   };
