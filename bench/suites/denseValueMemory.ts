@@ -14,6 +14,7 @@ import { BN_MOMENTUM, projectQuery, type QueryParams } from '../../src/model/mem
 import { gatherRows, selectWithGradient } from '../../src/model/memory/select';
 import { packTrace, unpackTrace } from '../../src/model/memory/trace';
 import type { ForwardMode } from '../../src/model/memory/types';
+import { readValueRows } from '../../src/model/memory/valueRead';
 
 /**
  * The dense-gradient comparison baseline: a memory with the module's own query network, exact
@@ -150,6 +151,7 @@ export class DenseValueMemory implements MemoryModule {
         query: q.query,
         normed: q.normed,
         keys: this.keys,
+        values: (slots) => readValueRows(this.values as tf.Tensor2D, slots, null),
         output: (slots, weights) => this.read(slots, weights),
       });
     });
