@@ -1,6 +1,17 @@
-import type { Claim, ExperimentDefinition } from '../types';
+import type { ArmResult, Claim, ExperimentDefinition } from '../types';
 
 const positionLabel = (block: number, layers: number) => `memory in block ${block + 1} of ${layers}`;
+
+/** How far the best end position leads the best intermediate one, in validation loss. */
+function positionNote(best: ArmResult, memoryArms: ArmResult[], layers: number): string {
+  const inner = memoryArms
+    .filter((a) => a.config.mem_layers[0] !== 0 && a.config.mem_layers[0] !== layers - 1)
+    .sort((a, b) => a.summary.loss - b.summary.loss)[0];
+  const shallow = `with ${layers} blocks there are only ${Math.max(0, layers - 2)} intermediate positions, and a shallow model gives an early memory the most blocks after it`;
+  if (!inner) return shallow;
+  const gap = (inner.summary.loss - best.summary.loss) / inner.summary.loss;
+  return `${best.label} leads the best intermediate block by ${(100 * gap).toFixed(1)}% in loss; ${shallow}`;
+}
 
 export const position: ExperimentDefinition = {
   name: 'position',
@@ -41,9 +52,7 @@ export const position: ExperimentDefinition = {
         observed: `perplexity, best first: ${ranking.join(', ')}`,
         agrees: intermediate,
         arms: best ? [best.label] : [],
-        ...(intermediate === false
-          ? { note: 'with 4 blocks there are only two intermediate positions; differences are small' }
-          : {}),
+        ...(intermediate === false && best ? { note: positionNote(best, memoryArms, layers) } : {}),
       },
       {
         id: 'first-worst',
