@@ -27,7 +27,7 @@ const { values: args } = parseArgs({
     /** Viewport shots down the page, one per screen (for review): at most this many per page. */
     screens: { type: 'string', default: '0' },
     dark: { type: 'boolean', default: false },
-    /** Dismiss informational notices (e.g. "software adapter") before shooting. */
+    /** Dismiss the notes about this machine (backend fallbacks, a software adapter) before shooting. */
     'dismiss-info': { type: 'boolean', default: false },
     /** Scroll an element (by id) to the top before a viewport shot. */
     'scroll-to': { type: 'string' },
@@ -64,7 +64,9 @@ for (const shot of shots) {
   await page.goto(`${base}${shot.hash ? `#${shot.hash}` : ''}`);
   await page.waitForTimeout(Number(args.wait));
   if (args['dismiss-info']) {
-    for (const b of await page.locator('.notice--info button', { hasText: 'Dismiss' }).all()) await b.click();
+    // Notes about this machine (e.g. its software GPU), not about the app: README shots leave them out.
+    const notes = page.locator('.notices--flow .notice', { hasNot: page.locator('[role=alert]') });
+    for (const b of await notes.locator('button', { hasText: 'Dismiss' }).all()) await b.click();
   }
   if (args['scroll-to']) {
     await page.evaluate((id) => document.getElementById(id)?.scrollIntoView(), args['scroll-to']);
