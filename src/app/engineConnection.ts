@@ -24,7 +24,7 @@ import { isTraining, modelReady, useEngineStore } from '../state/engineStore';
 import { useInspectionStore } from '../state/inspectionStore';
 import { emptyRunData } from '../state/runData';
 import { useRunDataStore } from '../state/runDataStore';
-import { followConfigLayers, layerForModel, useSelectionStore } from '../state/selectionStore';
+import { dropLayerWithoutMemory, layerForModel, useSelectionStore } from '../state/selectionStore';
 import { useUiStore } from '../state/uiStore';
 import type { EngineLink, EngineLinkFactory } from './engineLink';
 import { cancelInspectionScan } from './inspectionScan';
@@ -73,13 +73,9 @@ export class EngineConnection {
       }),
     );
     // A config whose memory sits elsewhere (a lab link, the hash edited): the selection follows at once.
-    this.unsubscribe.push(
-      followConfigLayers((listener) => useConfigStore.subscribe((s) => listener(s.config))),
-    );
+    this.unsubscribe.push(useConfigStore.subscribe((s) => dropLayerWithoutMemory(s.config.mem_layers)));
     const config = useConfigStore.getState().config;
-    useSelectionStore
-      .getState()
-      .setLayer(layerForModel(useSelectionStore.getState().layer, config.mem_layers));
+    dropLayerWithoutMemory(config.mem_layers);
     this.ready = this.createLink({
       backend: config.backend,
       allowDebug: this.options.allowDebug ?? false,
@@ -173,8 +169,7 @@ export class EngineConnection {
     );
     if (!info) return false;
     // A layer picked for another model may hold no memory in this one: show the first memory layer.
-    const { layer } = useSelectionStore.getState();
-    if (layerForModel(layer, info.config.mem_layers) !== layer) useSelectionStore.getState().setLayer(null);
+    dropLayerWithoutMemory(info.config.mem_layers);
     useEngineStore.getState().modelReady(info);
     useInspectionStore.getState().clear();
     // The live model takes over; the precomputed curve stays in the loss chart as a reference.

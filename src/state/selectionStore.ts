@@ -36,14 +36,10 @@ export function layerForModel(picked: number | null, memLayers: readonly number[
   return picked !== null && memLayers.includes(picked) ? picked : null;
 }
 
-/** Drops a selected layer that the config's memory layers no longer include (returns the unsubscribe). */
-export function followConfigLayers(
-  subscribe: (listener: (config: { mem_layers: readonly number[] }) => void) => () => void,
-): () => void {
-  return subscribe((config) => {
-    const { layer } = useSelectionStore.getState();
-    if (layerForModel(layer, config.mem_layers) !== layer) useSelectionStore.getState().setLayer(null);
-  });
+/** Drops a selected layer that holds no memory in `memLayers` (the views then show the first memory layer). */
+export function dropLayerWithoutMemory(memLayers: readonly number[]): void {
+  const { layer, setLayer } = useSelectionStore.getState();
+  if (layerForModel(layer, memLayers) !== layer) setLayer(null);
 }
 
 export const useSelectionStore = create<SelectionState>()((set, get) => ({

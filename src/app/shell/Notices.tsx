@@ -1,4 +1,4 @@
-import { type ReactNode, useState } from 'react';
+import { type ReactElement, type ReactNode, useState } from 'react';
 import type { EngineFault } from '../../engine/protocol';
 import { DEFAULT_CONFIG } from '../../model/config';
 import { useConfigStore } from '../../state/configStore';
@@ -137,7 +137,7 @@ export function Notices({ placement }: { placement: 'pinned' | 'flow' }) {
   const training = useEngineStore((s) => isTraining(s.state));
   const [fallbackSeen, setFallbackSeen] = useState(false);
   const [softwareSeen, setSoftwareSeen] = useState(false);
-  const banners: ReactNode[] = [];
+  const banners: ReactElement[] = [];
 
   if (startError) {
     banners.push(
@@ -255,9 +255,7 @@ export function Notices({ placement }: { placement: 'pinned' | 'flow' }) {
       </Banner>,
     );
   }
-  const shown = banners.filter(
-    (b) => PINNED.has(String((b as { key?: unknown }).key)) === (placement === 'pinned'),
-  );
+  const shown = banners.filter((b) => PINNED.has(String(b.key)) === (placement === 'pinned'));
   if (shown.length === 0) return null;
   return <div className={`notices notices--${placement}`}>{shown}</div>;
 }
