@@ -27,12 +27,21 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import('./inspect')).inspectCommand,
   },
   lookup: {
-    summary: 'read a memory for input vectors: slots, scores, weights, output',
+    summary:
+      'read a memory (XLM, lucidrains or lingua layout) for input vectors: slots, scores, weights, output',
     load: async () => (await import('./lookup')).lookupCommand,
   },
   coverage: {
     summary: 'memory usage statistics (usage, KL, Gini, topP) over input vectors',
     load: async () => (await import('./coverage')).coverageCommand,
+  },
+  memories: {
+    summary: 'list the memory modules in a safetensors file (layout, prefix, shapes)',
+    load: async () => (await import('./memories')).memoriesCommand,
+  },
+  export: {
+    summary: "write a checkpoint's memory as a PyTorch state_dict (xlm, lucidrains or lingua layout)",
+    load: async () => (await import('./exportMemory')).exportCommand,
   },
   experiment: {
     summary: "reproduce one of the paper's findings at browser scale (list, report, or a name)",

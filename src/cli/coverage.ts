@@ -1,15 +1,14 @@
 /** `pkm coverage`: how evenly a memory's slots are used over a set of input vectors. */
 
-import { createMemory } from '../model/memory/createMemory';
-import { forwardChunks } from '../model/memory/forwardChunks';
+import { readImportedMemory } from '../model/io/layouts/reads';
 import { type MemoryMetrics, type SlotMetrics, SlotUsageAccumulator } from '../model/metrics/memoryMetrics';
 import type { CliCommand } from './command';
 import { fmt, table } from './format';
-import { describeSpec } from './lookup';
-import { loadMemoryAndInputs, MEMORY_INPUT_OPTIONS } from './memoryInputs';
+import { describeMemory } from './lookup';
+import { LAYOUTS_HELP, loadMemoryAndInputs, MEMORY_INPUT_OPTIONS } from './memoryInputs';
 import { startWasmBackend } from './tfBackend';
 
-function coverageText(header: string, m: MemoryMetrics): string {
+function coverageText(header: string, notes: string[], m: MemoryMetrics): string {
   const row = (name: string, s: SlotMetrics): (string | number)[] => [
     name,
     `${(100 * s.usage).toFixed(2)}%`,
@@ -29,6 +28,7 @@ function coverageText(header: string, m: MemoryMetrics): string {
       : '';
   return [
     header,
+    ...notes.map((note) => `note: ${note}`),
     `${m.tokens} inputs, ${m.slots} slots`,
     '',
     table(['', 'usage', 'kl_w', 'kl_u', 'gini_w', 'gini_u', 'top50_w', 'top90_w', 'top99_w'], rows),
@@ -37,7 +37,8 @@ function coverageText(header: string, m: MemoryMetrics): string {
 }
 
 export const coverageCommand: CliCommand = {
-  usage: '--memory <file> --inputs <file> [--knn <k>] [--prefix <name>] [--json]',
+  usage:
+    '--memory <file> --inputs <file> [--knn <k>] [--layout <name>] [--prefix <name>] [--gates <kind>] [--json]',
   options: MEMORY_INPUT_OPTIONS,
   details: [
     "Statistics as in XLM's evaluator, over all inputs: usage (fraction of slots with weight > 0),",
@@ -45,21 +46,22 @@ export const coverageCommand: CliCommand = {
     'top50_w / top90_w / top99_w (fewest slots carrying 50/90/99% of the weight); per_head: the same',
     "per head; head_overlap: mean pairwise Jaccard of the heads' slot sets, fraction of used slots",
     'shared by two or more heads.',
+    '',
+    LAYOUTS_HELP,
   ].join('\n'),
   async run(values, context) {
-    const { spec, weights, inputs, count } = await loadMemoryAndInputs(values, context);
+    const { memory, inputs, count } = await loadMemoryAndInputs(values, context);
     await startWasmBackend();
-    const memory = createMemory(spec, { weights });
+    const { spec } = memory;
     const acc = new SlotUsageAccumulator({ slots: spec.n_keys ** 2, heads: spec.heads, knn: spec.knn });
-    try {
-      for await (const chunk of forwardChunks(memory, inputs, count)) {
-        acc.add(chunk.slots, chunk.weights);
-        if (count > chunk.rows) context.progress(`${chunk.start + chunk.rows}/${count} inputs`);
-      }
-    } finally {
-      memory.dispose();
+    for await (const chunk of readImportedMemory(memory, inputs, count)) {
+      acc.add(chunk.slots, chunk.weights);
+      if (count > chunk.rows) context.progress(`${chunk.start + chunk.rows}/${count} inputs`);
     }
     const metrics = acc.metrics();
-    return { json: metrics, text: coverageText(describeSpec(spec), metrics) };
+    return {
+      json: { layout: memory.layout, prefix: memory.prefix, ...metrics },
+      text: coverageText(describeMemory(memory), memory.notes, metrics),
+    };
   },
 };

@@ -1,13 +1,16 @@
 /**
- * Coverage of an imported memory module (XLM state_dict layout, safetensors) over given input
- * vectors (.npy [B, d_in]), without training: usage maps per head and total, XLM-evaluator
- * statistics and dead slots.
+ * Coverage of an imported memory module (safetensors in the XLM, lucidrains or lingua layout) over
+ * given input vectors (.npy [B, d_in]), without training: usage maps per head and total,
+ * XLM-evaluator statistics and dead slots. Decoding runs in slices that yield and stop on cancel;
+ * the tfjs work runs chunk by chunk under the caller's lock, so training goes on between chunks.
  */
 
-import { readInputVectors } from '../model/io/inputVectors';
-import { readXlmMemory } from '../model/io/xlmMemory';
-import { createMemory } from '../model/memory/createMemory';
-import { forwardChunks } from '../model/memory/forwardChunks';
+import { MismatchError, ReadCancelledError } from '../model/io/errors';
+import { readInputVectorsAsync } from '../model/io/inputVectors';
+import { importMemory } from '../model/io/layouts';
+import { readImportedMemory } from '../model/io/layouts/reads';
+import type { Gates, MemoryLayout } from '../model/io/layouts/types';
+import { parseSafetensors } from '../model/io/safetensors';
 import { SlotUsageAccumulator } from '../model/metrics/memoryMetrics';
 import { UsageCounter } from '../model/metrics/usageCounter';
 import { EngineError } from './errors';
@@ -22,28 +25,54 @@ export interface CoverageRequest {
   name?: string;
   knn?: number;
   prefix?: string;
+  layout?: MemoryLayout;
+  gates?: Gates;
 }
 
-export async function memoryCoverage(request: CoverageRequest, signal: AbortSignal): Promise<CoverageReport> {
+type Exclusive = <T>(section: () => Promise<T>) => Promise<T>;
+
+export async function memoryCoverage(
+  request: CoverageRequest,
+  signal: AbortSignal,
+  exclusive: Exclusive = (section) => section(),
+): Promise<CoverageReport> {
+  try {
+    return await coverage(request, signal, exclusive);
+  } catch (err) {
+    if (err instanceof ReadCancelledError || signal.aborted) {
+      throw new EngineError('cancelled', 'the memory import was cancelled');
+    }
+    // Files that fit neither each other nor k: not "could not be read".
+    if (err instanceof MismatchError) throw new EngineError('bad-command', err.message);
+    throw err;
+  }
+}
+
+async function coverage(
+  request: CoverageRequest,
+  signal: AbortSignal,
+  exclusive: Exclusive,
+): Promise<CoverageReport> {
   const start = performance.now();
   const name = request.name ?? 'imported memory';
-  const { spec, weights } = readXlmMemory(request.memory, { knn: request.knn, prefix: request.prefix });
-  const { inputs, count } = readInputVectors(request.inputs, spec.d_in);
+  const memory = await importMemory(parseSafetensors(request.memory), {
+    knn: request.knn,
+    prefix: request.prefix,
+    layout: request.layout,
+    gates: request.gates,
+    signal,
+  });
+  const { spec } = memory;
+  const { inputs, count } = await readInputVectorsAsync(request.inputs, spec.d_in, signal);
   const slots = spec.n_keys * spec.n_keys;
   const layout = { slots, heads: spec.heads, knn: spec.knn };
   const stats = new SlotUsageAccumulator(layout);
   const counts = new UsageCounter({ ...layout, rate: 1 });
   const mass = new UsageCounter({ ...layout, rate: 1 });
-  const memory = createMemory(spec, { weights });
-  try {
-    for await (const chunk of forwardChunks(memory, inputs, count, CHUNK)) {
-      if (signal.aborted) throw new EngineError('cancelled', 'the memory import was cancelled');
-      stats.add(chunk.slots, chunk.weights);
-      counts.add(chunk.slots);
-      mass.add(chunk.slots, chunk.weights);
-    }
-  } finally {
-    memory.dispose();
+  for await (const chunk of readImportedMemory(memory, inputs, count, { chunk: CHUNK, signal, exclusive })) {
+    stats.add(chunk.slots, chunk.weights);
+    counts.add(chunk.slots);
+    mass.add(chunk.slots, chunk.weights);
   }
   const countMap = counts.snapshot() as UsageMap;
   const perHead = countMap.perHead.map((head) => head.reduce((dead, c) => dead + (c === 0 ? 1 : 0), 0));
@@ -53,6 +82,9 @@ export async function memoryCoverage(request: CoverageRequest, signal: AbortSign
   });
   return {
     name,
+    layout: memory.layout,
+    prefix: memory.prefix,
+    notes: memory.notes,
     spec,
     inputs: count,
     metrics: stats.metrics(),

@@ -18,6 +18,7 @@
  * gives them up). Positions in a text are byte offsets in its UTF-8 encoding (tokens are bytes).
  */
 import type { ConfigError, CorpusName, ModelConfig } from '../model/config';
+import type { MemoryLayout } from '../model/io/layouts/types';
 import type { MemorySpec, MemoryTrace } from '../model/memory/types';
 import type { MemoryMetrics } from '../model/metrics/memoryMetrics';
 import type { ParameterCounts } from '../model/parameterCounts';
@@ -316,6 +317,10 @@ export interface CheckpointFile {
 /** Coverage of an imported memory module (XLM layout) over given inputs, without training. */
 export interface CoverageReport {
   name: string;
+  /** The layout it was read in, the prefix it sits under ('' for a file of one module) and notes on the mapping. */
+  layout: MemoryLayout;
+  prefix: string;
+  notes: string[];
   spec: MemorySpec;
   /** Number of input vectors read. */
   inputs: number;
@@ -492,9 +497,21 @@ export interface EngineCommands {
   saveCheckpoint: { args: NoArgs; result: CheckpointFile };
   /** Replaces the model (config from the file's metadata), weights and optimiser state; pauses. */
   loadCheckpoint: { args: { bytes: Uint8Array }; result: ModelInfo };
-  /** Reads an XLM-layout memory module (safetensors) over .npy inputs [B, d_in]: coverage only. */
+  /**
+   * Reads a memory module (safetensors; XLM, lucidrains or lingua layout, detected unless given)
+   * over .npy inputs [B, d_in]: coverage only. Decoding yields between slices and stops on cancel;
+   * training steps run between its chunks.
+   */
   importMemory: {
-    args: { memory: Uint8Array; inputs: Uint8Array; name?: string; knn?: number; prefix?: string };
+    args: {
+      memory: Uint8Array;
+      inputs: Uint8Array;
+      name?: string;
+      knn?: number;
+      prefix?: string;
+      layout?: MemoryLayout;
+      gates?: 'softmax' | 'relu';
+    };
     result: CoverageReport;
   };
   /** Stops training and aborts a running generate / evaluate / importMemory (they reply `cancelled`). */

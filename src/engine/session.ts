@@ -226,17 +226,17 @@ export class EngineSession {
         return this.build(contents.config, contents, false);
       });
     },
+    // Not under the lock as a whole: decoding is plain JS that yields, and the tfjs work takes the
+    // lock chunk by chunk, so training steps go on between them.
     importMemory: (c) =>
-      this.exclusive(() =>
-        this.abortable(async (signal) => {
-          const report = await memoryCoverage(c, signal);
-          const maps = [report.counts, report.weights].flatMap((m) => [...m.perHead, m.total]);
-          return new WithTransfer(report, [
-            ...maps.map((a) => a.buffer as ArrayBuffer),
-            report.dead.slots.buffer,
-          ]);
-        }),
-      ),
+      this.abortable(async (signal) => {
+        const report = await memoryCoverage(c, signal, (section) => this.exclusive(section));
+        const maps = [report.counts, report.weights].flatMap((m) => [...m.perHead, m.total]);
+        return new WithTransfer(report, [
+          ...maps.map((a) => a.buffer as ArrayBuffer),
+          report.dead.slots.buffer,
+        ]);
+      }),
     cancel: async () => {
       const cancelled = this.aborts.size + (this.training ? 1 : 0);
       for (const a of this.aborts) a.abort();

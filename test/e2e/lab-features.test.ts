@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/model/config';
+import { writeMemoryFile } from '../../src/model/io/layouts';
 import { writeNpy } from '../../src/model/io/npy';
-import { writeXlmMemory } from '../../src/model/io/xlmMemory';
 import type { MemorySpec } from '../../src/model/memory/types';
 import { initMemoryWeights } from '../../src/model/memory/weights';
 import { createRng } from '../../src/model/random';
@@ -140,7 +140,7 @@ test('drop an XLM memory and inputs, see its coverage; a malformed file gets a c
     mem_plus: false,
     d_out: 16,
   };
-  const memory = writeXlmMemory(spec, initMemoryWeights(spec, 5));
+  const memory = writeMemoryFile('xlm', spec, initMemoryWeights(spec, 5));
   const rng = createRng(9);
   const inputs = writeNpy(
     Float32Array.from({ length: 50 * 24 }, () => rng.normal()),

@@ -5,7 +5,8 @@
  * when the header needs it), the header padded so the data starts on a 64-byte boundary.
  */
 import { alignedCopy, asBytes, type BinaryInput, HOST_IS_LITTLE_ENDIAN, product } from './bytes';
-import { NpyError, preview } from './errors';
+import { clip, NpyError, preview, shapeText } from './errors';
+import { notNpyHint } from './signatures';
 
 export interface NpyArray {
   shape: number[];
@@ -16,9 +17,20 @@ export interface NpyArray {
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 const ALIGN = 64;
+/**
+ * Longest header read. numpy.load itself refuses headers over 10,000 bytes unless told otherwise;
+ * 1 MB leaves room for any real array while a crafted shape of millions of dimensions is refused
+ * before it is parsed.
+ */
+export const MAX_NPY_HEADER_BYTES = 1_000_000;
 
 function fail(message: string): never {
-  throw new NpyError(`invalid .npy file: ${message}`);
+  throw new NpyError(clip(`invalid .npy file: ${message}`));
+}
+
+/** A shape as numpy prints it, shortened when long. */
+function tupleText(shape: readonly number[]): string {
+  return `(${shapeText(shape).slice(1, -1)})`;
 }
 
 type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: PyValue };
@@ -107,7 +119,7 @@ class PyLiteralParser {
 
 function readPreamble(bytes: Uint8Array): { header: string; dataStart: number } {
   if (bytes.byteLength < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
-    fail('it does not start with the magic string \\x93NUMPY');
+    fail(`it does not start with the magic string \\x93NUMPY${notNpyHint(bytes)}`);
   }
   const major = bytes[6];
   const minor = bytes[7];
@@ -118,6 +130,11 @@ function readPreamble(bytes: Uint8Array): { header: string; dataStart: number } 
   if (bytes.byteLength < 8 + lengthBytes) fail('the file ends inside its header length');
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const headerStart = 8 + lengthBytes;
+  if (headerLength > MAX_NPY_HEADER_BYTES) {
+    fail(
+      `the header is ${headerLength.toLocaleString('en')} bytes long; at most ${MAX_NPY_HEADER_BYTES.toLocaleString('en')} are read`,
+    );
+  }
   if (headerStart + headerLength > bytes.byteLength) {
     fail(`the header length ${headerLength} goes beyond the end of the file (${bytes.byteLength} bytes)`);
   }
@@ -131,8 +148,15 @@ function readPreamble(bytes: Uint8Array): { header: string; dataStart: number } 
   return { header, dataStart: headerStart + headerLength };
 }
 
-/** Reads a C-order '<f4' or '<f8' array; every other layout or dtype is refused by name. */
-export function readNpy(input: BinaryInput): NpyArray {
+/** The checked header of a .npy file: shape and dtype, with the data's size matching them. */
+export interface NpyHeader {
+  shape: number[];
+  dtype: '<f4' | '<f8';
+  dataStart: number;
+}
+
+/** Validates a .npy file's header against its size (the data itself is not read). */
+export function readNpyHeader(input: BinaryInput): NpyHeader {
   if (!HOST_IS_LITTLE_ENDIAN) throw new NpyError('.npy reading needs a little-endian host');
   const bytes = asBytes(input);
   const { header, dataStart } = readPreamble(bytes);
@@ -141,7 +165,14 @@ export function readNpy(input: BinaryInput): NpyArray {
   const { descr, fortran_order: fortran, shape } = dict;
   if (typeof descr !== 'string') fail(`unsupported dtype ${preview(descr)} (only '<f4' and '<f8' are read)`);
   if (descr !== '<f4' && descr !== '<f8') {
-    fail(`unsupported dtype '${descr}' (only little-endian float32 '<f4' and float64 '<f8' are read)`);
+    const kind = /^[<>|=]?[iub]/.test(descr)
+      ? 'integer or boolean '
+      : /^[<>|=]?c/.test(descr)
+        ? 'complex '
+        : '';
+    fail(
+      `unsupported ${kind}dtype ${preview(descr, 24)} (only little-endian float32 '<f4' and float64 '<f8' are read)`,
+    );
   }
   if (fortran === true) fail('fortran_order is True; save a C-order array (np.ascontiguousarray)');
   if (fortran !== false) fail(`fortran_order must be True or False (got ${preview(fortran)})`);
@@ -153,22 +184,39 @@ export function readNpy(input: BinaryInput): NpyArray {
   }
   const dims = shape as number[];
   const itemSize = descr === '<f4' ? 4 : 8;
-  const count = product(dims);
   const have = bytes.byteLength - dataStart;
-  if (count * itemSize !== have) {
+  // Step by step, stopping past 2^53: a huge shape never overflows into a "match".
+  let need = dims.includes(0) ? 0 : itemSize;
+  let over = false;
+  for (const d of dims) {
+    need *= d;
+    if (need > Number.MAX_SAFE_INTEGER) {
+      over = true;
+      break;
+    }
+  }
+  if (need !== have) {
+    const needText = over ? 'more than 2^53' : String(need);
     fail(
-      `shape (${dims.join(', ')}) of ${descr} needs ${count * itemSize} data bytes but the file holds ${have}`,
+      `shape ${tupleText(dims)} of ${descr} needs ${needText} data bytes but the file holds ${have.toLocaleString('en')}`,
     );
   }
+  return { shape: dims, dtype: descr, dataStart };
+}
+
+/** Reads a C-order '<f4' or '<f8' array; every other layout or dtype is refused by name. */
+export function readNpy(input: BinaryInput): NpyArray {
+  const bytes = asBytes(input);
+  const { shape, dtype, dataStart } = readNpyHeader(bytes);
   const buffer = alignedCopy(bytes, dataStart, bytes.byteLength);
-  const data = itemSize === 4 ? new Float32Array(buffer) : Float32Array.from(new Float64Array(buffer));
-  return { shape: dims, data, dtype: descr };
+  const data = dtype === '<f4' ? new Float32Array(buffer) : Float32Array.from(new Float64Array(buffer));
+  return { shape, data, dtype };
 }
 
 /** Writes a C-order '<f4' array that numpy.load reads back. */
 export function writeNpy(data: Float32Array, shape: readonly number[]): Uint8Array {
   if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0) || product(shape) !== data.length) {
-    throw new NpyError(`shape (${shape.join(', ')}) does not hold ${data.length} values`);
+    throw new NpyError(`shape ${tupleText(shape)} does not hold ${data.length} values`);
   }
   const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': ${tuple}, }`;

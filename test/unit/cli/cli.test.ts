@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main';
+import { exportMemory, writeMemoryFile } from '../../../src/model/io/layouts';
 import { writeNpy } from '../../../src/model/io/npy';
 import { writeSafetensors } from '../../../src/model/io/safetensors';
-import { exportXlmMemory, writeXlmMemory } from '../../../src/model/io/xlmMemory';
 import type { MemorySpec, MemoryWeights } from '../../../src/model/memory/types';
 import { memoryMetrics } from '../../../src/model/metrics/memoryMetrics';
 import { randomFloats } from '../io/buildSafetensors';
@@ -60,9 +60,9 @@ const plainWeights = weights(noBn, 20);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'pkm-cli-'));
-  writeFileSync(path('bn.safetensors'), writeXlmMemory(SPEC, bnWeights));
-  writeFileSync(path('plain.safetensors'), writeXlmMemory(noBn, plainWeights));
-  writeFileSync(path('noknn.safetensors'), writeSafetensors(exportXlmMemory(SPEC, bnWeights)));
+  writeFileSync(path('bn.safetensors'), writeMemoryFile('xlm', SPEC, bnWeights));
+  writeFileSync(path('plain.safetensors'), writeMemoryFile('xlm', noBn, plainWeights));
+  writeFileSync(path('noknn.safetensors'), writeSafetensors(exportMemory('xlm', SPEC, bnWeights)));
   writeFileSync(path('x.npy'), writeNpy(inputs, [B, SPEC.d_in]));
   writeFileSync(path('wide.npy'), writeNpy(new Float32Array(2 * 7), [2, 7]));
   writeFileSync(path('garbage.safetensors'), new TextEncoder().encode('this is not a safetensors file'));
@@ -133,7 +133,7 @@ describe('pkm CLI: help and bad input', () => {
     expectOneLineError(
       await run('lookup', '--memory', path('garbage.safetensors'), '--inputs', path('x.npy')),
       1,
-      /garbage\.safetensors: invalid safetensors file: the header length \d+ (exceeds|goes beyond)/,
+      /garbage\.safetensors: not a safetensors file: it is a text file \(it starts with "this is not a safetensor…"\)/,
     );
     expectOneLineError(
       await run('coverage', '--memory', path('bn.safetensors'), '--inputs', path('bn.safetensors')),
@@ -143,12 +143,12 @@ describe('pkm CLI: help and bad input', () => {
     expectOneLineError(
       await run('lookup', '--memory', path('bn.safetensors'), '--inputs', path('wide.npy')),
       1,
-      /inputs have width 7 but the memory's d_in is 6/,
+      /x?wide\.npy: the inputs are 7 wide but the memory's input width d_in is 6/,
     );
     expectOneLineError(
       await run('coverage', '--memory', path('noknn.safetensors'), '--inputs', path('x.npy')),
       1,
-      /knn is not in the file's __metadata__ \(key 'knn'\): give it explicitly \(e\.g\. --knn 32\)/,
+      /noknn\.safetensors: xlm layout: knn \(slots read per head\) is not in the file, as a PyTorch state_dict does not hold it: give it \(mem_knn, 32 by default\)/,
     );
     expect(
       (await run('coverage', '--memory', path('noknn.safetensors'), '--inputs', path('x.npy'), '--knn', '3'))
@@ -157,7 +157,7 @@ describe('pkm CLI: help and bad input', () => {
     expectOneLineError(
       await run('lookup', '--memory', path('bn.safetensors'), '--inputs', path('x.npy'), '--knn', '6'),
       1,
-      /knn must be an integer from 1 to n_keys = 5 \(got 6\)/,
+      /xlm layout: knn 6 is more than the 5 sub-keys per half \(n_keys\) of this memory/,
     );
   });
 
@@ -186,7 +186,8 @@ describe('pkm lookup and coverage', () => {
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       const json = JSON.parse(result.stdout);
-      expect(Object.keys(json).sort()).toEqual(['indices', 'output', 'scores', 'weights']);
+      expect(Object.keys(json).sort()).toEqual(['indices', 'layout', 'notes', 'output', 'prefix', 'scores', 'weights']);
+      expect(json.layout).toBe('xlm');
       const want = bruteForceLookup(spec, w, inputs, B);
       expect(json.indices).toEqual(want.indices);
       for (const key of ['scores', 'weights'] as const) expectAllClose(json[key].flat(2), want[key].flat(2));
@@ -218,7 +219,7 @@ describe('pkm lookup and coverage', () => {
     );
     const text = await run('lookup', '--memory', path('bn.safetensors'), '--inputs', path('x.npy'));
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^memory: 2 head\(s\), n_keys 5 \(25 slots, product keys\)/);
+    expect(text.stdout).toMatch(/^memory \(xlm layout\): 2 head\(s\), n_keys 5 \(25 slots, product keys\)/);
     expect(text.stdout).toMatch(/input\s+head\s+rank\s+slot\s+row\s+col\s+score\s+weight/);
     expect(text.stdout.trim().split('\n').length).toBeGreaterThan(B * SPEC.heads * SPEC.knn);
   });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { writeMemoryFile } from '../../../src/model/io/layouts';
 import { writeNpy } from '../../../src/model/io/npy';
-import { writeXlmMemory } from '../../../src/model/io/xlmMemory';
 import { createMemory } from '../../../src/model/memory/createMemory';
 import type { MemorySpec } from '../../../src/model/memory/types';
 import { initMemoryWeights } from '../../../src/model/memory/weights';
@@ -43,7 +43,7 @@ describe('importMemory: coverage of an XLM memory over .npy inputs', () => {
     const tensors = tf.memory().numTensors;
     const report = await t.ok({
       type: 'importMemory',
-      memory: writeXlmMemory(SPEC, weights),
+      memory: writeMemoryFile('xlm', SPEC, weights),
       inputs: writeNpy(x, [count, SPEC.d_in]),
       name: 'layer5.safetensors',
     });
@@ -86,21 +86,23 @@ describe('importMemory: coverage of an XLM memory over .npy inputs', () => {
   it('names the problem with bad files, without a model and without dying', async () => {
     t = openSession();
     await t.ok({ type: 'init', backend: 'wasm' });
-    const memory = writeXlmMemory(SPEC, initMemoryWeights(SPEC, 1));
-    const bad = async (args: { memory: Uint8Array; inputs: Uint8Array }, message: RegExp) => {
+    const memory = writeMemoryFile('xlm', SPEC, initMemoryWeights(SPEC, 1));
+    const bad = async (args: { memory: Uint8Array; inputs: Uint8Array }, kind: string, message: RegExp) => {
       const reply = await t!.send({ type: 'importMemory', ...args });
       expect(reply.ok).toBe(false);
       if (!reply.ok) {
-        expect(reply.error.kind).toBe('format');
+        expect(reply.error.kind).toBe(kind);
         expect(reply.error.message).toMatch(message);
       }
     };
+    // Inputs of another width fit neither the memory nor its k: not a file that "could not be read".
     await bad(
       { memory, inputs: writeNpy(inputs(5, 1).subarray(0, 50), [5, 10]) },
-      /width 10 but the memory's d_in is 12/,
+      'bad-command',
+      /the inputs are 10 wide but the memory's input width d_in is 12/,
     );
-    await bad({ memory, inputs: new Uint8Array([1, 2, 3]) }, /npy/i);
-    await bad({ memory: new Uint8Array(16), inputs: writeNpy(inputs(2, 1), [2, 12]) }, /safetensors/);
+    await bad({ memory, inputs: new Uint8Array([1, 2, 3]) }, 'format', /npy/i);
+    await bad({ memory: new Uint8Array(16), inputs: writeNpy(inputs(2, 1), [2, 12]) }, 'format', /safetensors/);
     const ok = await t.ok({ type: 'importMemory', memory, inputs: writeNpy(inputs(3, 2), [3, 12]) });
     expect(ok.inputs).toBe(3);
   });

@@ -82,9 +82,9 @@ describe('readNpy', () => {
     [
       'int32 dtype',
       file('i4'),
-      /unsupported dtype '<i4' \(only little-endian float32 '<f4' and float64 '<f8' are read\)/,
+      /unsupported integer or boolean dtype "<i4" \(only little-endian float32 '<f4' and float64 '<f8' are read\)/,
     ],
-    ['big-endian dtype', file('bigEndian'), /unsupported dtype '>f4'/],
+    ['big-endian dtype', file('bigEndian'), /unsupported dtype ">f4"/],
     [
       'structured dtype',
       header("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }"),

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { XlmLayoutError } from '../../../src/model/io/errors';
+import { FormatError } from '../../../src/model/io/errors';
+import { importMemory, readMemoryFile, writeMemoryFile } from '../../../src/model/io/layouts';
+import { transpose } from '../../../src/model/io/layouts/common';
+import { exportXlm as exportXlmMemory, XLM_NAMES } from '../../../src/model/io/layouts/xlm';
 import { parseSafetensors, readSafetensors } from '../../../src/model/io/safetensors';
-import {
-  exportXlmMemory,
-  importXlmMemory,
-  readXlmMemory,
-  transpose,
-  writeXlmMemory,
-  XLM_NAMES,
-} from '../../../src/model/io/xlmMemory';
 import type { MemorySpec, MemoryWeights } from '../../../src/model/memory/types';
 import { buildSafetensors, f32, type RawTensor, randomFloats } from './buildSafetensors';
 
@@ -68,48 +63,63 @@ function torchTensors(spec = SPEC, w = weightsFor(spec)): Record<string, RawTens
   return t;
 }
 
-function expectLayoutError(fn: () => unknown, message: RegExp) {
-  expect(fn).toThrowError(XlmLayoutError);
-  expect(fn).toThrowError(message);
+async function readXlmMemory(bytes: Uint8Array, options: Parameters<typeof readMemoryFile>[1] = {}) {
+  const m = await readMemoryFile(bytes, options);
+  expect(m.layout).toBe('xlm');
+  return { spec: m.module.spec, weights: m.module.weights, prefix: m.prefix };
 }
 
-describe('XLM memory import', () => {
-  it('reads a PyTorch state_dict: shapes give the spec, the Linear weight is transposed', () => {
+const writeXlmMemory = (spec: MemorySpec, w: MemoryWeights, metadata: Record<string, string> = {}) =>
+  writeMemoryFile('xlm', spec, w, metadata);
+
+async function expectLayoutError(fn: () => Promise<unknown>, message: RegExp) {
+  const err = await fn().then(
+    () => null,
+    (e: Error) => e,
+  );
+  expect(err).toBeInstanceOf(FormatError);
+  expect(err!.message).toMatch(message);
+}
+
+describe('XLM memory import', async () => {
+  it('reads a PyTorch state_dict: shapes give the spec, the Linear weight is transposed', async () => {
     const w = weightsFor(SPEC);
-    const { spec, weights, prefix } = readXlmMemory(buildSafetensors(torchTensors(SPEC, w)), { knn: 2 });
+    const { spec, weights, prefix } = await readXlmMemory(buildSafetensors(torchTensors(SPEC, w)), {
+      knn: 2,
+    });
     expect(prefix).toBe('');
     expect(spec).toEqual(SPEC);
     expect(weights).toEqual(w);
   });
 
-  it('takes knn from __metadata__, lets an argument override it, and names it when missing', () => {
+  it('takes knn from __metadata__, lets an argument override it, and names it when missing', async () => {
     const bytes = buildSafetensors(torchTensors(), { knn: '3' });
-    expect(readXlmMemory(bytes).spec.knn).toBe(3);
-    expect(readXlmMemory(bytes, { knn: 1 }).spec.knn).toBe(1);
-    expectLayoutError(
+    expect((await readXlmMemory(bytes)).spec.knn).toBe(3);
+    expect((await readXlmMemory(bytes, { knn: 1 })).spec.knn).toBe(1);
+    await expectLayoutError(
       () => readXlmMemory(buildSafetensors(torchTensors())),
-      /knn is not in the file's __metadata__ \(key 'knn'\)/,
+      /^xlm layout: knn \(slots read per head\) is not in the file, as a PyTorch state_dict does not hold it/,
     );
-    expectLayoutError(
+    await expectLayoutError(
       () => readXlmMemory(bytes, { knn: 5 }),
-      /knn must be an integer from 1 to n_keys = 4 \(got 5\)/,
+      /^xlm layout: knn 5 is more than the 4 sub-keys per half \(n_keys\) of this memory$/,
     );
-    expectLayoutError(
+    await expectLayoutError(
       () => readXlmMemory(buildSafetensors(torchTensors(), { knn: 'many' })),
-      /__metadata__ knn must be an integer/,
+      /__metadata__ knn must be a whole number \(got "many"\)/,
     );
   });
 
-  it('without BatchNorm and bias: query_norm none and a zero bias', () => {
+  it('without BatchNorm and bias: query_norm none and a zero bias', async () => {
     const t = torchTensors({ ...SPEC, query_norm: 'none' }, weightsFor({ ...SPEC, query_norm: 'none' }));
     delete t[XLM_NAMES.queryB];
-    const { spec, weights } = readXlmMemory(buildSafetensors(t), { knn: 2 });
+    const { spec, weights } = await readXlmMemory(buildSafetensors(t), { knn: 2 });
     expect(spec.query_norm).toBe('none');
     expect(weights.queryB).toEqual(new Float32Array(12));
     expect(weights.normGamma).toBeUndefined();
   });
 
-  it('converts F16 / BF16 tensors and finds the module inside a larger state_dict', () => {
+  it('converts F16 / BF16 tensors and finds the module inside a larger state_dict', async () => {
     const t = torchTensors();
     // values as BF16: the top halves of exactly representable floats.
     const vals = new Float32Array([0.5, -1, 2, 0.25]).map((v, i) => v * (1 + (i % 3)));
@@ -118,117 +128,117 @@ describe('XLM memory import', () => {
     t['values.weight'] = { dtype: 'BF16', shape: [16, 3], bytes: new Uint8Array(bf16.buffer) };
     const whole: Record<string, RawTensor> = { 'embeddings.weight': f32([2, 2], [1, 2, 3, 4]) };
     for (const [name, tensor] of Object.entries(t)) whole[`layers.3.memory.${name}`] = tensor;
-    const { weights, prefix } = readXlmMemory(buildSafetensors(whole), { knn: 2 });
+    const { weights, prefix } = await readXlmMemory(buildSafetensors(whole), { knn: 2 });
     expect(prefix).toBe('layers.3.memory.');
     expect(weights.values).toEqual(tiled);
   });
 
-  it('expands shared keys [n, k_dim/2] to every head and half; reads flat keys [H, n², k_dim]', () => {
+  it('expands shared keys [n, k_dim/2] to every head and half; reads flat keys [H, n², k_dim]', async () => {
     const t = torchTensors({ ...SPEC, query_norm: 'none' }, weightsFor({ ...SPEC, query_norm: 'none' }));
     const shared = randomFloats(4 * 3, 9);
     t.keys = f32([4, 3], shared);
-    const { spec, weights } = readXlmMemory(buildSafetensors(t), { knn: 2 });
+    const { spec, weights } = await readXlmMemory(buildSafetensors(t), { knn: 2 });
     expect(spec.heads).toBe(2);
     expect(spec.k_dim).toBe(6);
     for (let i = 0; i < 4; i++) expect(weights.keys.subarray(i * 12, (i + 1) * 12)).toEqual(shared);
 
     const flatSpec: MemorySpec = { ...SPEC, query_norm: 'none', mem_keys: 'flat', knn: 5 };
     const flatW = weightsFor(flatSpec);
-    const round = readXlmMemory(writeXlmMemory(flatSpec, flatW));
+    const round = await readXlmMemory(writeXlmMemory(flatSpec, flatW));
     expect(round.spec).toEqual(flatSpec);
     expect(round.weights).toEqual(flatW);
     expect(parseSafetensors(writeXlmMemory(flatSpec, flatW)).tensors.get('keys')?.shape).toEqual([2, 16, 6]);
   });
 
-  it('names every inconsistency', () => {
+  it('names every inconsistency', async () => {
     const bad = (edit: (t: Record<string, RawTensor>) => void) => {
       const t = torchTensors();
       edit(t);
       return () => readXlmMemory(buildSafetensors(t), { knn: 2 });
     };
-    expectLayoutError(
+    await expectLayoutError(
       bad((t) => {
         t['values.weight'] = f32([15, 3], new Float32Array(45));
       }),
-      /values.weight has 15 rows but keys \[2, 2, 4, 3\] imply n_keys² = 16/,
+      /^xlm layout: tensor 'values\.weight' has 15 rows but keys \[2, 2, 4, 3\] imply n_keys² = 16$/,
     );
-    expectLayoutError(
+    await expectLayoutError(
       bad((t) => {
         t.keys = f32([2, 3, 4, 3], new Float32Array(72));
       }),
       /must have 2 halves \(got \[2, 3, 4, 3\]\)/,
     );
-    expectLayoutError(
+    await expectLayoutError(
       bad((t) => {
         t.keys = f32([2, 2, 4, 3, 1], new Float32Array(48));
       }),
-      /keys must be \[heads, 2, n_keys, k_dim\/2\]/,
+      /tensor 'keys' must be \[heads, 2, n_keys, k_dim\/2\] \(got \[2, 2, 4, 3, 1\]\)/,
     );
-    expectLayoutError(
+    await expectLayoutError(
       bad((t) => {
         t[XLM_NAMES.queryW] = f32([10, 5], new Float32Array(50));
       }),
-      /must have heads·k_dim = 2·6 = 12 rows/,
+      /tensor 'query_proj\.query_mlps\.0\.weight' has 10 rows; keys \[2, 2, 4, 3\] need heads·k_dim = 2·6 = 12/,
     );
-    expectLayoutError(
+    await expectLayoutError(
       bad((t) => {
         t[XLM_NAMES.queryB] = f32([11], new Float32Array(11));
       }),
-      /query_mlps.0.bias must be \[heads·k_dim\] = \[12\] \(got \[11\]\)/,
+      /tensor 'query_proj\.query_mlps\.0\.bias' must be \[heads·k_dim\] = \[12\] \(got \[11\]\)/,
     );
-    expectLayoutError(
+    await expectLayoutError(
       bad((t) => {
         delete t[XLM_NAMES.runningVar];
       }),
-      /BatchNorm is incomplete: query_proj.query_mlps.1.running_var missing/,
+      /BatchNorm is incomplete: 'query_proj\.query_mlps\.1\.running_var' missing/,
     );
-    expectLayoutError(
+    await expectLayoutError(
       bad((t) => {
         t[XLM_NAMES.runningVar] = f32([12], new Float32Array(12).fill(-1));
       }),
-      /running_var has negative or NaN entries/,
+      /tensor 'query_proj\.query_mlps\.1\.running_var' has a negative variance at \[0\]/,
     );
-    expectLayoutError(
+    await expectLayoutError(
       bad((t) => {
         t['query_proj.query_mlps.3.weight'] = f32([12, 12], new Float32Array(144));
       }),
-      /more than one layer, which is not supported/,
+      /tensor 'query_proj\.query_mlps\.3\.weight' belongs to a query network of more than one layer/,
     );
-    expectLayoutError(
+    await expectLayoutError(
       bad((t) => {
         delete t[XLM_NAMES.queryW];
       }),
-      /only a one-layer query network/,
+      /no memory module found: no 'keys' beside a query network/,
     );
-    expectLayoutError(
+    await expectLayoutError(
       bad((t) => {
         t.keys = { dtype: 'I32', shape: [2, 2, 4, 3], bytes: new Uint8Array(192) };
       }),
-      /tensor 'keys' has dtype I32; a float type/,
+      /^xlm layout: tensor 'keys' has dtype I32; it must be a float tensor/,
     );
-    expectLayoutError(
+    await expectLayoutError(
       () => readXlmMemory(buildSafetensors({ a: f32([1], [1]) })),
-      /no 'keys' with 'values.weight' beside it \(tensors: a\)/,
+      /^no memory module found: no 'keys' beside a query network .*\(tensors: 'a'\)$/,
     );
     const two: Record<string, RawTensor> = {};
     for (const [name, tensor] of Object.entries(torchTensors())) {
       two[`m0.${name}`] = tensor;
       two[`m1.${name}`] = tensor;
     }
-    expectLayoutError(
+    await expectLayoutError(
       () => readXlmMemory(buildSafetensors(two), { knn: 2 }),
-      /holds 2 memory modules \('m0\.', 'm1\.'\)/,
+      /holds 2 memory modules \('m0\.' \(xlm\), 'm1\.' \(xlm\)\): choose one by its prefix/,
     );
-    expect(readXlmMemory(buildSafetensors(two), { knn: 2, prefix: 'm1.' }).prefix).toBe('m1.');
+    expect((await readXlmMemory(buildSafetensors(two), { knn: 2, prefix: 'm1.' })).prefix).toBe('m1.');
   });
 });
 
-describe('XLM memory export', () => {
-  it('round-trips spec and weights through safetensors, with knn in __metadata__', () => {
+describe('XLM memory export', async () => {
+  it('round-trips spec and weights through safetensors, with knn in __metadata__', async () => {
     const w = weightsFor(SPEC, 42);
     const bytes = writeXlmMemory(SPEC, w, { note: 'test' });
     const { tensors, metadata } = readSafetensors(bytes);
-    expect(metadata).toEqual({ knn: '2', note: 'test' });
+    expect(metadata).toEqual({ knn: '2', layout: 'xlm', note: 'test' });
     expect(Object.keys(tensors)).toEqual([
       'keys',
       'query_proj.query_mlps.0.bias',
@@ -242,11 +252,16 @@ describe('XLM memory export', () => {
     expect(tensors[XLM_NAMES.queryW].shape).toEqual([12, 5]);
     // torch weight[o][i] is our queryW[i][o].
     expect(tensors[XLM_NAMES.queryW].data[7 * 5 + 3]).toBe(w.queryW[3 * 12 + 7]);
-    expect(importXlmMemory(parseSafetensors(bytes))).toEqual({ spec: SPEC, weights: w, prefix: '' });
+    const back = await importMemory(parseSafetensors(bytes));
+    expect({ spec: back.module.spec, weights: back.module.weights, prefix: back.prefix }).toEqual({
+      spec: SPEC,
+      weights: w,
+      prefix: '',
+    });
     expect(writeXlmMemory(SPEC, w, { note: 'test' })).toEqual(bytes);
   });
 
-  it('refuses what XLM cannot hold and weights of the wrong size', () => {
+  it('refuses what XLM cannot hold and weights of the wrong size', async () => {
     const w = weightsFor(SPEC);
     expect(() => exportXlmMemory({ ...SPEC, query_norm: 'layernorm' }, w)).toThrowError(/no LayerNorm query/);
     expect(() => exportXlmMemory({ ...SPEC, mem_plus: true }, w)).toThrowError(

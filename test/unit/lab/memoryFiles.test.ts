@@ -1,15 +1,15 @@
 import { describe, expect, test } from 'vitest';
 import {
+  memoryBytes,
   memoryFromCheckpoint,
   randomInputs,
   stackedNpy,
-  xlmMemoryBytes,
 } from '../../../src/app/lab/byoMemory/memoryFiles';
 import { DEFAULT_CONFIG, type ModelConfig } from '../../../src/model/config';
 import { FormatError } from '../../../src/model/io/errors';
+import { readMemoryFile } from '../../../src/model/io/layouts';
 import { readNpy } from '../../../src/model/io/npy';
 import { type Float32Tensor, writeSafetensors } from '../../../src/model/io/safetensors';
-import { readXlmMemory } from '../../../src/model/io/xlmMemory';
 import { memorySpecFromConfig } from '../../../src/model/memory/spec';
 import type { MemoryWeights } from '../../../src/model/memory/types';
 import { initMemoryWeights, weightShapes } from '../../../src/model/memory/weights';
@@ -54,12 +54,12 @@ function checkpointBytes(c: ModelConfig, seeds: number[]): { bytes: Uint8Array; 
 }
 
 describe('memory files for "bring your own memory"', () => {
-  test('a memory layer of a checkpoint round-trips through the XLM layout', () => {
+  test('a memory layer of a checkpoint round-trips through the XLM layout', async () => {
     const { bytes, memories } = checkpointBytes(config, [11, 12]);
     const second = memoryFromCheckpoint(bytes, 2);
     expect(second.layer).toBe(2);
     expect(Array.from(second.weights.keys)).toEqual(Array.from(memories[1].keys));
-    const xlm = readXlmMemory(xlmMemoryBytes(second, 7));
+    const xlm = (await readMemoryFile(memoryBytes(second, 7))).module;
     expect(xlm.spec).toMatchObject({
       d_in: 16,
       heads: 2,
@@ -90,7 +90,7 @@ describe('memory files for "bring your own memory"', () => {
     const { bytes: two } = checkpointBytes(config, [1, 2]);
     expect(() => memoryFromCheckpoint(two, 1)).toThrow(/block 2 has no memory \(memory blocks: 1, 3\)/);
     const ln = checkpointBytes({ ...config, query_norm: 'layernorm' }, [1, 2]);
-    expect(() => xlmMemoryBytes(memoryFromCheckpoint(ln.bytes), 0)).toThrow(/LayerNorm/);
+    expect(() => memoryBytes(memoryFromCheckpoint(ln.bytes), 0)).toThrow(/LayerNorm/);
     expect(() => memoryFromCheckpoint(writeSafetensors({}, { config: '{' }))).toThrow(FormatError);
   });
 
