@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/model/config';
-import { writeMemoryFile } from '../../src/model/io/layouts';
+import { exportMemory } from '../../src/model/io/layouts';
 import { writeNpy } from '../../src/model/io/npy';
+import { writeSafetensors } from '../../src/model/io/safetensors';
 import type { MemorySpec } from '../../src/model/memory/types';
 import { initMemoryWeights } from '../../src/model/memory/weights';
 import { createRng } from '../../src/model/random';
@@ -140,7 +141,8 @@ test('drop an XLM memory and inputs, see its coverage; a malformed file gets a c
     mem_plus: false,
     d_out: 16,
   };
-  const memory = writeMemoryFile('xlm', spec, initMemoryWeights(spec, 5));
+  // As safetensors.torch.save_file(memory.state_dict()) writes it: no knn anywhere in the file.
+  const memory = writeSafetensors(exportMemory('xlm', spec, initMemoryWeights(spec, 5)));
   const rng = createRng(9);
   const inputs = writeNpy(
     Float32Array.from({ length: 50 * 24 }, () => rng.normal()),
@@ -149,17 +151,22 @@ test('drop an XLM memory and inputs, see its coverage; a malformed file gets a c
   const byo = slot('byoMemory');
   await dropFile(byo, 'xlm-memory.safetensors', memory);
   await byo.getByText('xlm-memory.safetensors').waitFor();
+  // The panel asks for k, prefilled with XLM's default 32 capped to the 12 sub-keys per half.
+  const k = byo.getByLabel('k (slots per head, 1–12)');
+  expect(await k.inputValue()).toBe('12');
+  expect(await byo.getByLabel('Layout').locator('option:checked').textContent()).toMatch(/detected: XLM/);
   await byo.getByLabel('Inputs (.npy, [B, d_in] float)').setInputFiles({
     name: 'inputs.npy',
     mimeType: 'application/octet-stream',
     buffer: Buffer.from(inputs),
   });
   await byo.getByText('inputs.npy').waitFor();
+  await k.fill('3');
   await byo.getByRole('button', { name: 'Compute coverage' }).click();
   const report = byo.locator('.byo-report');
   await report.waitFor({ timeout: 60_000 });
   expect(await report.locator('.byo-report__summary').textContent()).toMatch(
-    /2 heads × k 3 over 144 slots .* 50 inputs of d_in 24/,
+    /\(xlm layout\): 2 heads × k 3 over 144 slots .* 50 inputs of d_in 24/,
   );
   // All heads, then one row per head.
   expect(await report.locator('tbody tr').count()).toBe(3);
@@ -167,14 +174,139 @@ test('drop an XLM memory and inputs, see its coverage; a malformed file gets a c
   const deadTitle = await report.locator('.byo-report__dead-title').textContent();
   expect(deadTitle).toMatch(/^Dead slots: \d+ of 144/);
 
-  // A file that is not safetensors: the engine's format error, and the report stays.
-  await dropFile(byo, 'broken.safetensors', new TextEncoder().encode('this is not a safetensors file'));
-  await byo.getByText('broken.safetensors').waitFor();
+  // A k the memory does not allow, inputs of another width: said as such, not "could not be read".
+  await k.fill('13');
+  expect(await byo.getByRole('alert').first().textContent()).toMatch(
+    /^k must be a whole number from 1 to 12 \(this memory has 12 sub-keys per half\)/,
+  );
+  expect(await byo.getByRole('button', { name: 'Compute coverage' }).isDisabled()).toBe(true);
+  await k.fill('3');
+  await byo.getByLabel('Inputs (.npy, [B, d_in] float)').setInputFiles({
+    name: 'narrow.npy',
+    mimeType: 'application/octet-stream',
+    buffer: Buffer.from(writeNpy(new Float32Array(20), [2, 10])),
+  });
+  await byo
+    .getByRole('alert')
+    .filter({ hasText: 'narrow.npy: the inputs are 10 wide, but this memory reads vectors of d_in 24.' })
+    .waitFor();
+  expect(await byo.textContent()).not.toMatch(/could not be read|--knn/);
+
+  // A PNG, a cut-off file: named for what they are, and the previous result goes.
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82]);
+  await dropFile(byo, 'picture.safetensors', png);
+  await byo
+    .getByRole('alert')
+    .filter({ hasText: 'picture.safetensors: not a safetensors file: it is a PNG image.' })
+    .waitFor();
+  expect(await report.count()).toBe(0);
+  const cut = memory.subarray(0, memory.length - 1000);
+  await dropFile(byo, 'cut.safetensors', cut);
+  await byo
+    .getByRole('alert')
+    .filter({
+      hasText: `cut.safetensors: incomplete safetensors file: ${cut.length.toLocaleString('en')} of ${memory.length.toLocaleString('en')} bytes.`,
+    })
+    .waitFor();
+  expect(await byo.getByRole('button', { name: 'Compute coverage' }).isDisabled()).toBe(true);
+});
+
+test('lucidrains and lingua memories work in the panel: layout detected, the memory chosen in a whole model', async () => {
+  const byo = slot('byoMemory');
+  const rng = createRng(4);
+  const npy = (count: number, width: number) =>
+    Buffer.from(
+      writeNpy(
+        Float32Array.from({ length: count * width }, () => rng.normal()),
+        [count, width],
+      ),
+    );
+
+  // lucidrains' PKM(dim 16, heads 2, num_keys 10, dim_head 4): its own names and shapes.
+  const pkm = {
+    'to_queries.weight': {
+      shape: [16, 16],
+      data: Float32Array.from({ length: 256 }, () => rng.normal() * 0.25),
+    },
+    'norm.weight': { shape: [4], data: new Float32Array([1, 1.2, 0.8, 1]) },
+    'norm.bias': { shape: [4], data: new Float32Array([0, 0.1, -0.1, 0]) },
+    keys: { shape: [2, 10, 2, 4], data: Float32Array.from({ length: 160 }, () => rng.normal() * 0.5) },
+    'values.weight': {
+      shape: [100, 16],
+      data: Float32Array.from({ length: 1600 }, () => rng.normal() * 0.25),
+    },
+  };
+  await dropFile(byo, 'pkm.safetensors', writeSafetensors(pkm));
+  await byo.getByText('pkm.safetensors').waitFor();
+  expect(await byo.getByLabel('Layout').locator('option:checked').textContent()).toMatch(
+    /detected: lucidrains/,
+  );
+  expect(await byo.getByLabel('k (slots per head, 1–10)').inputValue()).toBe('10');
+  await byo.getByLabel('Inputs (.npy, [B, d_in] float)').setInputFiles({
+    name: 'pkm-inputs.npy',
+    mimeType: 'application/octet-stream',
+    buffer: npy(40, 16),
+  });
+  await byo.getByLabel('k (slots per head, 1–10)').fill('4');
   await byo.getByRole('button', { name: 'Compute coverage' }).click();
-  const error = byo.getByRole('alert');
-  await error.waitFor({ timeout: 30_000 });
-  expect(await error.textContent()).toMatch(/^The file could not be read: /);
-  expect(await report.count()).toBe(1);
+  const report = byo.locator('.byo-report');
+  await report
+    .locator('.byo-report__summary', { hasText: 'pkm.safetensors (lucidrains layout)' })
+    .waitFor({ timeout: 60_000 });
+  expect(await report.locator('.byo-report__summary').textContent()).toMatch(
+    /2 heads × k 4 over 100 slots .* 40 inputs of d_in 16/,
+  );
+
+  // A lingua model with two memories; the second one's values are the pool held by the first.
+  const lingua = (seed: number, withValues: boolean) => {
+    const r = createRng(seed);
+    const t: Record<string, { shape: number[]; data: Float32Array }> = {
+      keys: { shape: [2 * 2 * 8, 4], data: Float32Array.from({ length: 128 }, () => r.normal() * 0.3) },
+      'query_proj.query_mlps.0.weight': {
+        shape: [16, 16],
+        data: Float32Array.from({ length: 256 }, () => r.normal() * 0.25),
+      },
+      'query_proj.query_mlps.0.bias': { shape: [16], data: new Float32Array(16) },
+      'swilu_projection.weight': {
+        shape: [16, 16],
+        data: Float32Array.from({ length: 256 }, () => r.normal() * 0.25),
+      },
+      'swilu_projection.bias': { shape: [16], data: new Float32Array(16) },
+      'value_proj.weight': {
+        shape: [16, 16],
+        data: Float32Array.from({ length: 256 }, () => r.normal() * 0.25),
+      },
+      'value_proj.bias': { shape: [16], data: new Float32Array(16) },
+    };
+    if (withValues)
+      t['values.weight'] = {
+        shape: [64, 16],
+        data: Float32Array.from({ length: 1024 }, () => r.normal() * 0.25),
+      };
+    return t;
+  };
+  const model: Record<string, { shape: number[]; data: Float32Array }> = {};
+  for (const [layer, hasValues] of [
+    [2, true],
+    [6, false],
+  ] as const) {
+    for (const [name, t] of Object.entries(lingua(layer, hasValues)))
+      model[`layers.${layer}.feed_forward.${name}`] = t;
+  }
+  await dropFile(byo, 'lingua-model.safetensors', writeSafetensors(model));
+  await byo.getByText('lingua-model.safetensors').waitFor();
+  const which = byo.getByLabel('Memory in the file (2)');
+  expect(await which.locator('option').allTextContents()).toEqual([
+    'layers.2.feed_forward.',
+    'layers.6.feed_forward.',
+  ]);
+  await which.selectOption('layers.6.feed_forward.');
+  await byo.getByText(/pool shared with 'layers\.2\.feed_forward\.'/).waitFor();
+  await byo.getByRole('button', { name: 'Compute coverage' }).click();
+  await report
+    .locator('.byo-report__summary', { hasText: '(lingua layout at layers.6.feed_forward.)' })
+    .waitFor({ timeout: 60_000 });
+  expect(await report.locator('.byo-report__summary').textContent()).toMatch(/2 heads × k 8 over 64 slots/);
 });
 
 test('your own data: empty and binary files are refused with the reason', async () => {

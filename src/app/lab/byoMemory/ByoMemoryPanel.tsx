@@ -1,43 +1,86 @@
-import { useId, useRef, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import { formatInt } from '../../../components/chart/format';
+import {
+  type Gates,
+  LAYOUT_LABELS,
+  MEMORY_LAYOUTS,
+  type MemoryEntry,
+  type MemoryLayout,
+} from '../../../model/io/layouts/types';
 import { type MemoryInputFile, useByoMemoryStore } from '../../../state/byoMemoryStore';
-import { useEngineStore } from '../../../state/engineStore';
-import { useSelectionStore } from '../../../state/selectionStore';
 import { useEngine } from '../../EngineContext';
+import { EngineRequestError } from '../../engineLink';
 import { DropZone, Message, Progress } from '../common/DropZone';
 import { downloadBytes } from '../common/download';
 import { cancelEngineWork, errorMessage, isCancelled } from '../common/errors';
 import { fileSizeProblem, formatBytes, readFileBytes } from '../common/readFile';
+import { TextField } from '../common/TextField';
 import { CoverageReportView } from './CoverageReportView';
-import { memoryFromCheckpoint, randomInputs, stackedNpy, xlmMemoryBytes } from './memoryFiles';
-import { traceInputs } from './traceInputs';
+import { defaultK, describeForPanel, inputsProblem, kProblem } from './memoryChoice';
+import { TryWithThisModel } from './TryWithThisModel';
 import '../common/labFeatures.css';
 import './byoMemory.css';
-import { TextField } from '../common/TextField';
 
 const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 
-type InputSource = 'random' | 'hidden';
+/** One sentence from a failed coverage request: file problems are said as they are, not as "could not be read". */
+function problemText(err: unknown, memoryName: string): string {
+  if (err instanceof EngineRequestError && err.kind === 'format')
+    return sentence(`${memoryName}: ${err.message}`);
+  return errorMessage(err);
+}
+
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
 
 /**
- * Bring your own memory: an XLM-layout memory module (safetensors) and a .npy of inputs [B, d_in]
- * give the memory's key coverage without any training (the engine's importMemory).
+ * Bring your own memory: a memory module saved from PyTorch (XLM, lucidrains' PKM or Memory
+ * Layers at Scale, safetensors) and a .npy of inputs [B, d_in] give the memory's key coverage
+ * without any training (the engine's importMemory). The file is described on the page from its
+ * header: layout, memories, the k to read.
  */
 export function ByoMemoryPanel() {
   const engine = useEngine();
   const { memory, inputs, report } = useByoMemoryStore();
-  const [knn, setKnn] = useState('');
-  const [prefix, setPrefix] = useState('');
+  const [layout, setLayout] = useState<MemoryLayout | 'auto'>('auto');
+  const [prefix, setPrefix] = useState<string | null>(null);
+  const [k, setK] = useState('');
+  const [gates, setGates] = useState<Gates>('softmax');
   const [busy, setBusy] = useState<string | null>(null);
   const [progress, setProgress] = useState<{ label: string; done: number; total: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const ids = { knn: useId(), prefix: useId() };
+  const ids = { k: useId(), layout: useId(), prefix: useId(), gates: useId() };
+
+  const choice = useMemo(
+    () => (memory ? describeForPanel(memory.bytes, layout === 'auto' ? undefined : layout) : null),
+    [memory, layout],
+  );
+  const entry = choice?.ok ? (choice.memories.find((m) => m.prefix === prefix) ?? choice.memories[0]) : null;
+  const entryKey = entry ? `${memory?.name}|${entry.layout}|${entry.prefix}` : '';
+  // A new memory (or another one in the file) starts from its own k (set while rendering, React's
+  // way of resetting state when an input changes).
+  const [kFor, setKFor] = useState('');
+  if (entry && entryKey !== kFor) {
+    setKFor(entryKey);
+    setK(String(defaultK(entry)));
+  }
+  const fileProblem = choice && !choice.ok ? sentence(`${memory!.name}: ${choice.message}`) : null;
+  const kError = entry ? kProblem(k, entry) : null;
+  const inputsError = entry && inputs ? inputsProblem(inputs.bytes, entry.d_in) : null;
+  const shownError = error ?? fileProblem;
+
+  // A file that cannot be used takes the previous result with it (it would read as this file's).
+  useEffect(() => {
+    if (fileProblem) useByoMemoryStore.getState().setReport(null);
+  }, [fileProblem]);
 
   const take = async (file: File, kind: 'memory' | 'inputs') => {
     setError(null);
     const problem = fileSizeProblem(file, MAX_FILE_BYTES, kind === 'memory' ? 'memory file' : 'inputs file');
     if (problem) {
       setError(problem);
+      useByoMemoryStore.getState().setReport(null);
       return;
     }
     setBusy(`Reading ${file.name}…`);
@@ -46,24 +89,26 @@ export function ByoMemoryPanel() {
         setProgress({ label: `Reading ${file.name}`, done: p.loaded, total: p.total }),
       );
       const entry: MemoryInputFile = { name: file.name, bytes, generated: null };
-      if (kind === 'memory') useByoMemoryStore.getState().setMemory(entry);
-      else useByoMemoryStore.getState().setInputs(entry);
+      if (kind === 'memory') {
+        setPrefix(null);
+        useByoMemoryStore.getState().setMemory(entry);
+      } else useByoMemoryStore.getState().setInputs(entry);
     } catch (err) {
       setError(errorMessage(err));
+      useByoMemoryStore.getState().setReport(null);
     } finally {
       setBusy(null);
       setProgress(null);
     }
   };
 
-  const knnValue = knn.trim() === '' ? undefined : Number(knn);
-  const knnProblem =
-    knnValue !== undefined && !(Number.isInteger(knnValue) && knnValue >= 1)
-      ? 'k must be a whole number of at least 1 (or empty to read it from the file).'
-      : null;
-
   const compute = async (m = memory, x = inputs) => {
-    if (!engine || !m || !x || knnProblem) return;
+    if (!engine || !m || !x) return;
+    // Files made from this model are described afresh: the state above may still show the previous ones.
+    const described = m === memory ? choice : describeForPanel(m.bytes);
+    const target = m === memory ? entry : described?.ok ? described.memories[0] : null;
+    if (!target) return;
+    const knn = m === memory ? Number(k) : defaultK(target);
     setError(null);
     setBusy('Computing the coverage…');
     try {
@@ -72,27 +117,35 @@ export function ByoMemoryPanel() {
         memory: m.bytes,
         inputs: x.bytes,
         name: m.name,
-        ...(knnValue !== undefined ? { knn: knnValue } : {}),
-        ...(prefix.trim() ? { prefix: prefix.trim() } : {}),
+        knn,
+        layout: target.layout,
+        prefix: target.prefix,
+        ...(target.layout === 'lucidrains' && m === memory ? { gates } : {}),
       });
       useByoMemoryStore.getState().setReport(result);
     } catch (err) {
-      setError(isCancelled(err) ? 'Cancelled: the previous result (if any) is kept.' : errorMessage(err));
+      if (isCancelled(err)) setError('Cancelled: the previous result (if any) is kept.');
+      else {
+        setError(problemText(err, m.name));
+        useByoMemoryStore.getState().setReport(null);
+      }
     } finally {
       setBusy(null);
     }
   };
 
+  const computing = busy === 'Computing the coverage…';
   return (
     <div className="lab-feature byo-memory">
       <p className="lab-muted">
-        Load a memory module saved from XLM (or PyTorch) with{' '}
-        <code>safetensors.torch.save_file(memory.state_dict(), path)</code> and a <code>.npy</code> of its
-        inputs [B, d_in] to see how evenly it uses its keys. Nothing is trained.
+        Load a memory module saved from PyTorch with{' '}
+        <code>safetensors.torch.save_file(memory.state_dict(), path)</code>, in the layout of XLM, of
+        lucidrains’ <code>PKM</code> or of Memory Layers at Scale (also a whole model’s state_dict), and a{' '}
+        <code>.npy</code> of its inputs [B, d_in] to see how evenly it uses its keys. Nothing is trained.
       </p>
       <div className="byo-memory__files">
         <DropZone
-          label="Memory (XLM layout, .safetensors)"
+          label="Memory (.safetensors)"
           accept=".safetensors,application/octet-stream"
           disabled={!!busy}
           current={<FileLine file={memory} />}
@@ -106,24 +159,65 @@ export function ByoMemoryPanel() {
           onFile={(f) => void take(f, 'inputs')}
         />
       </div>
-      <div className="lab-row byo-memory__options">
-        <TextField
-          id={ids.knn}
-          label="k (slots per head)"
-          value={knn}
-          onChange={setKnn}
-          inputMode="numeric"
-          placeholder="from the file"
-          invalid={Boolean(knnProblem)}
-        />
-        <TextField
-          id={ids.prefix}
-          label="Prefix in the file"
-          value={prefix}
-          onChange={setPrefix}
-          placeholder="found automatically"
-        />
-        {busy === 'Computing the coverage…' ? (
+      {memory ? (
+        <div className="lab-row byo-memory__options">
+          <label className="field" htmlFor={ids.layout}>
+            <span className="field__label">Layout</span>
+            <select
+              id={ids.layout}
+              value={layout}
+              onChange={(e) => setLayout(e.target.value as MemoryLayout | 'auto')}
+            >
+              <option value="auto">
+                {entry && layout === 'auto'
+                  ? `detected: ${LAYOUT_LABELS[entry.layout]}`
+                  : 'detect from the file'}
+              </option>
+              {MEMORY_LAYOUTS.map((l) => (
+                <option key={l} value={l}>
+                  {LAYOUT_LABELS[l]}
+                </option>
+              ))}
+            </select>
+          </label>
+          {choice?.ok && choice.memories.length > 1 ? (
+            <label className="field" htmlFor={ids.prefix}>
+              <span className="field__label">Memory in the file ({choice.memories.length})</span>
+              <select id={ids.prefix} value={entry?.prefix ?? ''} onChange={(e) => setPrefix(e.target.value)}>
+                {choice.memories.map((m) => (
+                  <option key={m.prefix} value={m.prefix}>
+                    {m.prefix || '(top level)'}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
+          {entry ? (
+            <TextField
+              id={ids.k}
+              label={`k (slots per head, 1–${entry.maxKnn})`}
+              value={k}
+              onChange={setK}
+              inputMode="numeric"
+              invalid={Boolean(kError)}
+            />
+          ) : null}
+          {entry?.layout === 'lucidrains' ? (
+            <label className="field" htmlFor={ids.gates}>
+              <span className="field__label">Gates</span>
+              <select id={ids.gates} value={gates} onChange={(e) => setGates(e.target.value as Gates)}>
+                <option value="softmax">softmax (PKM default)</option>
+                <option value="relu">ReLU (non_competitive_gates)</option>
+              </select>
+            </label>
+          ) : null}
+        </div>
+      ) : null}
+      {entry ? <MemorySummary entry={entry} /> : null}
+      {kError ? <Message kind="error">{kError}</Message> : null}
+      {inputsError ? <Message kind="error">{sentence(`${inputs!.name}: ${inputsError}`)}</Message> : null}
+      <div className="lab-row">
+        {computing ? (
           <button type="button" className="button" onClick={() => engine && void cancelEngineWork(engine)}>
             Cancel
           </button>
@@ -131,20 +225,23 @@ export function ByoMemoryPanel() {
           <button
             type="button"
             className="button button--primary"
-            disabled={!engine || !memory || !inputs || !!busy || !!knnProblem}
+            disabled={!engine || !entry || !inputs || !!busy || !!kError || !!inputsError}
             onClick={() => void compute()}
           >
             Compute coverage
           </button>
         )}
       </div>
-      {knnProblem ? <Message kind="error">{knnProblem}</Message> : null}
       <TryWithThisModel
         disabled={!engine || !!busy}
         onBusy={setBusy}
         onProgress={setProgress}
         onError={setError}
-        onReady={(m, x) => void compute(m, x)}
+        onReady={(m, x) => {
+          setPrefix(null);
+          setLayout('auto');
+          void compute(m, x);
+        }}
       />
       {progress ? <Progress label={progress.label} done={progress.done} total={progress.total} /> : null}
       {busy && !progress ? (
@@ -152,9 +249,34 @@ export function ByoMemoryPanel() {
           {busy}
         </p>
       ) : null}
-      {error ? <Message kind="error">{error}</Message> : null}
+      {shownError ? <Message kind="error">{shownError}</Message> : null}
       {report ? <CoverageReportView report={report} /> : null}
     </div>
+  );
+}
+
+/** What was found in the file: the memory's shapes and what its layout maps to. */
+function MemorySummary({ entry }: { entry: MemoryEntry }) {
+  const slots = entry.n_keys * entry.n_keys;
+  return (
+    <section className="byo-memory__found" aria-label="Memory found in the file">
+      <p className="lab-muted">
+        {LAYOUT_LABELS[entry.layout]}
+        {entry.prefix ? ` at ${entry.prefix}` : ''}: {entry.heads} head{entry.heads === 1 ? '' : 's'} ×{' '}
+        {formatInt(slots)} slots ({entry.n_keys}²), k_dim {entry.k_dim}, d_in {formatInt(entry.d_in)}
+        {entry.outputWidth === null ? ' · output not computed' : ''}
+        {entry.fileKnn === null
+          ? ' · k is not stored in a PyTorch state_dict: give the one it was trained with'
+          : ''}
+      </p>
+      {entry.notes.length > 0 ? (
+        <ul className="byo-memory__notes lab-muted">
+          {entry.notes.slice(0, 6).map((note) => (
+            <li key={note}>{note}</li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
   );
 }
 
@@ -177,169 +299,5 @@ function FileLine({ file }: { file: MemoryInputFile | null }) {
         </button>
       ) : null}
     </span>
-  );
-}
-
-/** For users without files: the live model's memory in XLM layout, with hidden states or random inputs. */
-function TryWithThisModel({
-  disabled,
-  onBusy,
-  onProgress,
-  onError,
-  onReady,
-}: {
-  disabled: boolean;
-  onBusy: (label: string | null) => void;
-  onProgress: (p: { label: string; done: number; total: number } | null) => void;
-  onError: (message: string | null) => void;
-  onReady: (memory: MemoryInputFile, inputs: MemoryInputFile) => void;
-}) {
-  const engine = useEngine();
-  const model = useEngineStore((s) => s.model);
-  const text = useSelectionStore((s) => s.text);
-  const layers = model?.config.mem_layers ?? [];
-  const [layer, setLayer] = useState<number | null>(null);
-  const [source, setSource] = useState<InputSource>('random');
-  const [count, setCount] = useState('256');
-  const abort = useRef<AbortController | null>(null);
-  const [running, setRunning] = useState(false);
-  const ids = { layer: useId(), count: useId() };
-  const chosen = layer !== null && layers.includes(layer) ? layer : (layers[0] ?? null);
-  const n = Number(count);
-  const countProblem = Number.isInteger(n) && n >= 1 && n <= 65_536 ? null : 'between 1 and 65,536 inputs';
-
-  const make = async () => {
-    if (!engine || chosen === null || countProblem) return;
-    onError(null);
-    onBusy("Exporting this model's memory…");
-    setRunning(true);
-    abort.current = new AbortController();
-    try {
-      const file = await engine.request({ type: 'saveCheckpoint' });
-      const mem = memoryFromCheckpoint(file.bytes, chosen);
-      const memory: MemoryInputFile = {
-        name: `pkm-block${chosen + 1}-step${file.step}-memory.safetensors`,
-        bytes: xlmMemoryBytes(mem, file.step),
-        generated: `this model's memory, block ${chosen + 1}, step ${formatInt(file.step)}`,
-      };
-      let inputs: MemoryInputFile;
-      const dIn = mem.spec.d_in;
-      if (source === 'random') {
-        inputs = {
-          name: `random-normal-${n}x${dIn}-seed1.npy`,
-          bytes: randomInputs(n, dIn, 1).npy,
-          generated: `random Gaussian inputs (seed 1), not hidden states`,
-        };
-      } else {
-        onBusy('Reading hidden states…');
-        const rows = await traceInputs(
-          engine,
-          text,
-          n,
-          chosen,
-          (done, total) =>
-            onProgress({ label: `Hidden states of the sample text: ${done} of ${total} bytes`, done, total }),
-          abort.current.signal,
-        );
-        inputs = {
-          name: `hidden-states-block${chosen + 1}-${rows.length}x${dIn}.npy`,
-          bytes: stackedNpy(rows),
-          generated: `hidden states entering block ${chosen + 1} for the first ${rows.length} bytes of the sample text`,
-        };
-      }
-      useByoMemoryStore.getState().setMemory(memory);
-      useByoMemoryStore.getState().setInputs(inputs);
-      onBusy(null);
-      onProgress(null);
-      onReady(memory, inputs);
-    } catch (err) {
-      onError(abort.current?.signal.aborted ? 'Cancelled.' : errorMessage(err));
-      onBusy(null);
-      onProgress(null);
-    } finally {
-      setRunning(false);
-    }
-  };
-
-  return (
-    <details className="byo-try">
-      <summary>No files? Try it with this model's memory</summary>
-      {layers.length === 0 ? (
-        <p className="lab-muted">
-          The current model has no memory layer (a baseline): add one in the settings first.
-        </p>
-      ) : (
-        <>
-          <p className="lab-muted">
-            Exports the live model's memory in XLM layout (as a file you can download) with inputs for it: the
-            real hidden states entering the memory for the bytes of the sample text (one engine trace per
-            byte, slower), or seeded random Gaussian vectors of the right width (fast, but not what the model
-            would see).
-          </p>
-          <div className="lab-row">
-            {layers.length > 1 ? (
-              <label className="field" htmlFor={ids.layer}>
-                <span className="field__label">Memory block</span>
-                <select
-                  id={ids.layer}
-                  value={chosen ?? ''}
-                  onChange={(e) => setLayer(Number(e.target.value))}
-                >
-                  {layers.map((l) => (
-                    <option key={l} value={l}>
-                      block {l + 1}
-                    </option>
-                  ))}
-                </select>
-              </label>
-            ) : null}
-            <fieldset className="byo-try__source">
-              <legend className="field__label">Inputs</legend>
-              <label>
-                <input
-                  type="radio"
-                  name="byo-source"
-                  checked={source === 'random'}
-                  onChange={() => setSource('random')}
-                />{' '}
-                random Gaussian
-              </label>
-              <label>
-                <input
-                  type="radio"
-                  name="byo-source"
-                  checked={source === 'hidden'}
-                  onChange={() => setSource('hidden')}
-                />{' '}
-                hidden states of the sample text
-              </label>
-            </fieldset>
-            <TextField
-              id={ids.count}
-              label="How many"
-              value={count}
-              onChange={setCount}
-              inputMode="numeric"
-              invalid={Boolean(countProblem)}
-            />
-            {running ? (
-              <button type="button" className="button" onClick={() => abort.current?.abort()}>
-                Cancel
-              </button>
-            ) : (
-              <button
-                type="button"
-                className="button button--primary"
-                disabled={disabled || !model || !!countProblem}
-                onClick={() => void make()}
-              >
-                Use this model's memory
-              </button>
-            )}
-          </div>
-          {countProblem ? <Message kind="error">How many: {countProblem}.</Message> : null}
-        </>
-      )}
-    </details>
   );
 }

@@ -35,9 +35,10 @@ export function CoverageReportView({ report }: { report: CoverageReport }) {
   return (
     <section className="byo-report" aria-label={`Coverage of ${report.name}`}>
       <p className="byo-report__summary">
-        <strong>{report.name}</strong>: {spec.heads} head{spec.heads === 1 ? '' : 's'} × k {spec.knn} over{' '}
-        {formatInt(n * n)} slots ({n}², {spec.mem_keys} keys, k_dim {spec.k_dim}, query norm {spec.query_norm}
-        ) · {formatInt(report.inputs)} inputs of d_in {spec.d_in} · {formatValue(report.ms)} ms
+        <strong>{report.name}</strong> ({report.layout} layout{report.prefix ? ` at ${report.prefix}` : ''}):{' '}
+        {spec.heads} head{spec.heads === 1 ? '' : 's'} × k {spec.knn} over {formatInt(n * n)} slots ({n}²,{' '}
+        {spec.mem_keys} keys, k_dim {spec.k_dim}, query norm {spec.query_norm}) · {formatInt(report.inputs)}{' '}
+        inputs of d_in {spec.d_in} · {formatValue(report.ms)} ms
       </p>
       <div className="byo-report__grid">
         <div className="figure-frame">

@@ -1,9 +1,11 @@
 import { useEffect, useId, useState } from 'react';
+import { exportProblems } from '../../../model/io/layouts';
+import { LAYOUT_LABELS, MEMORY_LAYOUTS, type MemoryLayout } from '../../../model/io/layouts/types';
 import { useConfigStore } from '../../../state/configStore';
 import { useEngineStore } from '../../../state/engineStore';
 import { useRunDataStore } from '../../../state/runDataStore';
 import { useEngine } from '../../EngineContext';
-import { memoryFromCheckpoint, xlmMemoryBytes } from '../byoMemory/memoryFiles';
+import { memoryBytes, memoryFromCheckpoint } from '../byoMemory/memoryFiles';
 import { Message } from '../common/DropZone';
 import { downloadBytes, downloadText } from '../common/download';
 import { errorMessage } from '../common/errors';
@@ -30,6 +32,7 @@ export function ExportPanel() {
   const [note, setNote] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const ids = { figure: useId(), layer: useId() };
   const [layer, setLayer] = useState<number | null>(null);
+  const [layout, setLayout] = useState<MemoryLayout>('xlm');
   const layers = model?.config.mem_layers ?? [];
   const chosenLayer = layer !== null && layers.includes(layer) ? layer : (layers[0] ?? null);
   const step = data.step;
@@ -190,6 +193,17 @@ export function ExportPanel() {
                 ))}
               </select>
             ) : null}
+            <select
+              aria-label="Layout of the exported memory"
+              value={layout}
+              onChange={(e) => setLayout(e.target.value as MemoryLayout)}
+            >
+              {MEMORY_LAYOUTS.map((l) => (
+                <option key={l} value={l}>
+                  {LAYOUT_LABELS[l]}
+                </option>
+              ))}
+            </select>
             <button
               type="button"
               className="button button--small"
@@ -198,18 +212,26 @@ export function ExportPanel() {
                 void act(async () => {
                   const file = await engine!.request({ type: 'saveCheckpoint' });
                   const memory = memoryFromCheckpoint(file.bytes, chosenLayer!);
+                  const problems = exportProblems(layout, memory.spec, memory.weights);
+                  if (problems.length > 0) {
+                    setNote({
+                      kind: 'error',
+                      text: `This memory cannot be written exactly in the ${layout} layout: ${problems.join('; ')}.`,
+                    });
+                    return;
+                  }
                   downloadBytes(
-                    xlmMemoryBytes(memory, file.step),
-                    `pkm-block${chosenLayer! + 1}-step${file.step}-memory.safetensors`,
+                    memoryBytes(memory, file.step, layout),
+                    `pkm-block${chosenLayer! + 1}-step${file.step}-memory-${layout}.safetensors`,
                   );
                   setNote({
                     kind: 'ok',
-                    text: 'The memory in XLM’s layout: load it in PyTorch with safetensors.torch.load_file, or here under “Your own memory”.',
+                    text: `The memory as a ${LAYOUT_LABELS[layout]} state_dict: load it in PyTorch with safetensors.torch.load_file and load_state_dict, or here under “Your own memory”.`,
                   });
                 })
               }
             >
-              Memory in XLM layout
+              Export memory
             </button>
           </div>
         ) : null}
