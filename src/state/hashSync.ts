@@ -16,7 +16,10 @@ export function readHash(hash: string): Page {
   if (isPage(page)) return page;
   const problems = useConfigStore.getState().problems;
   useConfigStore.setState({
-    problems: [...problems, `Unknown page "${page}" in the link; showing the notebook.`],
+    problems: [
+      ...problems,
+      `Unknown page "${page.length > 40 ? `${page.slice(0, 39)}…` : page}" in the link; showing the notebook.`,
+    ],
   });
   return 'notebook';
 }

@@ -42,6 +42,17 @@ function formatValue(value: ModelConfig[keyof ModelConfig]): string {
   return Array.isArray(value) ? value.join(',') : String(value);
 }
 
+/** Unknown keys named one by one in the problems; the rest are counted. */
+const UNKNOWN_SHOWN = 5;
+/** Longest key or value quoted back to the user, and longest value read at all (no setting needs more). */
+const ECHO_CHARS = 40;
+const MAX_VALUE_CHARS = 200;
+
+function quoted(text: string): string {
+  const shown = text.length > ECHO_CHARS ? `${text.slice(0, ECHO_CHARS - 1)}…` : text;
+  return `"${shown.replace(/[\s"]+/g, ' ')}"`;
+}
+
 export function configFromHash(
   hash: string,
   appKeys: readonly string[] = [],
@@ -51,10 +62,24 @@ export function configFromHash(
   const problems: string[] = [];
   const extras: Record<string, string> = {};
   const input: Record<string, unknown> = {};
+  const unknown: string[] = [];
   for (const [key, raw] of params) {
-    if (appKeys.includes(key)) extras[key] = raw;
-    else if (key in FIELD_SPECS) input[key] = parseValue(key as keyof ModelConfig, raw);
-    else problems.push(`Unknown setting "${key}" in the link was ignored.`);
+    if (appKeys.includes(key)) extras[key] = raw.slice(0, MAX_VALUE_CHARS);
+    else if (!Object.hasOwn(FIELD_SPECS, key)) unknown.push(key);
+    else if (raw.length > MAX_VALUE_CHARS) {
+      // A value no setting needs: refused without echoing it (it could be megabytes).
+      problems.push(
+        `The value of ${key} in the link is ${raw.length.toLocaleString('en')} characters long and was ignored.`,
+      );
+    } else input[key] = parseValue(key as keyof ModelConfig, raw);
+  }
+  if (unknown.length === 1) problems.push(`Unknown setting ${quoted(unknown[0])} in the link was ignored.`);
+  else if (unknown.length > 1) {
+    const named = unknown.slice(0, UNKNOWN_SHOWN).map(quoted).join(', ');
+    const rest = unknown.length - UNKNOWN_SHOWN;
+    problems.push(
+      `${unknown.length.toLocaleString('en')} unknown settings in the link were ignored: ${named}${rest > 0 ? ` and ${rest.toLocaleString('en')} more` : ''}.`,
+    );
   }
   // Drop each bad field (reported with the rule it broke) until what is left is consistent.
   for (let attempt = 0; attempt <= CONFIG_FIELDS.length; attempt++) {

@@ -64,3 +64,27 @@ describe('config in the URL hash', () => {
     expect(problems.some((p) => p.includes('"zzz"'))).toBe(true);
   });
 });
+
+describe('hostile links', () => {
+  it('100,000 unknown keys: a few named, the rest counted, in one short problem', () => {
+    const hash = `#${Array.from({ length: 100_000 }, (_, i) => `key${i}=1`).join('&')}&heads=4`;
+    const started = performance.now();
+    const { config, problems } = configFromHash(hash);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(config.heads).toBe(4);
+    expect(problems).toEqual([
+      '100,000 unknown settings in the link were ignored: "key0", "key1", "key2", "key3", "key4" and 99,995 more.',
+    ]);
+  });
+
+  it('a megabyte-long value or key is never echoed whole', () => {
+    const long = 'x'.repeat(1_000_000);
+    const { problems } = configFromHash(`#query_norm=${long}&${long}=1`);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toBe(
+      'The value of query_norm in the link is 1,000,000 characters long and was ignored.',
+    );
+    expect(problems[1]).toMatch(/^Unknown setting "x{39}…" in the link was ignored\.$/);
+    for (const p of problems) expect(p.length).toBeLessThan(300);
+  });
+});
