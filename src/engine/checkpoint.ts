@@ -10,8 +10,13 @@
  */
 import { type ModelConfig, validateConfig } from '../model/config';
 import { denseParamShapes } from '../model/denseParams';
-import { FormatError } from '../model/io/errors';
-import { type Float32Tensor, readSafetensors, writeSafetensors } from '../model/io/safetensors';
+import { clip, FormatError, preview } from '../model/io/errors';
+import {
+  type Float32Tensor,
+  parseSafetensors,
+  tensorFloat32,
+  writeSafetensors,
+} from '../model/io/safetensors';
 import { memorySpecFromConfig } from '../model/memory/spec';
 import type { MemoryWeights } from '../model/memory/types';
 import { weightShapes } from '../model/memory/weights';
@@ -72,7 +77,7 @@ export function encodeCheckpoint(c: CheckpointContents): Uint8Array {
 }
 
 function fail(message: string): never {
-  throw new FormatError(`not a PKM Explorer checkpoint: ${message}`);
+  throw new FormatError(clip(`not a PKM Explorer checkpoint: ${message}`));
 }
 
 function wholeNumber(metadata: Record<string, string>, key: string): number | null {
@@ -86,9 +91,15 @@ function wholeNumber(metadata: Record<string, string>, key: string): number | nu
 
 /** Reads a checkpoint; every problem is a FormatError naming what is wrong. */
 export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
-  const { tensors, metadata } = readSafetensors(bytes);
+  // Only the header is read up front: each tensor is decoded once its size is checked against the
+  // config's (so a hostile file allocates nothing the model does not need).
+  const file = parseSafetensors(bytes);
+  const { metadata } = file;
+  const tensors = new Map(
+    [...file.tensors].map(([name, info]) => [name, info.shape.reduce((a, b) => a * b, 1)]),
+  );
   if (metadata.format !== CHECKPOINT_FORMAT) {
-    fail(`__metadata__.format is ${JSON.stringify(metadata.format)}, expected "${CHECKPOINT_FORMAT}"`);
+    fail(`__metadata__.format is ${preview(metadata.format ?? null)}, expected "${CHECKPOINT_FORMAT}"`);
   }
   let parsed: unknown;
   try {
@@ -109,11 +120,11 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
   const config = checked.config;
   const used = new Set<string>();
   const take = (name: string, size: number): Float32Array => {
-    const t = tensors[name];
-    if (!t) fail(`tensor ${name} is missing`);
-    if (t.data.length !== size) fail(`tensor ${name} has ${t.data.length} values, expected ${size}`);
+    const count = tensors.get(name);
+    if (count === undefined) fail(`tensor ${name} is missing`);
+    if (count !== size) fail(`tensor ${name} has ${count} values, expected ${size}`);
     used.add(name);
-    return t.data;
+    return tensorFloat32(file, name).data;
   };
   const dense: Record<string, Float32Array> = {};
   for (const [name, shape] of denseParamShapes(config)) {
@@ -143,8 +154,15 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
   if (adamStep !== null) {
     const m: Float32Array[] = [];
     const v: Float32Array[] = [];
-    for (let i = 0; tensors[`adam.m.${i}`]; i++) {
-      const size = tensors[`adam.m.${i}`].data.length;
+    const denseSizes = [...Object.values(dense)].map((d) => d.length);
+    for (let i = 0; tensors.has(`adam.m.${i}`); i++) {
+      // Adam moments match the dense variables: never larger than the largest of them.
+      const size = tensors.get(`adam.m.${i}`)!;
+      if (
+        size > Math.max(0, ...denseSizes, ...memories.flatMap((m) => Object.values(m).map((a) => a.length)))
+      ) {
+        fail(`tensor adam.m.${i} has ${size} values, more than any parameter of this model`);
+      }
       m.push(take(`adam.m.${i}`, size));
       v.push(take(`adam.v.${i}`, size));
     }
@@ -170,7 +188,7 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
       step: (steps as number[])[i],
     }));
   }
-  const extra = Object.keys(tensors).filter((name) => !used.has(name));
+  const extra = [...tensors.keys()].filter((name) => !used.has(name));
   if (extra.length > 0)
     fail(`unexpected tensors ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`);
   return {
