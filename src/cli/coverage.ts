@@ -1,12 +1,10 @@
 /** `pkm coverage`: how evenly a memory's slots are used over a set of input vectors. */
 
-import { readImportedMemory } from '../model/io/layouts/reads';
 import { type MemoryMetrics, type SlotMetrics, SlotUsageAccumulator } from '../model/metrics/memoryMetrics';
 import type { CliCommand } from './command';
 import { fmt, table } from './format';
 import { describeMemory } from './lookup';
 import { LAYOUTS_HELP, loadMemoryAndInputs, MEMORY_INPUT_OPTIONS } from './memoryInputs';
-import { startWasmBackend } from './tfBackend';
 
 function coverageText(header: string, notes: string[], m: MemoryMetrics): string {
   const row = (name: string, s: SlotMetrics): (string | number)[] => [
@@ -51,6 +49,11 @@ export const coverageCommand: CliCommand = {
   ].join('\n'),
   async run(values, context) {
     const { memory, inputs, count } = await loadMemoryAndInputs(values, context);
+    // tfjs is loaded only once the files are known to be good: a bad file is refused at once.
+    const [{ startWasmBackend }, { readImportedMemory }] = await Promise.all([
+      import('./tfBackend'),
+      import('../model/io/layouts/reads'),
+    ]);
     await startWasmBackend();
     const { spec } = memory;
     const acc = new SlotUsageAccumulator({ slots: spec.n_keys ** 2, heads: spec.heads, knn: spec.knn });

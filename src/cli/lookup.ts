@@ -1,11 +1,9 @@
 /** `pkm lookup`: the slots, raw scores, weights and output of a memory for each input. */
 
-import { readImportedMemory } from '../model/io/layouts/reads';
 import type { ImportedMemory } from '../model/io/layouts/types';
 import type { CliCommand } from './command';
 import { f32, fmt, table } from './format';
 import { LAYOUTS_HELP, loadMemoryAndInputs, MEMORY_INPUT_OPTIONS } from './memoryInputs';
-import { startWasmBackend } from './tfBackend';
 
 export interface LookupJson {
   layout: string;
@@ -89,6 +87,11 @@ export const lookupCommand: CliCommand = {
   ].join('\n'),
   async run(values, context) {
     const { memory, inputs, count } = await loadMemoryAndInputs(values, context);
+    // tfjs is loaded only once the files are known to be good: a bad file is refused at once.
+    const [{ startWasmBackend }, { readImportedMemory }] = await Promise.all([
+      import('./tfBackend'),
+      import('../model/io/layouts/reads'),
+    ]);
     await startWasmBackend();
     const { heads, knn } = memory.spec;
     const json: LookupJson = {

@@ -186,7 +186,15 @@ describe('pkm lookup and coverage', () => {
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       const json = JSON.parse(result.stdout);
-      expect(Object.keys(json).sort()).toEqual(['indices', 'layout', 'notes', 'output', 'prefix', 'scores', 'weights']);
+      expect(Object.keys(json).sort()).toEqual([
+        'indices',
+        'layout',
+        'notes',
+        'output',
+        'prefix',
+        'scores',
+        'weights',
+      ]);
       expect(json.layout).toBe('xlm');
       const want = bruteForceLookup(spec, w, inputs, B);
       expect(json.indices).toEqual(want.indices);
