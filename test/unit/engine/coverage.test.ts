@@ -102,7 +102,11 @@ describe('importMemory: coverage of an XLM memory over .npy inputs', () => {
       /the inputs are 10 wide but the memory's input width d_in is 12/,
     );
     await bad({ memory, inputs: new Uint8Array([1, 2, 3]) }, 'format', /npy/i);
-    await bad({ memory: new Uint8Array(16), inputs: writeNpy(inputs(2, 1), [2, 12]) }, 'format', /safetensors/);
+    await bad(
+      { memory: new Uint8Array(16), inputs: writeNpy(inputs(2, 1), [2, 12]) },
+      'format',
+      /safetensors/,
+    );
     const ok = await t.ok({ type: 'importMemory', memory, inputs: writeNpy(inputs(3, 2), [3, 12]) });
     expect(ok.inputs).toBe(3);
   });
