@@ -75,7 +75,11 @@ describe('crafted memory files are refused before anything is allocated', () => 
     expect(error.message).toMatch(
       /shape \[2, 2, 2, … \(10,000,000 dims\)\] of F32 needs more than 2\^53 bytes/,
     );
-    expect(ms).toBeLessThan(3000);
+    // Bounded by decoding the header itself (a ratio, not a wall time: the machine is shared).
+    const started = performance.now();
+    JSON.parse(new TextDecoder().decode(bytes.subarray(8, bytes.length - 4)));
+    const parseMs = performance.now() - started;
+    expect(ms).toBeLessThan(4 * parseMs + 250);
   });
 
   it('a valid tensor of 10,000,000 dimensions named in a layout error stays short', async () => {
