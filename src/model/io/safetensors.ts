@@ -130,6 +130,11 @@ function parseHeader(
   if (signature) notSafetensors(`it is ${signature}`);
   const length = headerLength(bytes)!;
   if (length > BigInt(maxHeaderBytes)) {
+    if (length <= BigInt(MAX_HEADER_BYTES) && bytes[8] === 0x7b) {
+      fail(
+        `its header is ${length.toLocaleString('en')} bytes long, more than the ${maxHeaderBytes.toLocaleString('en')} read here`,
+      );
+    }
     if (looksLikeText(bytes)) notSafetensors(`it is a text file (it starts with ${textStart(bytes)})`);
     notSafetensors(
       `its first 8 bytes give a header length of ${length} bytes, over the ${maxHeaderBytes.toLocaleString('en')} a safetensors header may have`,
@@ -264,10 +269,11 @@ export function parseSafetensorsHeader(
   return parse(head.subarray(0, fileBytes), fileBytes, options.maxHeaderBytes ?? MAX_HEADER_BYTES);
 }
 
-/** How many bytes of a file's start `parseSafetensorsHeader` needs (0 when it cannot tell yet). */
+/** How many bytes of a file's start `parseSafetensorsHeader` needs. */
 export function headerBytesNeeded(head: Uint8Array, maxHeaderBytes = MAX_HEADER_BYTES): number {
   const length = headerLength(head);
-  if (length === null || length > BigInt(maxHeaderBytes)) return 8;
+  // Too long to read: the first bytes still tell what the file is.
+  if (length === null || length > BigInt(maxHeaderBytes)) return 64;
   return 8 + Number(length);
 }
 

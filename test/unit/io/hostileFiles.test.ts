@@ -177,3 +177,20 @@ describe('what a file that is not a memory is', () => {
     );
   });
 });
+
+describe('the panel reads headers up to 16 MB on the page', () => {
+  it('a larger header is refused as too large to read here, not as "not safetensors"', async () => {
+    const { describeForPanel } = await import('../../../src/app/lab/byoMemory/memoryChoice');
+    const big = file(
+      `{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"pad":"${'x'.repeat(17_000_000)}"}`,
+      new Uint8Array(4),
+    );
+    const choice = describeForPanel(big);
+    expect(choice).toEqual({
+      ok: false,
+      message: expect.stringMatching(
+        /^invalid safetensors file: its header is 17,000,0\d\d bytes long, more than the 16,000,000 read here$/,
+      ),
+    });
+  });
+});
