@@ -116,7 +116,7 @@ describe('pkm train / eval / generate / inspect', () => {
     const cases: [string[], number, RegExp][] = [
       [['train', '--steps', '0'], 2, /--steps must be an integer from 1/],
       [['generate'], 2, /missing --model/],
-      [['eval', '--model', path('tiny.json')], 1, /invalid safetensors file/],
+      [['eval', '--model', path('tiny.json')], 1, /not a safetensors file: it is a text file/],
       [['inspect', '--text', 'abc', '--position', '7'], 2, /--position must be an integer from 0 to 2/],
       [['train', '--config', path('missing.json')], 1, /cannot read .*no such file/],
     ];
