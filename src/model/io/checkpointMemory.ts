@@ -40,7 +40,9 @@ export function memoryFromCheckpoint(bytes: Uint8Array, layer?: number): Checkpo
   const weights: Partial<MemoryWeights> = {};
   for (const [field, shape] of Object.entries(weightShapes(spec))) {
     if (!shape) continue;
-    const name = `memory.${chosen}.${field}`;
+    // mem_share_values: the one value table is stored with the first memory layer.
+    const holder = field === 'values' && config.mem_share_values ? config.mem_layers[0] : chosen;
+    const name = `memory.${holder}.${field}`;
     const info = file.tensors.get(name);
     if (!info) throw new FormatError(`not a PKM Explorer checkpoint: tensor ${name} is missing`);
     const size = shape.reduce((a, b) => a * b, 1);
