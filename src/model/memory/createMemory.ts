@@ -115,8 +115,7 @@ class Memory implements PkmMemoryModule {
     }
     this.keys = variable('keys');
     this.ownsPool = !options.valuePool;
-    this.valuePool =
-      options.valuePool ?? new ValuePool(weights.values, slotCount(spec), spec.v_dim, options);
+    this.valuePool = options.valuePool ?? new ValuePool(weights.values, slotCount(spec), spec.v_dim, options);
     this.valuePool.join(this);
     if (spec.mem_plus) {
       this.gateW = variable('gateW');

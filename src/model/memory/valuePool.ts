@@ -112,14 +112,18 @@ export class ValuePool {
     if (!this.members.includes(member)) throw new Error('value pool: contribution from a non-member');
     const vDim = this.table.shape[1];
     if (grad.size !== ids.length * vDim) {
-      throw new Error(`value pool: ${ids.length} slot ids need ${ids.length * vDim} gradient values (got ${grad.size})`);
+      throw new Error(
+        `value pool: ${ids.length} slot ids need ${ids.length * vDim} gradient values (got ${grad.size})`,
+      );
     }
     // A member contributing twice means the step before was abandoned part-way (an error between
     // members): that step is dropped rather than mixed into this one.
     if (this.pending.has(member)) this.dropPending();
     const first = this.pending.values().next().value;
     if (first && first.lr !== lr) {
-      throw new Error(`value pool: the members of one step used different learning rates (${first.lr}, ${lr})`);
+      throw new Error(
+        `value pool: the members of one step used different learning rates (${first.lr}, ${lr})`,
+      );
     }
     if (this.members.length === 1) return this.applyStep([{ ids, grad, lr }]);
     this.pending.set(member, { ids, grad: tf.keep(tf.clone(grad)), lr });

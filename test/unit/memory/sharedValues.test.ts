@@ -1,0 +1,284 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { decodeCheckpoint, encodeCheckpoint } from '../../../src/engine/checkpoint';
+import { estimateMemory } from '../../../src/engine/memoryEstimate';
+import { type ModelConfig, validateConfig } from '../../../src/model/config';
+import { parseSafetensors } from '../../../src/model/io/safetensors';
+import type { PkmMemoryModule } from '../../../src/model/memory/createMemory';
+import { slotCount } from '../../../src/model/memory/spec';
+import type { ValueOptimizerState } from '../../../src/model/memory/valuePool';
+import { createTrainer } from '../../../src/model/training/trainer';
+import { createModel, type PkmModel } from '../../../src/model/transformer';
+import { configFromHash, configToHash } from '../../../src/state/urlConfig';
+import { tinyConfig } from '../model/tinyConfig';
+import { bitsEqual, useBackend } from './helpers';
+
+const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+/** Three blocks, memories in blocks 0 and 2 with 256 slots: the two layers often read the same rows. */
+const sharedConfig = (overrides: Partial<ModelConfig> = {}) =>
+  tinyConfig({
+    layers: 3,
+    mem_layers: [0, 2],
+    n_keys: 16,
+    knn: 2,
+    heads: 2,
+    k_dim: 8,
+    value_lr: 0.05,
+    mem_share_values: true,
+    ...overrides,
+  });
+
+const pkm = (model: PkmModel, i: number) => model.memories[i] as PkmMemoryModule;
+
+/** A deterministic [batch, context + 1] batch of byte tokens. */
+function batchOf(config: ModelConfig, seed: number) {
+  const length = config.context + 1;
+  const tokens = new Int32Array(config.batch * length);
+  for (let i = 0; i < tokens.length; i++) tokens[i] = (i * 37 + seed * 101 + ((i * i) % 11)) % 256;
+  return { tokens, batch: config.batch, length };
+}
+
+/** Each memory's slot ids and value-row gradients of a 'train' loss on `batch` (what a step applies). */
+async function rowGradients(model: PkmModel, batch: ReturnType<typeof batchOf>) {
+  const n = batch.batch * (batch.length - 1);
+  const probes = model.memories.map((m) => m.valueGradientVariables(n)[0]);
+  const { ids, grads } = tf.tidy(() => {
+    const sequences = tf.tensor2d(batch.tokens, [batch.batch, batch.length], 'int32');
+    let slots: tf.Tensor[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const result = model.loss(sequences, 'train');
+      slots = result.reads.map((r) => tf.keep(tf.clone(r.slots)));
+      return result.loss;
+    }, probes);
+    value.dispose();
+    return { ids: slots, grads: probes.map((p) => tf.keep(grads[p.name])) };
+  });
+  const out = [];
+  for (let i = 0; i < probes.length; i++) {
+    out.push({
+      ids: (await ids[i].data()) as Int32Array,
+      grads: (await grads[i].data()) as Float32Array,
+    });
+  }
+  tf.dispose([...ids, ...grads]);
+  return out;
+}
+
+let live: PkmModel[] = [];
+afterEach(() => {
+  for (const m of live) m.dispose();
+  live = [];
+});
+function track(model: PkmModel): PkmModel {
+  live.push(model);
+  return model;
+}
+
+beforeAll(() => useBackend('wasm'));
+
+describe('mem_share_values: one value table for every memory layer', () => {
+  it('both memories read the same table: a write through one is seen by the other', async () => {
+    const model = track(createModel(sharedConfig()));
+    expect(model.sharedValues).not.toBeNull();
+    expect(pkm(model, 0).valueTable).toBe(pkm(model, 1).valueTable);
+    expect(pkm(model, 0).valuePool).toBe(model.sharedValues);
+    expect(model.sharedValues!.sharedBy).toBe(2);
+    const table = pkm(model, 0).valueTable as tf.Variable;
+    const written = tf.fill(table.shape, 0.25) as tf.Tensor2D;
+    table.assign(written);
+    written.dispose();
+    const x = tf.randomNormal([5, model.config.d_model], 0, 1, 'float32', 7) as tf.Tensor2D;
+    const read = model.memories[1].forward(x, 'eval');
+    // Softmax weights sum to 1 per head and every row is 0.25: each output is heads · 0.25.
+    const out = (await read.output.data()) as Float32Array;
+    for (const o of out) expect(o).toBeCloseTo(model.config.heads * 0.25, 5);
+    expect((await model.memories[1].readWeights()).values.every((v) => v === 0.25)).toBe(true);
+    tf.dispose([x, read.output, read.slots, read.scores, read.weights]);
+
+    const separate = track(createModel(sharedConfig({ mem_share_values: false })));
+    expect(separate.sharedValues).toBeNull();
+    expect(pkm(separate, 0).valueTable).not.toBe(pkm(separate, 1).valueTable);
+  });
+
+  it('a training step sums both layers’ row gradients per slot and applies ONE sparse Adam step', async () => {
+    const config = sharedConfig();
+    const model = track(createModel(config));
+    const trainer = createTrainer(model, config);
+    const vDim = model.memories[0].spec.v_dim;
+    const rows = slotCount(model.memories[0].spec);
+    let table = (await model.readWeights()).memories[0].values;
+    let m = new Float32Array(table.length);
+    let v = new Float32Array(table.length);
+    let sharedRows = 0;
+    for (let step = 1; step <= 2; step++) {
+      const batch = batchOf(config, step);
+      const layers = await rowGradients(model, batch);
+      const summed = new Map<number, Float64Array>();
+      const readBy = layers.map((l) => new Set(l.ids));
+      for (const { ids, grads } of layers) {
+        ids.forEach((slot, o) => {
+          const acc = summed.get(slot) ?? new Float64Array(vDim);
+          for (let c = 0; c < vDim; c++) acc[c] += grads[o * vDim + c];
+          summed.set(slot, acc);
+        });
+      }
+      sharedRows += [...readBy[0]].filter((s) => readBy[1].has(s)).length;
+      await trainer.step(batch);
+      const after = (await model.readWeights()).memories[1].values;
+      const state = await pkm(model, 1).readValueOptimizerState();
+      expect(state.step).toBe(step);
+      const stepSize = (config.value_lr * Math.sqrt(1 - ADAM.beta2 ** step)) / (1 - ADAM.beta1 ** step);
+      for (let row = 0; row < rows; row++) {
+        const at = row * vDim;
+        const span = (a: Float32Array) => a.subarray(at, at + vDim);
+        const acc = summed.get(row);
+        if (!acc) {
+          expect(bitsEqual(span(after), span(table)), `row ${row} untouched`).toBe(true);
+          expect(bitsEqual(span(state.m), span(m)), `m row ${row} untouched`).toBe(true);
+          expect(bitsEqual(span(state.v), span(v)), `v row ${row} untouched`).toBe(true);
+          continue;
+        }
+        for (let c = 0; c < vDim; c++) {
+          const mc = ADAM.beta1 * m[at + c] + (1 - ADAM.beta1) * acc[c];
+          const vc = ADAM.beta2 * v[at + c] + (1 - ADAM.beta2) * acc[c] ** 2;
+          const pc = table[at + c] - (stepSize * mc) / (Math.sqrt(vc) + ADAM.eps);
+          expect(Math.abs(state.m[at + c] - mc)).toBeLessThanOrEqual(1e-6 * Math.abs(mc) + 1e-9);
+          expect(Math.abs(state.v[at + c] - vc)).toBeLessThanOrEqual(1e-5 * vc + 1e-12);
+          expect(after[at + c]).toBeCloseTo(pc, 5);
+        }
+      }
+      expect(summed.size).toBeLessThan(rows);
+      table = after;
+      m = state.m;
+      v = state.v;
+    }
+    // The test means something only if the layers did share rows.
+    expect(sharedRows).toBeGreaterThan(0);
+    trainer.dispose();
+  });
+
+  it('checkpoint: the table and its moments are stored once, load back shared, and training resumes identically', async () => {
+    const config = sharedConfig();
+    const model = track(createModel(config));
+    const trainer = createTrainer(model, config);
+    for (let s = 1; s <= 3; s++) await trainer.step(batchOf(config, s));
+    const states: ValueOptimizerState[] = [];
+    for (let i = 0; i < 2; i++) states.push(await pkm(model, i).readValueOptimizerState());
+    const bytes = encodeCheckpoint({
+      config,
+      weights: await model.readWeights(),
+      optimizer: await trainer.readOptimizerState(),
+      valueOptimizers: states,
+      step: 3,
+      samplerState: null,
+    });
+    const decoded = decodeCheckpoint(bytes);
+    expect(decoded.config.mem_share_values).toBe(true);
+    const file = parseSafetensors(bytes);
+    const names = [...file.tensors.keys()];
+    expect(names.filter((n) => /^memory\.\d+\.(values|adam_m|adam_v)$/.test(n)).sort()).toEqual([
+      'memory.0.adam_m',
+      'memory.0.adam_v',
+      'memory.0.values',
+    ]);
+    expect(names).toContain('memory.2.keys');
+    expect(file.metadata.value_adam_steps).toBe('[3]');
+    expect(decoded.weights.memories[1].values).toBe(decoded.weights.memories[0].values);
+    expect(decoded.valueOptimizers![1].step).toBe(3);
+
+    const loaded = track(createModel(decoded.config, { weights: decoded.weights }));
+    const resumed = createTrainer(loaded, decoded.config);
+    resumed.loadOptimizerState(decoded.optimizer!);
+    loaded.memories.forEach((m, i) => {
+      (m as PkmMemoryModule).loadValueOptimizerState(decoded.valueOptimizers![i]);
+    });
+    expect(pkm(loaded, 0).valueTable).toBe(pkm(loaded, 1).valueTable);
+    const logits = async (mdl: PkmModel) => {
+      const t = tf.tidy(
+        () => mdl.forward(tf.tensor2d([[1, 2, 3, 4, 5, 6, 7, 8]], [1, 8], 'int32'), 'eval').logits,
+      );
+      const data = (await t.data()) as Float32Array;
+      t.dispose();
+      return data;
+    };
+    expect(bitsEqual(await logits(loaded), await logits(model))).toBe(true);
+    for (let s = 4; s <= 5; s++) {
+      const a = await trainer.step(batchOf(config, s));
+      const b = await resumed.step(batchOf(config, s));
+      expect(b.loss).toBe(a.loss);
+    }
+    const [wa, wb] = [await model.readWeights(), await loaded.readWeights()];
+    expect(bitsEqual(wb.memories[0].values, wa.memories[0].values)).toBe(true);
+    expect((await pkm(loaded, 0).readValueOptimizerState()).step).toBe(5);
+    trainer.dispose();
+    resumed.dispose();
+  });
+
+  it('loadWeights rebuilds one shared table and frees the old one', async () => {
+    const config = sharedConfig();
+    const model = track(createModel(config));
+    const weights = await model.readWeights();
+    const before = model.sharedValues!;
+    const tensors = tf.memory().numTensors;
+    model.loadWeights(weights);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(before.isDisposed).toBe(true);
+    expect(model.sharedValues).not.toBe(before);
+    expect(pkm(model, 0).valueTable).toBe(pkm(model, 1).valueTable);
+  });
+
+  it('counts the shared table once (parameters and the memory estimate)', () => {
+    const model = track(createModel(sharedConfig()));
+    const counts = model.parameterCounts();
+    const table = slotCount(model.memories[0].spec) * model.memories[0].spec.v_dim;
+    expect(counts.memoryValues).toBe(table);
+    expect(counts.blocks[0].memory!.values).toBe(table);
+    expect(counts.blocks[2].memory!.values).toBe(0);
+    expect(counts.blocks[2].valuesSharedWith).toBe(0);
+    const dense = model.denseVariables().reduce((n, v) => n + v.size, 0);
+    expect(counts.dense).toBe(dense);
+    expect(counts.total).toBe(dense + table);
+    const separate = track(createModel(sharedConfig({ mem_share_values: false })));
+    expect(separate.parameterCounts().total - counts.total).toBe(table);
+    const [shared, own] = [sharedConfig(), sharedConfig({ mem_share_values: false })].map((c) =>
+      estimateMemory(c, 2 ** 30),
+    );
+    expect(own.parameterBytes - shared.parameterBytes).toBe(4 * table);
+    expect(own.optimizerBytes - shared.optimizerBytes).toBe(8 * table);
+  });
+});
+
+describe('mem_share_values in the config and the URL', () => {
+  it('defaults to false (a config without it, e.g. an old checkpoint, reads as false)', () => {
+    const result = validateConfig({ mem_layers: [0, 1] });
+    expect(result.ok && result.config.mem_share_values).toBe(false);
+  });
+
+  it('needs at least 2 memory layers and says so', () => {
+    for (const mem_layers of [[], [1]]) {
+      const result = validateConfig({ mem_layers, mem_share_values: true });
+      expect(result.ok).toBe(false);
+      if (!result.ok) {
+        expect(result.errors).toHaveLength(1);
+        expect(result.errors[0].field).toBe('mem_share_values');
+        expect(result.errors[0].related).toEqual(['mem_layers']);
+        expect(result.errors[0].message).toMatch(/at least 2 in mem_layers/);
+      }
+    }
+    expect(validateConfig({ mem_layers: [0, 1], mem_share_values: 'yes' }).ok).toBe(false);
+    expect(validateConfig({ mem_layers: [0, 1], mem_share_values: true }).ok).toBe(true);
+  });
+
+  it('round-trips through the URL hash', () => {
+    const config = sharedConfig();
+    const hash = configToHash(config);
+    expect(hash).toContain('mem_share_values=true');
+    const back = configFromHash(hash);
+    expect(back.problems).toEqual([]);
+    expect(back.config).toEqual(config);
+    const bad = configFromHash('mem_layers=1&mem_share_values=true');
+    expect(bad.config.mem_share_values).toBe(false);
+    expect(bad.problems.join(' ')).toMatch(/mem_share_values/);
+  });
+});
