@@ -6,7 +6,7 @@ import { type ModelConfig, validateConfig } from '../../../src/model/config';
 import { parseSafetensors } from '../../../src/model/io/safetensors';
 import type { PkmMemoryModule } from '../../../src/model/memory/createMemory';
 import { slotCount } from '../../../src/model/memory/spec';
-import type { ValueOptimizerState } from '../../../src/model/memory/valuePool';
+import { type ValueOptimizerState, ValuePool } from '../../../src/model/memory/valuePool';
 import { createTrainer } from '../../../src/model/training/trainer';
 import { createModel, type PkmModel } from '../../../src/model/transformer';
 import { configFromHash, configToHash } from '../../../src/state/urlConfig';
@@ -101,62 +101,68 @@ describe('mem_share_values: one value table for every memory layer', () => {
     expect(pkm(separate, 0).valueTable).not.toBe(pkm(separate, 1).valueTable);
   });
 
-  it('a training step sums both layers’ row gradients per slot and applies ONE sparse Adam step', async () => {
-    const config = sharedConfig();
-    const model = track(createModel(config));
-    const trainer = createTrainer(model, config);
-    const vDim = model.memories[0].spec.v_dim;
-    const rows = slotCount(model.memories[0].spec);
-    let table = (await model.readWeights()).memories[0].values;
-    let m = new Float32Array(table.length);
-    let v = new Float32Array(table.length);
-    let sharedRows = 0;
-    for (let step = 1; step <= 2; step++) {
-      const batch = batchOf(config, step);
-      const layers = await rowGradients(model, batch);
-      const summed = new Map<number, Float64Array>();
-      const readBy = layers.map((l) => new Set(l.ids));
-      for (const { ids, grads } of layers) {
-        ids.forEach((slot, o) => {
-          const acc = summed.get(slot) ?? new Float64Array(vDim);
-          for (let c = 0; c < vDim; c++) acc[c] += grads[o * vDim + c];
-          summed.set(slot, acc);
-        });
-      }
-      sharedRows += [...readBy[0]].filter((s) => readBy[1].has(s)).length;
-      await trainer.step(batch);
-      const after = (await model.readWeights()).memories[1].values;
-      const state = await pkm(model, 1).readValueOptimizerState();
-      expect(state.step).toBe(step);
-      const stepSize = (config.value_lr * Math.sqrt(1 - ADAM.beta2 ** step)) / (1 - ADAM.beta1 ** step);
-      for (let row = 0; row < rows; row++) {
-        const at = row * vDim;
-        const span = (a: Float32Array) => a.subarray(at, at + vDim);
-        const acc = summed.get(row);
-        if (!acc) {
-          expect(bitsEqual(span(after), span(table)), `row ${row} untouched`).toBe(true);
-          expect(bitsEqual(span(state.m), span(m)), `m row ${row} untouched`).toBe(true);
-          expect(bitsEqual(span(state.v), span(v)), `v row ${row} untouched`).toBe(true);
-          continue;
+  it.each(['wasm', 'cpu'] as const)(
+    '%s: a training step sums both layers’ row gradients per slot and applies ONE sparse Adam step',
+    async (backend) => {
+      await useBackend(backend);
+      const config = sharedConfig();
+      const model = track(createModel(config));
+      const trainer = createTrainer(model, config);
+      const vDim = model.memories[0].spec.v_dim;
+      const rows = slotCount(model.memories[0].spec);
+      let table = (await model.readWeights()).memories[0].values;
+      let m = new Float32Array(table.length);
+      let v = new Float32Array(table.length);
+      let sharedRows = 0;
+      for (let step = 1; step <= 2; step++) {
+        const batch = batchOf(config, step);
+        const layers = await rowGradients(model, batch);
+        const summed = new Map<number, Float64Array>();
+        const readBy = layers.map((l) => new Set(l.ids));
+        for (const { ids, grads } of layers) {
+          ids.forEach((slot, o) => {
+            const acc = summed.get(slot) ?? new Float64Array(vDim);
+            for (let c = 0; c < vDim; c++) acc[c] += grads[o * vDim + c];
+            summed.set(slot, acc);
+          });
         }
-        for (let c = 0; c < vDim; c++) {
-          const mc = ADAM.beta1 * m[at + c] + (1 - ADAM.beta1) * acc[c];
-          const vc = ADAM.beta2 * v[at + c] + (1 - ADAM.beta2) * acc[c] ** 2;
-          const pc = table[at + c] - (stepSize * mc) / (Math.sqrt(vc) + ADAM.eps);
-          expect(Math.abs(state.m[at + c] - mc)).toBeLessThanOrEqual(1e-6 * Math.abs(mc) + 1e-9);
-          expect(Math.abs(state.v[at + c] - vc)).toBeLessThanOrEqual(1e-5 * vc + 1e-12);
-          expect(after[at + c]).toBeCloseTo(pc, 5);
+        sharedRows += [...readBy[0]].filter((s) => readBy[1].has(s)).length;
+        await trainer.step(batch);
+        const after = (await model.readWeights()).memories[1].values;
+        const state = await pkm(model, 1).readValueOptimizerState();
+        expect(state.step).toBe(step);
+        const stepSize = (config.value_lr * Math.sqrt(1 - ADAM.beta2 ** step)) / (1 - ADAM.beta1 ** step);
+        for (let row = 0; row < rows; row++) {
+          const at = row * vDim;
+          const span = (a: Float32Array) => a.subarray(at, at + vDim);
+          const acc = summed.get(row);
+          if (!acc) {
+            expect(bitsEqual(span(after), span(table)), `row ${row} untouched`).toBe(true);
+            expect(bitsEqual(span(state.m), span(m)), `m row ${row} untouched`).toBe(true);
+            expect(bitsEqual(span(state.v), span(v)), `v row ${row} untouched`).toBe(true);
+            continue;
+          }
+          for (let c = 0; c < vDim; c++) {
+            const mc = ADAM.beta1 * m[at + c] + (1 - ADAM.beta1) * acc[c];
+            const vc = ADAM.beta2 * v[at + c] + (1 - ADAM.beta2) * acc[c] ** 2;
+            const pc = table[at + c] - (stepSize * mc) / (Math.sqrt(vc) + ADAM.eps);
+            expect(Math.abs(state.m[at + c] - mc)).toBeLessThanOrEqual(1e-6 * Math.abs(mc) + 1e-9);
+            expect(Math.abs(state.v[at + c] - vc)).toBeLessThanOrEqual(1e-5 * vc + 1e-12);
+            expect(after[at + c]).toBeCloseTo(pc, 5);
+          }
         }
+        expect(summed.size).toBeLessThan(rows);
+        table = after;
+        m = state.m;
+        v = state.v;
       }
-      expect(summed.size).toBeLessThan(rows);
-      table = after;
-      m = state.m;
-      v = state.v;
-    }
-    // The test means something only if the layers did share rows.
-    expect(sharedRows).toBeGreaterThan(0);
-    trainer.dispose();
-  });
+      // The test means something only if the layers did share rows.
+      expect(sharedRows).toBeGreaterThan(0);
+      expect(pkm(model, 0).valueUpdateKind).toBe(backend);
+      trainer.dispose();
+      await useBackend('wasm');
+    },
+  );
 
   it('checkpoint: the table and its moments are stored once, load back shared, and training resumes identically', async () => {
     const config = sharedConfig();
@@ -246,6 +252,47 @@ describe('mem_share_values: one value table for every memory layer', () => {
     );
     expect(own.parameterBytes - shared.parameterBytes).toBe(4 * table);
     expect(own.optimizerBytes - shared.optimizerBytes).toBe(8 * table);
+  });
+});
+
+describe('ValuePool with two members', () => {
+  const grad = (rows: number, value: number) => tf.fill([rows, 2], value);
+
+  it('applies once both have contributed, drops a step abandoned part-way, refuses mixed learning rates', async () => {
+    const pool = new ValuePool(new Float32Array(8), 4, 2);
+    const [a, b] = [{}, {}];
+    pool.join(a);
+    pool.join(b);
+    const g1 = grad(1, 1);
+    await pool.contribute(a, Int32Array.of(1), g1, 0.1);
+    g1.dispose(); // the pool kept its own copy
+    expect(pool.step).toBe(0);
+    const g2 = grad(2, -1);
+    await pool.contribute(b, Int32Array.of(1, 3), g2, 0.1);
+    expect(pool.step).toBe(1);
+    const table = (await pool.table.data()) as Float32Array;
+    // Row 1: 1 + (-1) = 0 summed, so Adam leaves it at 0; row 3 moves up by lr (first Adam step).
+    expect(Array.from(table)).toEqual([0, 0, 0, 0, 0, 0, expect.closeTo(0.1, 6), expect.closeTo(0.1, 6)]);
+    // a contributes, then again before b: the first (abandoned) step is dropped, row 0 never moves.
+    const one = grad(1, 1);
+    await pool.contribute(a, Int32Array.of(0), one, 0.1);
+    await pool.contribute(a, Int32Array.of(2), one, 0.1);
+    await pool.contribute(b, Int32Array.of(2), one, 0.1);
+    expect(pool.step).toBe(2);
+    const after = (await pool.table.data()) as Float32Array;
+    expect(Array.from(after.subarray(0, 2))).toEqual([0, 0]);
+    // Row 2's first update at global step 2 with both gradients summed (g = 2): torch SparseAdam.
+    const [m2, v2] = [(1 - ADAM.beta1) * 2, (1 - ADAM.beta2) * 4];
+    const stepSize2 = (0.1 * Math.sqrt(1 - ADAM.beta2 ** 2)) / (1 - ADAM.beta1 ** 2);
+    expect(after[4]).toBeCloseTo(-(stepSize2 * m2) / (Math.sqrt(v2) + ADAM.eps), 6);
+    await pool.contribute(a, Int32Array.of(2), one, 0.1);
+    await expect(pool.contribute(b, Int32Array.of(2), one, 0.2)).rejects.toThrow(/different learning rates/);
+    one.dispose();
+    await expect(pool.contribute({}, Int32Array.of(2), g2, 0.1)).rejects.toThrow(/non-member/);
+    pool.leave(a);
+    pool.leave(b);
+    pool.dispose();
+    g2.dispose();
   });
 });
 
