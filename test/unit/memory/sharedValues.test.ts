@@ -84,8 +84,8 @@ describe('mem_share_values: one value table for every memory layer', () => {
     expect(pkm(model, 0).valueTable).toBe(pkm(model, 1).valueTable);
     expect(pkm(model, 0).valuePool).toBe(model.sharedValues);
     expect(model.sharedValues!.sharedBy).toBe(2);
-    const table = pkm(model, 0).valueTable as tf.Variable;
-    const written = tf.fill(table.shape, 0.25) as tf.Tensor2D;
+    const table = pkm(model, 0).valueTable as tf.Variable<tf.Rank.R2>;
+    const written = tf.fill(table.shape as [number, number], 0.25) as tf.Tensor2D;
     table.assign(written);
     written.dispose();
     const x = tf.randomNormal([5, model.config.d_model], 0, 1, 'float32', 7) as tf.Tensor2D;
@@ -111,8 +111,8 @@ describe('mem_share_values: one value table for every memory layer', () => {
       const vDim = model.memories[0].spec.v_dim;
       const rows = slotCount(model.memories[0].spec);
       let table = (await model.readWeights()).memories[0].values;
-      let m = new Float32Array(table.length);
-      let v = new Float32Array(table.length);
+      let m: Float32Array = new Float32Array(table.length);
+      let v: Float32Array = new Float32Array(table.length);
       let sharedRows = 0;
       for (let step = 1; step <= 2; step++) {
         const batch = batchOf(config, step);
