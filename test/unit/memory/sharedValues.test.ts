@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint } from '../../../src/engine/checkpoint';
 import { estimateMemory } from '../../../src/engine/memoryEstimate';
-import { type ModelConfig, validateConfig } from '../../../src/model/config';
+import { validateConfig } from '../../../src/model/config';
 import { parseSafetensors } from '../../../src/model/io/safetensors';
 import type { PkmMemoryModule } from '../../../src/model/memory/createMemory';
 import { slotCount } from '../../../src/model/memory/spec';
@@ -10,60 +10,10 @@ import { type ValueOptimizerState, ValuePool } from '../../../src/model/memory/v
 import { createTrainer } from '../../../src/model/training/trainer';
 import { createModel, type PkmModel } from '../../../src/model/transformer';
 import { configFromHash, configToHash } from '../../../src/state/urlConfig';
-import { tinyConfig } from '../model/tinyConfig';
 import { bitsEqual, useBackend } from './helpers';
+import { batchOf, checkSharedValueSteps, pkm, sharedConfig } from './sharedValueCheck';
 
 const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-
-/** Three blocks, memories in blocks 0 and 2 with 256 slots: the two layers often read the same rows. */
-const sharedConfig = (overrides: Partial<ModelConfig> = {}) =>
-  tinyConfig({
-    layers: 3,
-    mem_layers: [0, 2],
-    n_keys: 16,
-    knn: 2,
-    heads: 2,
-    k_dim: 8,
-    value_lr: 0.05,
-    mem_share_values: true,
-    ...overrides,
-  });
-
-const pkm = (model: PkmModel, i: number) => model.memories[i] as PkmMemoryModule;
-
-/** A deterministic [batch, context + 1] batch of byte tokens. */
-function batchOf(config: ModelConfig, seed: number) {
-  const length = config.context + 1;
-  const tokens = new Int32Array(config.batch * length);
-  for (let i = 0; i < tokens.length; i++) tokens[i] = (i * 37 + seed * 101 + ((i * i) % 11)) % 256;
-  return { tokens, batch: config.batch, length };
-}
-
-/** Each memory's slot ids and value-row gradients of a 'train' loss on `batch` (what a step applies). */
-async function rowGradients(model: PkmModel, batch: ReturnType<typeof batchOf>) {
-  const n = batch.batch * (batch.length - 1);
-  const probes = model.memories.map((m) => m.valueGradientVariables(n)[0]);
-  const { ids, grads } = tf.tidy(() => {
-    const sequences = tf.tensor2d(batch.tokens, [batch.batch, batch.length], 'int32');
-    let slots: tf.Tensor[] = [];
-    const { value, grads } = tf.variableGrads(() => {
-      const result = model.loss(sequences, 'train');
-      slots = result.reads.map((r) => tf.keep(tf.clone(r.slots)));
-      return result.loss;
-    }, probes);
-    value.dispose();
-    return { ids: slots, grads: probes.map((p) => tf.keep(grads[p.name])) };
-  });
-  const out = [];
-  for (let i = 0; i < probes.length; i++) {
-    out.push({
-      ids: (await ids[i].data()) as Int32Array,
-      grads: (await grads[i].data()) as Float32Array,
-    });
-  }
-  tf.dispose([...ids, ...grads]);
-  return out;
-}
 
 let live: PkmModel[] = [];
 afterEach(() => {
@@ -105,62 +55,11 @@ describe('mem_share_values: one value table for every memory layer', () => {
     '%s: a training step sums both layers’ row gradients per slot and applies ONE sparse Adam step',
     async (backend) => {
       await useBackend(backend);
-      const config = sharedConfig();
-      const model = track(createModel(config));
-      const trainer = createTrainer(model, config);
-      const vDim = model.memories[0].spec.v_dim;
-      const rows = slotCount(model.memories[0].spec);
-      let table = (await model.readWeights()).memories[0].values;
-      let m: Float32Array = new Float32Array(table.length);
-      let v: Float32Array = new Float32Array(table.length);
-      let sharedRows = 0;
-      for (let step = 1; step <= 2; step++) {
-        const batch = batchOf(config, step);
-        const layers = await rowGradients(model, batch);
-        const summed = new Map<number, Float64Array>();
-        const readBy = layers.map((l) => new Set(l.ids));
-        for (const { ids, grads } of layers) {
-          ids.forEach((slot, o) => {
-            const acc = summed.get(slot) ?? new Float64Array(vDim);
-            for (let c = 0; c < vDim; c++) acc[c] += grads[o * vDim + c];
-            summed.set(slot, acc);
-          });
-        }
-        sharedRows += [...readBy[0]].filter((s) => readBy[1].has(s)).length;
-        await trainer.step(batch);
-        const after = (await model.readWeights()).memories[1].values;
-        const state = await pkm(model, 1).readValueOptimizerState();
-        expect(state.step).toBe(step);
-        const stepSize = (config.value_lr * Math.sqrt(1 - ADAM.beta2 ** step)) / (1 - ADAM.beta1 ** step);
-        for (let row = 0; row < rows; row++) {
-          const at = row * vDim;
-          const span = (a: Float32Array) => a.subarray(at, at + vDim);
-          const acc = summed.get(row);
-          if (!acc) {
-            expect(bitsEqual(span(after), span(table)), `row ${row} untouched`).toBe(true);
-            expect(bitsEqual(span(state.m), span(m)), `m row ${row} untouched`).toBe(true);
-            expect(bitsEqual(span(state.v), span(v)), `v row ${row} untouched`).toBe(true);
-            continue;
-          }
-          for (let c = 0; c < vDim; c++) {
-            const mc = ADAM.beta1 * m[at + c] + (1 - ADAM.beta1) * acc[c];
-            const vc = ADAM.beta2 * v[at + c] + (1 - ADAM.beta2) * acc[c] ** 2;
-            const pc = table[at + c] - (stepSize * mc) / (Math.sqrt(vc) + ADAM.eps);
-            expect(Math.abs(state.m[at + c] - mc)).toBeLessThanOrEqual(1e-6 * Math.abs(mc) + 1e-9);
-            expect(Math.abs(state.v[at + c] - vc)).toBeLessThanOrEqual(1e-5 * vc + 1e-12);
-            expect(after[at + c]).toBeCloseTo(pc, 5);
-          }
-        }
-        expect(summed.size).toBeLessThan(rows);
-        table = after;
-        m = state.m;
-        v = state.v;
+      try {
+        await checkSharedValueSteps(backend);
+      } finally {
+        await useBackend('wasm');
       }
-      // The test means something only if the layers did share rows.
-      expect(sharedRows).toBeGreaterThan(0);
-      expect(pkm(model, 0).valueUpdateKind).toBe(backend);
-      trainer.dispose();
-      await useBackend('wasm');
     },
   );
 
