@@ -132,7 +132,9 @@ test('shared values: a checkbox that needs two memory blocks, applied through th
   const shared = page.getByRole('checkbox', { name: /mem_share_values/ });
   await shared.check();
   await expect
-    .poll(() => page.getByText(/^mem_share_values shares one value table .* at least 2 in mem_layers/).count())
+    .poll(() =>
+      page.getByText(/^mem_share_values shares one value table .* at least 2 in mem_layers/).count(),
+    )
     .toBe(1);
   expect(await shared.getAttribute('aria-invalid')).toBe('true');
   expect(await page.getByRole('button', { name: 'Apply and rebuild' }).isDisabled()).toBe(true);
