@@ -7,6 +7,8 @@
  *   memory.<layer>.adam_m, memory.<layer>.adam_v
  *                           the memory values' sparse Adam moments ([n_keys², v_dim]); their step
  *                           counts are __metadata__.value_adam_steps (JSON list, mem_layers order)
+ * With mem_share_values the one shared table, its moments and step are stored once, under the first
+ * memory layer (memory.<first>.values, .adam_m, .adam_v; value_adam_steps lists one count).
  */
 import { type ModelConfig, validateConfig } from '../model/config';
 import { denseParamShapes } from '../model/denseParams';
@@ -36,6 +38,11 @@ export interface CheckpointContents {
   samplerState: number | null;
 }
 
+/** The memory layers that store a value table and its moments: all, or the first when shared. */
+function valueHolders(config: ModelConfig): number[] {
+  return config.mem_share_values ? config.mem_layers.slice(0, 1) : config.mem_layers;
+}
+
 export function encodeCheckpoint(c: CheckpointContents): Uint8Array {
   const tensors: Record<string, Float32Tensor> = {};
   const valueDim = c.config.mem_layers.length > 0 ? memorySpecFromConfig(c.config).v_dim : 1;
@@ -43,9 +50,11 @@ export function encodeCheckpoint(c: CheckpointContents): Uint8Array {
   for (const [name, shape] of dense) tensors[`dense.${name}`] = { shape, data: c.weights.dense[name] };
   if (c.config.mem_layers.length > 0) {
     const shapes = weightShapes(memorySpecFromConfig(c.config));
+    const holders = valueHolders(c.config);
     c.config.mem_layers.forEach((layer, i) => {
       const memory = c.weights.memories[i];
       for (const [field, shape] of Object.entries(shapes)) {
+        if (field === 'values' && !holders.includes(layer)) continue;
         const data = memory[field as keyof MemoryWeights];
         if (data && shape) tensors[`memory.${layer}.${field}`] = { shape, data };
       }
@@ -58,7 +67,7 @@ export function encodeCheckpoint(c: CheckpointContents): Uint8Array {
     });
   }
   if (c.valueOptimizers) {
-    c.config.mem_layers.forEach((layer, i) => {
+    valueHolders(c.config).forEach((layer, i) => {
       const { m, v } = c.valueOptimizers![i];
       const shape = [m.length / valueDim, valueDim];
       tensors[`memory.${layer}.adam_m`] = { shape, data: m };
@@ -71,7 +80,10 @@ export function encodeCheckpoint(c: CheckpointContents): Uint8Array {
     step: String(c.step),
   };
   if (c.optimizer) metadata.adam_step = String(c.optimizer.step);
-  if (c.valueOptimizers) metadata.value_adam_steps = JSON.stringify(c.valueOptimizers.map((o) => o.step));
+  if (c.valueOptimizers) {
+    const steps = c.valueOptimizers.map((o) => o.step);
+    metadata.value_adam_steps = JSON.stringify(steps.slice(0, valueHolders(c.config).length));
+  }
   if (c.samplerState !== null) metadata.sampler_state = String(c.samplerState);
   return writeSafetensors(tensors, metadata);
 }
@@ -134,16 +146,21 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
     );
   }
   const memories: MemoryWeights[] = [];
+  const holders = valueHolders(config);
   if (config.mem_layers.length > 0) {
     const shapes = weightShapes(memorySpecFromConfig(config));
     for (const layer of config.mem_layers) {
       const memory: Partial<MemoryWeights> = {};
       for (const [field, shape] of Object.entries(shapes)) {
-        if (shape)
-          memory[field as keyof MemoryWeights] = take(
-            `memory.${layer}.${field}`,
-            shape.reduce((a, b) => a * b, 1),
-          );
+        if (!shape) continue;
+        // A shared table is read once; every memory gets that same array.
+        memory[field as keyof MemoryWeights] =
+          field === 'values' && !holders.includes(layer)
+            ? memories[0].values
+            : take(
+                `memory.${layer}.${field}`,
+                shape.reduce((a, b) => a * b, 1),
+              );
       }
       memories.push(memory as MemoryWeights);
     }
@@ -178,15 +195,17 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
     }
     const ok =
       Array.isArray(steps) &&
-      steps.length === config.mem_layers.length &&
+      steps.length === holders.length &&
       steps.every((n) => Number.isSafeInteger(n) && n >= 0);
-    if (!ok) fail(`__metadata__.value_adam_steps must list ${config.mem_layers.length} whole numbers`);
+    if (!ok) fail(`__metadata__.value_adam_steps must list ${holders.length} whole numbers`);
     const size = config.n_keys * config.n_keys * memorySpecFromConfig(config).v_dim;
-    valueOptimizers = config.mem_layers.map((layer, i) => ({
+    const stored = holders.map((layer, i) => ({
       m: take(`memory.${layer}.adam_m`, size),
       v: take(`memory.${layer}.adam_v`, size),
       step: (steps as number[])[i],
     }));
+    // Shared: one state, the same object for every memory (loading it twice is harmless).
+    valueOptimizers = config.mem_layers.map((_, i) => stored[Math.min(i, stored.length - 1)]);
   }
   const extra = [...tensors.keys()].filter((name) => !used.has(name));
   if (extra.length > 0)

@@ -15,6 +15,7 @@ import type {
   MemoryTrace,
   MemoryWeights,
 } from '../model/memory/types';
+import type { ValueOptimizerState } from '../model/memory/valuePool';
 import type { LossResult, MemoryFactory, PkmModel } from '../model/transformer';
 
 /** Collects the inputs of eval-mode memory forwards while `collect` runs. */
@@ -40,12 +41,8 @@ export class InputCapture {
   }
 }
 
-/** The values' sparse Adam state of one memory (moments and global step). */
-export interface ValueOptimizerState {
-  m: Float32Array;
-  v: Float32Array;
-  step: number;
-}
+/** The values' sparse Adam state of one memory (moments and global step; a shared pool's for all). */
+export type { ValueOptimizerState };
 
 /** A memory module that reports its eval inputs to an InputCapture; everything else is the inner module's. */
 export class CapturingMemory implements MemoryModule {
@@ -93,7 +90,7 @@ export class CapturingMemory implements MemoryModule {
 export function capturingMemoryFactory(capture: InputCapture): MemoryFactory {
   return {
     spec: (config: ModelConfig) => memorySpecFromConfig(config),
-    create: (spec, init) => new CapturingMemory(createMemory(spec, init), capture),
+    create: (spec, init, valuePool) => new CapturingMemory(createMemory(spec, init, { valuePool }), capture),
   };
 }
 

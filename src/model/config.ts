@@ -40,6 +40,8 @@ export interface ModelConfig {
   query_norm: QueryNorm;
   /** "memory+" (Memory Layers at Scale): the read is multiplied by SiLU(W·x) and projected. */
   mem_plus: boolean;
+  /** One value table shared by every memory layer (Memory Layers at Scale); needs ≥ 2 memory layers. */
+  mem_share_values: boolean;
 
   // Optimisation
   batch: number;
@@ -73,6 +75,7 @@ export const DEFAULT_CONFIG: Readonly<ModelConfig> = Object.freeze({
   v_dim: 0,
   query_norm: 'batchnorm',
   mem_plus: false,
+  mem_share_values: false,
   batch: 16,
   lr: 3e-3,
   value_lr: 0.05,
@@ -130,6 +133,7 @@ export const FIELD_SPECS: Readonly<Record<keyof ModelConfig, FieldSpec>> = {
   v_dim: { kind: 'int', min: 0, max: 4096 },
   query_norm: { kind: 'choice', values: ['batchnorm', 'layernorm', 'none'] },
   mem_plus: { kind: 'bool' },
+  mem_share_values: { kind: 'bool' },
   batch: { kind: 'int', min: 1, max: 1024 },
   lr: { kind: 'number', min: 1e-7, max: 1 },
   value_lr: { kind: 'number', min: 1e-7, max: 10 },
@@ -225,6 +229,14 @@ function checkCombination(c: ModelConfig): ConfigError[] {
       field: 'n_keys',
       message: `flat keys search all n_keys² slots exhaustively: n_keys must be at most 256 for them (got ${c.n_keys})`,
       related: ['mem_keys'],
+    });
+  }
+  if (c.mem_share_values && c.mem_layers.length < 2) {
+    // An error rather than a silent no-op: the user asked for sharing the model would not have.
+    errors.push({
+      field: 'mem_share_values',
+      message: `mem_share_values shares one value table among memory layers: it needs at least 2 in mem_layers (got ${c.mem_layers.length})`,
+      related: ['mem_layers'],
     });
   }
   return errors;

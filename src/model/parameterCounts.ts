@@ -26,7 +26,10 @@ export interface BlockParameterCounts {
   norms: number;
   /** Dense feed-forward: 2·d·h + h + d with h = d·ffn_mult; 0 in a memory block. */
   ffn: number;
+  /** Its memory's counts; with mem_share_values only the first memory block counts the values. */
   memory?: MemoryParameterCounts;
+  /** mem_share_values: the block index of the memory holding the shared value table. */
+  valuesSharedWith?: number;
   total: number;
 }
 
@@ -37,19 +40,20 @@ export interface ParameterCounts {
   finalNorm: number;
   /** Everything the dense optimiser trains. */
   dense: number;
-  /** Memory value tables (trained by the sparse optimiser). */
+  /** Memory value tables (trained by the sparse optimiser); a shared table is counted once. */
   memoryValues: number;
   total: number;
 }
 
-export function memoryParameterCounts(spec: MemorySpec): MemoryParameterCounts {
+/** `ownValues` false: a memory reading another's value table (mem_share_values) counts none. */
+export function memoryParameterCounts(spec: MemorySpec, ownValues = true): MemoryParameterCounts {
   const hk = spec.heads * spec.k_dim;
   const slots = spec.n_keys * spec.n_keys;
   const query = spec.d_in * hk + hk;
   const norm = spec.query_norm === 'none' ? 0 : 2 * hk;
   const keys =
     spec.mem_keys === 'product' ? spec.heads * spec.n_keys * spec.k_dim : spec.heads * slots * spec.k_dim;
-  const values = slots * spec.v_dim;
+  const values = ownValues ? slots * spec.v_dim : 0;
   const plus = spec.mem_plus ? spec.d_in * spec.v_dim + spec.v_dim * spec.d_out : 0;
   return { query, norm, keys, values, plus, total: query + norm + keys + values + plus };
 }
@@ -65,6 +69,8 @@ export function parameterCounts(config: ModelConfig, spec?: MemorySpec): Paramet
   };
   embeddings.total = embeddings.token + embeddings.position + embeddings.outputBias;
   const blocks: BlockParameterCounts[] = [];
+  // A shared pool lives in the first memory block; the others hold no values of their own.
+  const poolBlock = config.mem_share_values ? Math.min(...config.mem_layers) : undefined;
   for (let index = 0; index < config.layers; index++) {
     const isMemory = config.mem_layers.includes(index);
     if (isMemory && !spec)
@@ -72,7 +78,8 @@ export function parameterCounts(config: ModelConfig, spec?: MemorySpec): Paramet
     const attention = 4 * d * d + 4 * d;
     const norms = 4 * d;
     const ffn = isMemory ? 0 : 2 * d * hidden + hidden + d;
-    const memory = isMemory ? memoryParameterCounts(spec!) : undefined;
+    const sharing = isMemory && poolBlock !== undefined && poolBlock !== index;
+    const memory = isMemory ? memoryParameterCounts(spec!, !sharing) : undefined;
     blocks.push({
       index,
       kind: isMemory ? 'memory' : 'ffn',
@@ -80,6 +87,7 @@ export function parameterCounts(config: ModelConfig, spec?: MemorySpec): Paramet
       norms,
       ffn,
       ...(memory ? { memory } : {}),
+      ...(sharing ? { valuesSharedWith: poolBlock } : {}),
       total: attention + norms + ffn + (memory?.total ?? 0),
     });
   }

@@ -3,8 +3,10 @@ import type { ModelConfig } from './config';
 import { checkDenseWeights, createDenseParams, type DenseParams } from './denseParams';
 import { causalMask, causalSelfAttention, embedOneHot, feedForward, layerNorm, matMulT } from './layers';
 import { createMemory } from './memory/createMemory';
-import { memorySpecFromConfig } from './memory/spec';
+import { memorySpecFromConfig, slotCount } from './memory/spec';
 import type { ForwardMode, MemoryModule, MemoryRead, MemorySpec, MemoryWeights } from './memory/types';
+import { ValuePool } from './memory/valuePool';
+import { checkMemoryWeights, initMemoryWeights } from './memory/weights';
 import { type ParameterCounts, parameterCounts } from './parameterCounts';
 import { deriveSeed } from './random';
 import { VOCAB_SIZE } from './tokenizer';
@@ -15,19 +17,26 @@ import { VOCAB_SIZE } from './tokenizer';
  * config.mem_layers, a memory module. Learned positions; output tied to the token embedding.
  */
 
-/** Builds the memory module of one block. */
+/** Builds the memory module of one block; `valuePool` (mem_share_values) is the table it must read. */
 export interface MemoryFactory {
   spec(config: ModelConfig): MemorySpec;
-  create(spec: MemorySpec, init: { seed: number } | { weights: MemoryWeights }): MemoryModule;
+  create(
+    spec: MemorySpec,
+    init: { seed: number } | { weights: MemoryWeights },
+    valuePool?: ValuePool,
+  ): MemoryModule;
 }
 
 /** The product/flat-key memory of memory/createMemory.ts, shaped by the model config. */
 export const DEFAULT_MEMORY_FACTORY: MemoryFactory = {
   spec: memorySpecFromConfig,
-  create: (spec, init) => createMemory(spec, init),
+  create: (spec, init, valuePool) => createMemory(spec, init, { valuePool }),
 };
 
-/** Weights of a whole model as plain arrays: dense tensors by name, memories in mem_layers order. */
+/**
+ * Weights of a whole model as plain arrays: dense tensors by name, memories in mem_layers order.
+ * With mem_share_values every memory's `values` is the one shared table (the first one's is used).
+ */
 export interface ModelWeights {
   dense: Record<string, Float32Array>;
   memories: MemoryWeights[];
@@ -50,6 +59,8 @@ export interface PkmModel {
   readonly config: ModelConfig;
   /** The memory modules, one per entry of memoryLayers. Replaced by loadWeights. */
   readonly memories: MemoryModule[];
+  /** mem_share_values: the value table all memories read (replaced by loadWeights); else null. */
+  readonly sharedValues: ValuePool | null;
   /** config.mem_layers, sorted: the block index of each memory. */
   readonly memoryLayers: readonly number[];
   /** Call inside tf.tidy. tokens: int32 [B, T] with T ≤ context. */
@@ -88,20 +99,20 @@ export function createModel(config: ModelConfig, options: CreateModelOptions = {
     );
   }
   const params: DenseParams = createDenseParams(config, options.weights?.dense);
-  const memories: MemoryModule[] = [];
+  const inits = memLayers.map((layer, i) =>
+    options.weights
+      ? { weights: options.weights.memories[i] }
+      : { seed: deriveSeed(config.seed, 'memory', layer) },
+  );
+  let built: { memories: MemoryModule[]; pool: ValuePool | null };
   try {
-    memLayers.forEach((layer, i) => {
-      const init = options.weights
-        ? { weights: options.weights.memories[i] }
-        : { seed: deriveSeed(config.seed, 'memory', layer) };
-      memories.push(factory.create(spec!, init));
-    });
+    built = buildMemories(config, factory, spec, inits);
   } catch (err) {
-    // Bad memory weights: free what was already built before reporting.
     for (const v of params.byName.values()) v.dispose();
-    for (const m of memories) m.dispose();
     throw err;
   }
+  const memories = built.memories;
+  let sharedValues = built.pool;
   const mask = causalMask(config.context);
   const d = config.d_model;
 
@@ -153,6 +164,9 @@ export function createModel(config: ModelConfig, options: CreateModelOptions = {
   const model: PkmModel = {
     config,
     memories,
+    get sharedValues() {
+      return sharedValues;
+    },
     memoryLayers: memLayers,
     forward,
     loss,
@@ -164,6 +178,8 @@ export function createModel(config: ModelConfig, options: CreateModelOptions = {
       for (const [name, v] of params.byName) dense[name] = (await v.data()) as Float32Array;
       const memoryWeights: MemoryWeights[] = [];
       for (const m of memories) memoryWeights.push(await m.readWeights());
+      // One shared table: every memory's entry is the same array (checkpoints store it once).
+      if (sharedValues) for (const w of memoryWeights) w.values = memoryWeights[0].values;
       return { dense, memories: memoryWeights };
     },
     loadWeights(weights) {
@@ -175,20 +191,57 @@ export function createModel(config: ModelConfig, options: CreateModelOptions = {
       const shapes = new Map([...params.byName].map(([name, v]) => [name, v.shape as number[]]));
       // Check everything before changing anything, so a bad file leaves the model intact.
       checkDenseWeights(shapes, weights.dense);
-      const rebuilt = weights.memories.map((w) => factory.create(spec!, { weights: w }));
+      const rebuilt = buildMemories(
+        config,
+        factory,
+        spec,
+        weights.memories.map((w) => ({ weights: w })),
+      );
       for (const [name, v] of params.byName) {
         tf.tidy(() => v.assign(tf.tensor(weights.dense[name], v.shape, 'float32')));
       }
       memories.forEach((m, i) => {
         m.dispose();
-        memories[i] = rebuilt[i];
+        memories[i] = rebuilt.memories[i];
       });
+      sharedValues?.dispose();
+      sharedValues = rebuilt.pool;
     },
     dispose() {
       for (const v of params.byName.values()) v.dispose();
       for (const m of memories) m.dispose();
+      sharedValues?.dispose();
       mask.dispose();
     },
   };
   return model;
+}
+
+/**
+ * The memories of a model. With mem_share_values one pool, made from the first memory's values,
+ * is read and trained by all of them (the others' values are unused), as in Memory Layers at Scale.
+ */
+function buildMemories(
+  config: ModelConfig,
+  factory: MemoryFactory,
+  spec: MemorySpec | undefined,
+  inits: ({ seed: number } | { weights: MemoryWeights })[],
+): { memories: MemoryModule[]; pool: ValuePool | null } {
+  const memories: MemoryModule[] = [];
+  let pool: ValuePool | null = null;
+  try {
+    if (spec && config.mem_share_values && inits.length > 1) {
+      const first = inits[0];
+      if ('weights' in first) checkMemoryWeights(spec, first.weights);
+      const values = 'weights' in first ? first.weights.values : initMemoryWeights(spec, first.seed).values;
+      pool = new ValuePool(values, slotCount(spec), spec.v_dim);
+    }
+    for (const init of inits) memories.push(factory.create(spec!, init, pool ?? undefined));
+    return { memories, pool };
+  } catch (err) {
+    // Bad memory weights: free what was already built before reporting.
+    for (const m of memories) m.dispose();
+    pool?.dispose();
+    throw err;
+  }
 }

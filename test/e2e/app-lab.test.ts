@@ -124,3 +124,26 @@ test('Open in lab on the Results page puts the arm’s config into the link and 
   expect(await page.getByRole('textbox', { name: /n_keys/ }).inputValue()).toBe(String(arm.config.n_keys));
   expect(session.errors).toEqual([]);
 });
+
+test('shared values: a checkbox that needs two memory blocks, applied through the URL, trains', async () => {
+  const hash = TINY_HASH.replace('&layers=1&', '&layers=2&');
+  session = await openApp(inject('baseUrl'), `page=lab&${hash}`);
+  const { page } = session;
+  const shared = page.getByRole('checkbox', { name: /mem_share_values/ });
+  await shared.check();
+  await expect
+    .poll(() =>
+      page.getByText(/^mem_share_values shares one value table .* at least 2 in mem_layers/).count(),
+    )
+    .toBe(1);
+  expect(await shared.getAttribute('aria-invalid')).toBe('true');
+  expect(await page.getByRole('button', { name: 'Apply and rebuild' }).isDisabled()).toBe(true);
+  await page.getByRole('textbox', { name: /mem_layers/ }).fill('0,1');
+  await waitForLiveModel(page);
+  await page.getByRole('button', { name: 'Apply and rebuild' }).click();
+  await expect.poll(() => page.url(), { timeout: 15_000 }).toContain('mem_share_values=true');
+  await waitForLiveModel(page);
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await expect.poll(() => trainingStep(page), { timeout: 30_000 }).toBe(1);
+  expect(session.errors).toEqual([]);
+});

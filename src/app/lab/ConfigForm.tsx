@@ -124,6 +124,7 @@ function Field({
         checked={raw === 'true'}
         onChange={(e) => onChange(info.field, String(e.target.checked))}
         aria-describedby={describedBy}
+        aria-invalid={error ? true : undefined}
       />
     );
   } else {

@@ -38,6 +38,11 @@ export const FIELD_GROUPS: FieldGroup[] = [
       { field: 'v_dim', label: 'Value size', help: '0 = d_model' },
       { field: 'query_norm', label: 'Query norm', help: 'BatchNorm spreads queries over the keys' },
       { field: 'mem_plus', label: 'memory+', help: 'SiLU gate and projection (Berges et al. 2024)' },
+      {
+        field: 'mem_share_values',
+        label: 'Shared values',
+        help: 'one value table for all memory blocks (needs ≥ 2)',
+      },
     ],
   },
   {

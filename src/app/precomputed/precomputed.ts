@@ -5,7 +5,7 @@
  */
 import type { LossRun } from '../../components/LossChart';
 import type { LayerUsage, TokenTrace, UsageMap } from '../../engine/protocol';
-import { CONFIG_FIELDS, type ModelConfig } from '../../model/config';
+import { CONFIG_FIELDS, DEFAULT_CONFIG, type ModelConfig } from '../../model/config';
 import { parseSafetensors, tensorFloat32 } from '../../model/io/safetensors';
 import { applyEval, applySnapshot, emptyRunData, type RunData } from '../../state/runData';
 import type { TextReads } from '../../state/slotContexts';
@@ -24,10 +24,14 @@ export const precomputedRun = {
   evals: run.evals,
 };
 
-/** Whether a config builds the model the precomputed run trained (the backend choice aside). */
+/**
+ * Whether a config builds the model the precomputed run trained (the backend choice aside). A field
+ * newer than the run (absent from its JSON) had its default then.
+ */
 export function matchesPrecomputed(config: ModelConfig): boolean {
   return CONFIG_FIELDS.every(
-    (f) => f === 'backend' || JSON.stringify(config[f]) === JSON.stringify(run.config[f]),
+    (f) =>
+      f === 'backend' || JSON.stringify(config[f]) === JSON.stringify(run.config[f] ?? DEFAULT_CONFIG[f]),
   );
 }
 

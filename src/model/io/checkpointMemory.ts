@@ -7,7 +7,7 @@ import { memorySpecFromConfig } from '../memory/spec';
 import type { MemorySpec, MemoryWeights } from '../memory/types';
 import { weightShapes } from '../memory/weights';
 import { FormatError } from './errors';
-import { parseSafetensors, tensorFloat32 } from './safetensors';
+import { parseSafetensors, type SafetensorsFile, tensorFloat32 } from './safetensors';
 
 export interface CheckpointMemory {
   config: ModelConfig;
@@ -16,8 +16,8 @@ export interface CheckpointMemory {
   weights: MemoryWeights;
 }
 
-export function memoryFromCheckpoint(bytes: Uint8Array, layer?: number): CheckpointMemory {
-  const file = parseSafetensors(bytes);
+/** The checkpoint's config, checked, with at least one memory layer. */
+function checkpointConfig(file: SafetensorsFile): ModelConfig {
   let parsed: unknown;
   try {
     parsed = JSON.parse(file.metadata.config ?? '');
@@ -30,17 +30,22 @@ export function memoryFromCheckpoint(bytes: Uint8Array, layer?: number): Checkpo
   if (config.mem_layers.length === 0) {
     throw new FormatError('this model has no memory layer (a baseline): there is no memory to export');
   }
-  const chosen = layer ?? config.mem_layers[0];
-  if (!config.mem_layers.includes(chosen)) {
+  return config;
+}
+
+function readMemory(file: SafetensorsFile, config: ModelConfig, layer: number): CheckpointMemory {
+  if (!config.mem_layers.includes(layer)) {
     throw new FormatError(
-      `block ${chosen + 1} has no memory (memory blocks: ${config.mem_layers.map((l) => l + 1).join(', ')})`,
+      `block ${layer + 1} has no memory (memory blocks: ${config.mem_layers.map((l) => l + 1).join(', ')})`,
     );
   }
   const spec = memorySpecFromConfig(config);
   const weights: Partial<MemoryWeights> = {};
   for (const [field, shape] of Object.entries(weightShapes(spec))) {
     if (!shape) continue;
-    const name = `memory.${chosen}.${field}`;
+    // mem_share_values: the one value table is stored with the first memory layer.
+    const holder = field === 'values' && config.mem_share_values ? config.mem_layers[0] : layer;
+    const name = `memory.${holder}.${field}`;
     const info = file.tensors.get(name);
     if (!info) throw new FormatError(`not a PKM Explorer checkpoint: tensor ${name} is missing`);
     const size = shape.reduce((a, b) => a * b, 1);
@@ -49,5 +54,21 @@ export function memoryFromCheckpoint(bytes: Uint8Array, layer?: number): Checkpo
     }
     weights[field as keyof MemoryWeights] = tensorFloat32(file, name).data;
   }
-  return { config, layer: chosen, spec, weights: weights as MemoryWeights };
+  return { config, layer, spec, weights: weights as MemoryWeights };
+}
+
+/** One memory of a checkpoint: block `layer` (0-based), by default the first memory block. */
+export function memoryFromCheckpoint(bytes: Uint8Array, layer?: number): CheckpointMemory {
+  const file = parseSafetensors(bytes);
+  const config = checkpointConfig(file);
+  return readMemory(file, config, layer ?? config.mem_layers[0]);
+}
+
+/** Every memory of a checkpoint, in mem_layers order (a shared value table read once). */
+export function memoriesFromCheckpoint(bytes: Uint8Array): CheckpointMemory[] {
+  const file = parseSafetensors(bytes);
+  const config = checkpointConfig(file);
+  const memories = config.mem_layers.map((layer) => readMemory(file, config, layer));
+  if (config.mem_share_values) for (const m of memories) m.weights.values = memories[0].weights.values;
+  return memories;
 }

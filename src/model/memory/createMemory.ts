@@ -1,39 +1,35 @@
 import * as tf from '@tensorflow/tfjs';
 import { BN_MOMENTUM, projectQuery, type QueryParams } from './queryNet';
 import { selectWithGradient } from './select';
-import {
-  type AdamSettings,
-  adamStepSize,
-  DEFAULT_ADAM,
-  type RowUpdater,
-  type RowUpdaterKind,
-  type ValueTables,
-} from './sparse/adam';
-import { SlotSegmenter } from './sparse/slotSegments';
-import { createRowUpdater, tablesOnBackend, type UpdaterChoice, updaterKindFor } from './sparse/updaters';
+import type { RowUpdaterKind } from './sparse/adam';
 import { checkMemorySpec, slotCount } from './spec';
 import { packTrace, unpackTrace } from './trace';
 import type { ForwardMode, MemoryModule, MemoryRead, MemorySpec, MemoryTrace, MemoryWeights } from './types';
+import { type ValueOptimizerState, ValuePool, type ValuePoolOptions } from './valuePool';
 import { readValueRows } from './valueRead';
 import { checkMemoryWeights, initMemoryWeights, type WeightName, weightShapes } from './weights';
 
-export interface MemoryOptions {
-  /** Adam of the values (torch SparseAdam): β1 0.9, β2 0.999, eps 1e-8 unless given. */
-  adam?: Partial<AdamSettings>;
-  /** 'auto': the in-place row writer of the current backend; 'generic': tf.tensorScatterUpdate. */
-  valueUpdate?: UpdaterChoice;
+export interface MemoryOptions extends ValuePoolOptions {
+  /**
+   * Read (and train) this pool's table instead of one of its own (mem_share_values): the init's
+   * `values` are then unused, `adam` and `valueUpdate` are the pool's, and the caller disposes the
+   * pool after its members.
+   */
+  valuePool?: ValuePool;
 }
 
 /** A MemoryModule with what tests, benchmarks and checkpoints may inspect besides the contract. */
 export interface PkmMemoryModule extends MemoryModule {
   /** The live value table [n_keys², v_dim] (updated in place: read it, never dispose it). */
   readonly valueTable: tf.Tensor2D;
+  /** The pool holding the table and its sparse Adam (shared with other memories or its own). */
+  readonly valuePool: ValuePool;
   /** Which sparse Adam writer the last update used (null before the first update). */
   readonly valueUpdateKind: RowUpdaterKind | null;
   /** The values' Adam moments and global step count (zeros and 0 before the first update). */
-  readValueOptimizerState(): Promise<{ m: Float32Array; v: Float32Array; step: number }>;
+  readValueOptimizerState(): Promise<ValueOptimizerState>;
   /** Restores what readValueOptimizerState returned (a checkpoint), so training resumes exactly. */
-  loadValueOptimizerState(state: { m: Float32Array; v: Float32Array; step: number }): void;
+  loadValueOptimizerState(state: ValueOptimizerState): void;
 }
 
 /**
@@ -56,6 +52,16 @@ export function createMemory(
     weights = initMemoryWeights(spec, init.seed);
   } else {
     throw new Error('createMemory: init must be { seed: integer } or { weights: MemoryWeights }');
+  }
+  const pool = options.valuePool;
+  if (pool) {
+    const [slots, vDim] = pool.table.shape;
+    if (pool.isDisposed) throw new Error('createMemory: the value pool has been disposed');
+    if (slots !== slotCount(spec) || vDim !== spec.v_dim) {
+      throw new Error(
+        `createMemory: the value pool's table [${slots}, ${vDim}] does not fit the spec [${slotCount(spec)}, ${spec.v_dim}]`,
+      );
+    }
   }
   return new Memory({ ...spec }, weights, options);
 }
@@ -80,18 +86,13 @@ function toVariable(
 class Memory implements PkmMemoryModule {
   private readonly query: QueryParams;
   private readonly keys: tf.Variable;
-  private readonly values: tf.Variable<tf.Rank.R2>;
+  readonly valuePool: ValuePool;
+  /** Whether this module made its pool (and so disposes it). */
+  private readonly ownsPool: boolean;
   private readonly gateW?: tf.Variable;
   private readonly outW?: tf.Variable;
   private readonly dense: tf.Variable[];
-  private readonly adam: AdamSettings;
-  private readonly updaterChoice: UpdaterChoice;
-  private readonly segmenter: SlotSegmenter;
   private probe: tf.Variable | null = null;
-  private moments: { m: tf.Tensor2D; v: tf.Tensor2D } | null = null;
-  private updater: RowUpdater | null = null;
-  private updaterBackend: tf.KernelBackend | null = null;
-  private step = 0;
   /** What the last 'train' forward read, for applyValueGradients (cleared once applied). */
   private lastSlots: tf.Tensor3D | null = null;
   private pendingStats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null = null;
@@ -113,7 +114,9 @@ class Memory implements PkmMemoryModule {
       this.query.runningVar = tf.keep(toTensor(spec, weights, 'runningVar'));
     }
     this.keys = variable('keys');
-    this.values = toVariable(spec, weights, 'values', false) as tf.Variable<tf.Rank.R2>;
+    this.ownsPool = !options.valuePool;
+    this.valuePool = options.valuePool ?? new ValuePool(weights.values, slotCount(spec), spec.v_dim, options);
+    this.valuePool.join(this);
     if (spec.mem_plus) {
       this.gateW = variable('gateW');
       this.outW = variable('outW');
@@ -125,18 +128,19 @@ class Memory implements PkmMemoryModule {
       this.keys,
       ...(this.gateW ? [this.gateW, this.outW!] : []),
     ];
-    this.adam = { ...DEFAULT_ADAM, ...options.adam };
-    this.updaterChoice = options.valueUpdate ?? 'auto';
-    this.segmenter = new SlotSegmenter(slotCount(spec));
   }
 
   get valueTable(): tf.Tensor2D {
     this.alive();
-    return this.values as tf.Tensor2D;
+    return this.valuePool.table as tf.Tensor2D;
+  }
+
+  private get values(): tf.Tensor2D {
+    return this.valuePool.table as tf.Tensor2D;
   }
 
   get valueUpdateKind(): RowUpdaterKind | null {
-    return this.updater?.kind ?? null;
+    return this.valuePool.updateKind;
   }
 
   private alive(): void {
@@ -173,7 +177,7 @@ class Memory implements PkmMemoryModule {
   ): tf.Tensor2D {
     const n = x.shape[0];
     const { heads, knn, v_dim } = this.spec;
-    const rows = readValueRows(this.values as tf.Tensor2D, slots, probe);
+    const rows = readValueRows(this.values, slots, probe);
     const read = tf.reshape(tf.matMul(tf.reshape(weights, [n, 1, heads * knn]), rows), [
       n,
       v_dim,
@@ -265,35 +269,8 @@ class Memory implements PkmMemoryModule {
       slots.dispose();
     }
     this.alive();
-    const segments = this.segmenter.segment(ids);
-    if (!this.moments) {
-      this.moments = {
-        m: tf.keep(tf.zerosLike(this.values)) as tf.Tensor2D,
-        v: tf.keep(tf.zerosLike(this.values)) as tf.Tensor2D,
-      };
-    }
-    this.step += 1;
-    const tables = { values: this.values, m: this.moments.m, v: this.moments.v };
-    const updater = this.currentUpdater(tables);
-    await updater.apply(tables, {
-      segments,
-      grads: grad,
-      stepSize: adamStepSize(lr, this.step, this.adam),
-      adam: this.adam,
-    });
-    this.moments = { m: tables.m, v: tables.v };
-  }
-
-  /** The row writer for the current backend; the generic one if the tables live elsewhere. */
-  private currentUpdater(tables: ValueTables): RowUpdater {
-    const kind = updaterKindFor(tablesOnBackend(tables) ? this.updaterChoice : 'generic');
-    const backend = tf.backend();
-    if (!this.updater || this.updater.kind !== kind || this.updaterBackend !== backend) {
-      this.updater?.dispose();
-      this.updater = createRowUpdater(kind);
-      this.updaterBackend = backend;
-    }
-    return this.updater;
+    // With a shared pool the step is applied once every memory reading it has contributed.
+    await this.valuePool.contribute(this, ids, grad, lr);
   }
 
   commitBatchStatistics(): void {
@@ -332,7 +309,7 @@ class Memory implements PkmMemoryModule {
         query: query.query,
         normed: query.normed,
         keys: this.keys,
-        values: (slots) => readValueRows(this.values as tf.Tensor2D, slots, null),
+        values: (slots) => readValueRows(this.values, slots, null),
         output: (slots, weights) => this.output(xt, slots, weights, null),
       });
       return { packed: result.packed, layout: result.layout };
@@ -363,49 +340,26 @@ class Memory implements PkmMemoryModule {
     return weights;
   }
 
-  async readValueOptimizerState(): Promise<{ m: Float32Array; v: Float32Array; step: number }> {
+  readValueOptimizerState(): Promise<ValueOptimizerState> {
     this.alive();
-    if (!this.moments) {
-      const size = this.values.size;
-      return { m: new Float32Array(size), v: new Float32Array(size), step: this.step };
-    }
-    const [m, v] = await Promise.all([this.moments.m.data(), this.moments.v.data()]);
-    return { m: (m as Float32Array).slice(), v: (v as Float32Array).slice(), step: this.step };
+    return this.valuePool.readOptimizerState();
   }
 
-  loadValueOptimizerState(state: { m: Float32Array; v: Float32Array; step: number }): void {
+  loadValueOptimizerState(state: ValueOptimizerState): void {
     this.alive();
-    const size = this.values.size;
-    if (state.m.length !== size || state.v.length !== size) {
-      throw new Error(
-        `value optimiser state does not fit the memory: m has ${state.m.length} and v ${state.v.length} ` +
-          `entries, the value table ${size}`,
-      );
-    }
-    if (!(Number.isInteger(state.step) && state.step >= 0)) {
-      throw new Error(`value optimiser step must be an integer ≥ 0 (got ${state.step})`);
-    }
-    const shape = this.values.shape;
-    const m = tf.keep(tf.tensor2d(state.m, shape));
-    const v = tf.keep(tf.tensor2d(state.v, shape));
-    this.moments?.m.dispose();
-    this.moments?.v.dispose();
-    this.moments = { m, v };
-    this.step = state.step;
+    this.valuePool.loadOptimizerState(state);
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     for (const v of this.dense) v.dispose();
-    this.values.dispose();
+    this.valuePool.leave(this);
+    if (this.ownsPool) this.valuePool.dispose();
     this.query.runningMean?.dispose();
     this.query.runningVar?.dispose();
     this.probe?.dispose();
-    this.moments?.m.dispose();
-    this.moments?.v.dispose();
     this.lastSlots?.dispose();
     this.disposeStats();
-    this.updater?.dispose();
   }
 }

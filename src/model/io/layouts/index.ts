@@ -31,6 +31,7 @@ import type {
 import { exportXlm, planXlm, xlmExportProblems } from './xlm';
 
 export { DEFAULT_KNN, KNN_METADATA_KEY } from './common';
+export { exportLinguaModel, type LinguaModelMemories, linguaMemoryPrefix } from './linguaModel';
 export { MemoryLayoutError } from './tensors';
 export * from './types';
 
