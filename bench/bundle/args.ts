@@ -25,7 +25,13 @@ export const BUNDLE_USAGE = `Usage: bash run.sh [--json] [--quick | --full] [--o
   --out DIR        write each backend's result JSON there (run.sh: ./gpu-bench-results)`;
 
 export function parseBundleArgs(argv: readonly string[]): BundleArgs {
-  const args: BundleArgs = { json: false, full: false, suites: ['model', 'stepwork'], backends: ['webgpu', 'wasm'], help: false };
+  const args: BundleArgs = {
+    json: false,
+    full: false,
+    suites: ['model', 'stepwork'],
+    backends: ['webgpu', 'wasm'],
+    help: false,
+  };
   const list = <T extends string>(flag: string, value: string | undefined, known: readonly T[]): T[] => {
     const items = (value ?? '').split(',').filter(Boolean);
     const bad = items.filter((s) => !(known as readonly string[]).includes(s));

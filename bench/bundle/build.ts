@@ -6,7 +6,16 @@
  * binaries shrink to about a third), plus run.sh, find_icd.sh and README.txt.
  */
 
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -20,7 +29,11 @@ const NODE_BINARY = process.env.PKM_BUNDLE_NODE ?? '/usr/bin/node';
 const VULKAN_LOADER = '/usr/lib/x86_64-linux-gnu/libvulkan.so.1';
 const DAWN = path.join(ROOT, 'node_modules', 'webgpu', 'dist', 'linux-x64', 'dawn.node');
 const WASM_DIR = path.join(ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
-const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+const WASM_FILES = [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+];
 
 const log = (message: string) => process.stderr.write(`[bench:bundle] ${message}\n`);
 
@@ -66,11 +79,13 @@ async function main(): Promise<void> {
   gzipInto(DAWN, path.join(OUT, 'payload', 'dawn.node.gz'));
   for (const f of WASM_FILES) gzipInto(path.join(WASM_DIR, f), path.join(OUT, 'payload', `${f}.gz`));
   gzipInto(VULKAN_LOADER, path.join(OUT, 'lib', 'libvulkan.so.1.gz'));
-  for (const f of ['run.sh', 'find_icd.sh', 'README.txt']) copyFileSync(path.join(SOURCE, f), path.join(OUT, f));
+  for (const f of ['run.sh', 'find_icd.sh', 'README.txt'])
+    copyFileSync(path.join(SOURCE, f), path.join(OUT, f));
   chmodSync(path.join(OUT, 'run.sh'), 0o755);
   const total = folderBytes(OUT);
   log(`${path.relative(ROOT, OUT)}: ${total} bytes (${mib(total)} MiB) in all`);
-  if (total > LIMIT_BYTES) throw new Error(`the bundle is ${mib(total)} MiB, over its ${mib(LIMIT_BYTES)} MiB limit`);
+  if (total > LIMIT_BYTES)
+    throw new Error(`the bundle is ${mib(total)} MiB, over its ${mib(LIMIT_BYTES)} MiB limit`);
 }
 
 main().catch((err: unknown) => {

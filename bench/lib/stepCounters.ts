@@ -55,7 +55,9 @@ export interface StepWork {
 export function blockingReads(reads: readonly ReadRecord[], kernelsAtEnd: number): number {
   return reads.filter(
     (r) =>
-      r.kernelsAtReturn !== undefined && r.kernelsAtReturn === r.kernelsAtIssue && kernelsAtEnd > r.kernelsAtReturn,
+      r.kernelsAtReturn !== undefined &&
+      r.kernelsAtReturn === r.kernelsAtIssue &&
+      kernelsAtEnd > r.kernelsAtReturn,
   ).length;
 }
 

@@ -11,12 +11,16 @@ import { check } from './targets';
 const MODEL_SPEEDUP: Record<string, number> = { wasm: 1.6, webgpu: 3 };
 const MEMORY_SPEEDUP: Record<string, number> = { wasm: 2, webgpu: 2 };
 
-export function stepWorkTargets(rows: readonly StepWorkRow[] | undefined, backend: string | undefined): TargetCheck[] {
+export function stepWorkTargets(
+  rows: readonly StepWorkRow[] | undefined,
+  backend: string | undefined,
+): TargetCheck[] {
   const model = rows?.find((r) => r.unit === 'model');
   const memories = rows?.filter((r) => r.unit === 'memory') ?? [];
   const largest = memories.at(-1);
   const blocking = rows?.length ? Math.max(...rows.map((r) => r.fused.blocking_reads)) : null;
-  const noModel = 'the default model step was not measured in this run (--only stepwork, not a quick software-GPU run)';
+  const noModel =
+    'the default model step was not measured in this run (--only stepwork, not a quick software-GPU run)';
   const speedupCheck = (
     id: string,
     what: string,
@@ -26,7 +30,14 @@ export function stepWorkTargets(rows: readonly StepWorkRow[] | undefined, backen
   ): TargetCheck => {
     const threshold = backend === undefined ? undefined : thresholds[backend];
     if (threshold === undefined) {
-      return check(id, what, null, '>=', Math.min(...Object.values(thresholds)), `no target on the ${backend ?? 'unknown'} backend`);
+      return check(
+        id,
+        what,
+        null,
+        '>=',
+        Math.min(...Object.values(thresholds)),
+        `no target on the ${backend ?? 'unknown'} backend`,
+      );
     }
     return check(id, `${what} (${backend})`, row?.speedup, '>=', threshold, missing);
   };
@@ -47,7 +58,13 @@ export function stepWorkTargets(rows: readonly StepWorkRow[] | undefined, backen
       0,
       'the step-work suite was not run',
     ),
-    speedupCheck('stepwork_model_speedup', 'default-model step, reference ms ÷ fused ms', model, MODEL_SPEEDUP, noModel),
+    speedupCheck(
+      'stepwork_model_speedup',
+      'default-model step, reference ms ÷ fused ms',
+      model,
+      MODEL_SPEEDUP,
+      noModel,
+    ),
     speedupCheck(
       'stepwork_memory_speedup',
       `memory-layer step alone at ${largest ? largest.slots.toLocaleString('en-US') : 'its largest'} slots, reference ÷ fused`,

@@ -6,8 +6,8 @@ import { createModel } from '../../src/model/transformer';
 import { timeInterleaved } from '../lib/interleave';
 import type { StepWorkPlan } from '../lib/plan';
 import type { ModeWork, StepWorkRow } from '../lib/result';
-import { countStepWork, type StepWork } from '../lib/stepCounters';
 import { pairedRatio, round, summarize } from '../lib/stats';
+import { countStepWork, type StepWork } from '../lib/stepCounters';
 import { fixedBatch } from './model';
 import { createSparseUnit } from './stepUnits';
 

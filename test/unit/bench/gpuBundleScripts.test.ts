@@ -20,7 +20,10 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 /** Runs `script` in bash with find_icd.sh sourced and only `env` in the environment (plus PATH). */
-function bash(script: string, env: Record<string, string>): { code: number | null; out: string; err: string } {
+function bash(
+  script: string,
+  env: Record<string, string>,
+): { code: number | null; out: string; err: string } {
   const r = spawnSync('bash', ['-c', `. "${BUNDLE}/find_icd.sh"; ${script}`], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: path.join(root, 'home'), ...env },
     encoding: 'utf8',
@@ -55,7 +58,10 @@ describe('find_vulkan_icd', () => {
   it('also knows the arch-suffixed name and fails with nothing printed when there is no ICD', () => {
     const arch = file(path.join(root, 'd', 'nvidia_icd.x86_64.json'));
     expect(bash('find_vulkan_icd', { PKM_ICD_DIRS: path.dirname(arch) }).out).toBe(arch);
-    expect(bash('find_vulkan_icd', { PKM_ICD_DIRS: path.join(root, 'empty') })).toMatchObject({ code: 1, out: '' });
+    expect(bash('find_vulkan_icd', { PKM_ICD_DIRS: path.join(root, 'empty') })).toMatchObject({
+      code: 1,
+      out: '',
+    });
   });
 
   it("searches the user's ~/.config/vulkan/icd.d before the system folders by default", () => {
@@ -83,12 +89,14 @@ describe('run.sh', () => {
     const node = [
       '#!/bin/bash',
       'echo "icd=$VK_ICD_FILENAMES"',
-      'echo "ld=${LD_LIBRARY_PATH:-}"',
+      'echo "ld=$LD_LIBRARY_PATH"',
       'echo "script=$1"',
       'shift',
       'echo "args=$*"',
       'echo "unpacked=$(cd "$PKM_BUNDLE_DIR" && echo *)"',
-      'echo "loader=$(cat "${LD_LIBRARY_PATH%%:*}/libvulkan.so.1" 2>/dev/null)"',
+      // The first folder of LD_LIBRARY_PATH is where run.sh put the bundled loader.
+      'first="$LD_LIBRARY_PATH"; first="$' + '{first%%:*}"',
+      'echo "loader=$(cat "$first/libvulkan.so.1" 2>/dev/null)"',
     ].join('\n');
     writeFileSync(path.join(dir, 'payload', 'node.gz'), gzipSync(`${node}\n`));
     writeFileSync(path.join(dir, 'payload', 'bench.cjs.gz'), gzipSync('script'));
@@ -112,7 +120,12 @@ describe('run.sh', () => {
       encoding: 'utf8',
     });
     expect(r.status).toBe(0);
-    const lines = Object.fromEntries(r.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const lines = Object.fromEntries(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     expect(lines.icd).toBe(icd);
     expect(lines.loader).toBe('bundled loader');
     expect(lines.script).toMatch(/pkm-gpu-bench\.\w+\/bench\.cjs$/);
