@@ -31,15 +31,18 @@ export interface StepWork {
   view_kernels: number;
   /** WebGPU only: compute programs dispatched (small tensors run on the CPU and dispatch none). */
   gpu_programs?: number;
-  /** Reads back to the CPU issued by the step's own code (tensor.data(), dataSync(), …). */
+  /**
+   * Reads back to the CPU: those of the step's own code (tensor.data(), dataSync(), …), and those a
+   * kernel makes of data still on the GPU (a synchronous GPU read-back inside a kernel).
+   */
   reads: number;
   /** Reads the step waited on before issuing more work (see blockingReads). */
   blocking_reads: number;
   read_bytes: number;
   /**
-   * Reads a kernel's implementation makes of its own inputs while it runs (wasm's Slice and Unpack
-   * slice in JS out of the wasm heap): CPU memory already, no device is waited on, so they are not
-   * reads back; reported apart.
+   * Reads a kernel's implementation makes of inputs already in CPU memory while it runs (wasm's
+   * Slice and Unpack slice in JS out of the wasm heap; WebGPU's kernels forwarded to the CPU for
+   * small tensors): no device is waited on, so they are not reads back; reported apart.
    */
   kernel_reads: number;
   kernel_read_bytes: number;
@@ -72,6 +75,16 @@ type AnyFn = (...args: never[]) => unknown;
 type Patchable = Record<string, unknown>;
 
 let active = false;
+
+/**
+ * Whether reading `dataId` touches only CPU memory: always on wasm and cpu (host memory); on
+ * WebGPU when the tensor has a CPU copy (its `values`, as for small tensors kept on the CPU).
+ */
+function inCpuMemory(backend: Patchable, dataId: unknown): boolean {
+  if (typeof backend.runWebGPUProgram !== 'function') return true;
+  const map = backend.tensorMap as { get(id: unknown): { values?: unknown } | undefined } | undefined;
+  return map?.get(dataId)?.values != null;
+}
 
 /** Replaces obj[key] (a method) by wrap(original) until the returned undo runs. */
 function patch(obj: Patchable, key: string, wrap: (original: AnyFn) => AnyFn): () => void {
@@ -127,7 +140,7 @@ export async function countStepWork<T>(fn: () => Promise<T>): Promise<{ result: 
       patch(backend, 'readSync', (original) => (...args) => {
         if (readDepth > 0) return original(...args);
         const record: ReadRecord = { bytes: 0, sync: true, kernelsAtIssue: compute };
-        (kernelDepth > 0 ? kernelReads : reads).push(record);
+        (kernelDepth > 0 && inCpuMemory(backend, args[0]) ? kernelReads : reads).push(record);
         const values = original(...args);
         record.bytes = byteSize(values);
         record.kernelsAtReturn = compute;
@@ -137,7 +150,7 @@ export async function countStepWork<T>(fn: () => Promise<T>): Promise<{ result: 
     undo.push(
       patch(backend, 'read', (original) => (...args) => {
         const record: ReadRecord = { bytes: 0, sync: false, kernelsAtIssue: compute };
-        (kernelDepth > 0 ? kernelReads : reads).push(record);
+        (kernelDepth > 0 && inCpuMemory(backend, args[0]) ? kernelReads : reads).push(record);
         readDepth++;
         let pending: Promise<unknown>;
         try {
