@@ -128,7 +128,8 @@ export async function countStepWork<T>(fn: () => Promise<T>): Promise<{ result: 
         }
       }),
     );
-    if (typeof backend.runWebGPUProgram === 'function') {
+    const webgpu = typeof backend.runWebGPUProgram === 'function';
+    if (webgpu) {
       undo.push(
         patch(backend, 'runWebGPUProgram', (original) => (...args) => {
           programs++;
@@ -171,7 +172,7 @@ export async function countStepWork<T>(fn: () => Promise<T>): Promise<{ result: 
       kernels,
       compute_kernels: compute,
       view_kernels: kernels - compute,
-      ...(undo.length === 4 ? { gpu_programs: programs } : {}),
+      ...(webgpu ? { gpu_programs: programs } : {}),
       reads: reads.length,
       blocking_reads: blockingReads(reads, compute),
       read_bytes: reads.reduce((sum, r) => sum + r.bytes, 0),
