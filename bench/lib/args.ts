@@ -1,6 +1,6 @@
 /** Command-line options of `npm run -s bench -- …`. */
 
-export const SUITES = ['lookup', 'scaling', 'model', 'ui'] as const;
+export const SUITES = ['lookup', 'scaling', 'model', 'stepwork', 'ui'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export interface BenchArgs {

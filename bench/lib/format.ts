@@ -1,8 +1,9 @@
+import { formatStepWork } from './formatStepwork';
 import type { BenchResult, Spread, TargetCheck } from './result';
 
 /** The readable report of one run (what the CLI prints without --json). */
 
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -16,7 +17,7 @@ export function num(v: number | undefined, digits = 3): string {
   return Number(v.toPrecision(digits)).toString();
 }
 
-function spread(s: Spread | undefined): string {
+export function spread(s: Spread | undefined): string {
   return s ? `${num(s[0])}–${num(s[1])}` : '—';
 }
 
@@ -124,6 +125,7 @@ export function formatReport(r: BenchResult): string {
     );
     out.push(`step ratio ${num(v.ratio)} (IQR ${spread(v.ratio_spread)})`);
   }
+  if (r.stepwork?.length) out.push('', ...formatStepWork(r.stepwork));
   if (r.ui) {
     const u = r.ui;
     out.push('', 'UI (main thread)');

@@ -44,6 +44,18 @@ export interface ModelPlan {
   reps: number;
 }
 
+/** The step-work suite: kernels, read-backs and time per step, fused against reference kernels. */
+export interface StepWorkPlan {
+  /** The default model (src/model/config.ts) is always measured; also run without --quick on a software GPU. */
+  model: boolean;
+  /** Sizes of the memory layer measured alone (n_keys; slots = n_keys²). */
+  memoryNKeys: number[];
+  /** Also the paper-scale memory layer (1,048,576 slots, v_dim 128, k 32, 4 heads): the GPU bundle. */
+  paper: boolean;
+  warmup: number;
+  reps: number;
+}
+
 export interface UiPlan {
   heatmapNKeys: number;
   heatmapReps: number;
@@ -56,6 +68,7 @@ export interface Plan {
   lookup: LookupPlan;
   steps: StepPlan;
   model: ModelPlan;
+  stepwork: StepWorkPlan;
   ui: UiPlan;
 }
 
@@ -94,8 +107,17 @@ export function makePlan(device: DeviceClass, quick: boolean): Plan {
     warmup: 3,
     reps: 10,
   };
+  const stepwork: StepWorkPlan = {
+    model: true,
+    memoryNKeys: sizesByExponent(12, 20),
+    paper: false,
+    warmup: 3,
+    reps: 10,
+  };
   const ui: UiPlan = { heatmapNKeys: 512, heatmapReps: 60, fpsSeconds: 10 };
   if (quick) {
+    // The two ends of the range: the size of the scaling suite's reference and the largest.
+    Object.assign(stepwork, { memoryNKeys: [64, 1024], warmup: 2, reps: 5 });
     Object.assign(lookup, { warmup: 1, reps: 3 });
     Object.assign(steps, { warmup: 2, reps: 7 });
     Object.assign(model, { nKeys: [64, 512], warmup: 2, reps: 5 });
@@ -118,6 +140,7 @@ export function makePlan(device: DeviceClass, quick: boolean): Plan {
     });
     // A model step takes ~6.5 s here: no model in the quick run.
     Object.assign(model, { nKeys: quick ? [] : [64, 512], warmup: 1, reps: 3 });
+    Object.assign(stepwork, { memoryNKeys: quick ? [64] : [64, 256], model: !quick, warmup: 1, reps: 3 });
   }
   if (device === 'software-gpu') {
     // SwiftShader: a product lookup of 1,024 queries takes ~3 s and a flat one ~20 s at 4,096 slots,
@@ -133,6 +156,14 @@ export function makePlan(device: DeviceClass, quick: boolean): Plan {
     // A model step takes ~20 s on SwiftShader: no model in the quick run, no dense-gradient model.
     Object.assign(model, { nKeys: quick ? [] : [64, 512], denseMaxNKeys: 0, warmup: 1, reps: 2 });
     Object.assign(ui, { heatmapReps: quick ? 20 : 60 });
+    // A default-model step takes ~20 s here and a memory step at 2^20 slots copies a 256 MB table:
+    // the quick run keeps the memory layer at 2^12 (its counts do not depend on the device's speed).
+    Object.assign(stepwork, {
+      memoryNKeys: quick ? [64] : [64, 256, 1024],
+      model: !quick,
+      warmup: 1,
+      reps: quick ? 2 : 3,
+    });
   }
-  return { device, quick, lookup, steps, model, ui };
+  return { device, quick, lookup, steps, model, stepwork, ui };
 }

@@ -101,6 +101,45 @@ export interface VsFfn {
   n_keys: number;
 }
 
+/** The work of one training step in one kernel mode (counts from one steady-state step). */
+export interface ModeWork {
+  step_ms: number;
+  step_spread: Spread;
+  /** Every kernel the engine ran, those that compute (not Reshape/Identity/ExpandDims), and views. */
+  kernels: number;
+  compute_kernels: number;
+  view_kernels: number;
+  /** WebGPU: programs dispatched. */
+  gpu_programs?: number;
+  /** Reads back to the CPU, those the step waited on before going on, and their bytes. */
+  reads: number;
+  blocking_reads: number;
+  read_bytes: number;
+  /** Reads made inside kernels (wasm's JS slicing of its heap): not reads back; apart. */
+  kernel_reads: number;
+  kernel_read_bytes: number;
+  /** The most frequent kernels, [name, count]. */
+  top_kernels: [string, number][];
+}
+
+export interface StepWorkRow {
+  /** 'model': the default model's training step; 'memory': the memory layer's step alone. */
+  unit: 'model' | 'memory' | 'paper';
+  n_keys: number;
+  slots: number;
+  v_dim: number;
+  heads: number;
+  knn: number;
+  fused: ModeWork;
+  reference: ModeWork;
+  /** reference ms / fused ms, paired by repetition. */
+  speedup: number;
+  speedup_spread: Spread;
+  /** Fused mode: training steps per second and tokens per second (batch × context per step). */
+  steps_per_s: number;
+  tokens_per_s: number;
+}
+
 export interface UiResult {
   /** requestAnimationFrame rate on the main thread while training runs in a worker. */
   fps: number;
@@ -147,6 +186,7 @@ export interface BenchResult {
   lookup?: LookupRow[];
   scaling?: ScalingRow[];
   vs_ffn?: VsFfn;
+  stepwork?: StepWorkRow[];
   ui?: UiResult;
   targets: TargetCheck[];
   /** Settings of each suite, so a figure can be reproduced. */

@@ -1,10 +1,11 @@
 import type { BenchResult, TargetCheck } from './result';
+import { stepWorkTargets } from './stepworkTargets';
 
 /** The targets, checked against whatever a run measured (null: not measured by this run). */
 
-type Parts = Pick<BenchResult, 'lookup' | 'scaling' | 'vs_ffn' | 'ui'>;
+type Parts = Pick<BenchResult, 'lookup' | 'scaling' | 'vs_ffn' | 'ui' | 'stepwork'> & { backend?: string };
 
-function check(
+export function check(
   id: string,
   description: string,
   value: number | null | undefined,
@@ -78,5 +79,6 @@ export function checkTargets(r: Parts): TargetCheck[] {
       55,
       'browser only (--browser)',
     ),
+    ...stepWorkTargets(r.stepwork, r.backend),
   ];
 }

@@ -16,9 +16,12 @@ export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
  * GPU when its driver is installed, or whatever VK_ICD_FILENAMES names); when there is none and
  * Chromium's SwiftShader is installed, that software adapter is used, and the run says so.
  */
-async function startNodeWebGpu(log: (m: string) => void): Promise<{ gpu: GpuLike; adapter: AdapterLike }> {
+async function startNodeWebGpu(
+  log: (m: string) => void,
+  loadDawn: DawnLoader,
+): Promise<{ gpu: GpuLike; adapter: AdapterLike }> {
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
-  const { create, globals } = await import('webgpu');
+  const { create, globals } = await loadDawn();
   let gpu = create([]) as unknown as GpuLike;
   let adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
@@ -39,6 +42,15 @@ async function startNodeWebGpu(log: (m: string) => void): Promise<{ gpu: GpuLike
   return { gpu, adapter };
 }
 
+/** Dawn's two exports; the GPU bundle loads its own copy of the addon instead of the npm package. */
+export interface DawnModule {
+  create(flags: string[]): unknown;
+  globals: Record<string, unknown>;
+}
+export type DawnLoader = () => Promise<DawnModule>;
+
+const npmDawn: DawnLoader = async () => (await import('webgpu')) as unknown as DawnModule;
+
 export interface NodeBackendChoice {
   backend: NodeBackend;
   device: DeviceClass;
@@ -48,6 +60,7 @@ export interface NodeBackendChoice {
 export async function setupNodeBackend(
   name: NodeBackend,
   log: (m: string) => void,
+  loadDawn: DawnLoader = npmDawn,
 ): Promise<NodeBackendChoice> {
   if (!NODE_BACKENDS.includes(name)) {
     throw new Error(
@@ -55,7 +68,7 @@ export async function setupNodeBackend(
     );
   }
   let gpu: GpuInfo | undefined;
-  if (name === 'webgpu') gpu = gpuInfo((await startNodeWebGpu(log)).adapter);
+  if (name === 'webgpu') gpu = gpuInfo((await startNodeWebGpu(log, loadDawn)).adapter);
   if (!(await tf.setBackend(name))) throw new Error(`tfjs could not start its ${name} backend`);
   await tf.ready();
   const device: DeviceClass =

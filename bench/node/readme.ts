@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { mb, num } from '../lib/format';
 import type { BenchResult, TargetCheck } from '../lib/result';
+import { stepWorkRows } from './readmeStepwork';
 import { loadResults, resultFileName } from './results';
 
 /**
@@ -9,6 +10,9 @@ import { loadResults, resultFileName } from './results';
  * in bench/results/ (a full run is preferred to a quick one of the same runner and backend).
  * Only the text between the two markers is rewritten.
  */
+
+/** One README table row: measure, target, and the cell of one run. */
+export type ReadmeRow = [string, string, (r: BenchResult) => string];
 
 export const README = path.resolve(import.meta.dirname, '..', '..', 'README.md');
 const START = '<!-- bench:table:start -->';
@@ -32,10 +36,17 @@ export function latestRuns(results: readonly BenchResult[]): BenchResult[] {
 }
 
 /** Targets timed on the tfjs backend (not the UI's Canvas2D or a parameter count). */
-const BACKEND_TIMED = new Set(['lookup_speedup', 'memory_step_scaling', 'model_step_scaling', 'vs_ffn_time']);
+const BACKEND_TIMED = new Set([
+  'lookup_speedup',
+  'memory_step_scaling',
+  'model_step_scaling',
+  'vs_ffn_time',
+  'stepwork_model_speedup',
+  'stepwork_memory_speedup',
+]);
 
 /** A value with ✅/❌ against its target; † instead for backend times on a software GPU. */
-function marked(value: string, t: TargetCheck | undefined, r: BenchResult): string {
+export function marked(value: string, t: TargetCheck | undefined, r: BenchResult): string {
   if (!t || t.pass === null || value === '—') return value;
   if (r.machine.gpu?.fallback && BACKEND_TIMED.has(t.id)) return `${value} †`;
   return `${value} ${t.pass ? '✅' : '❌'}`;
@@ -48,8 +59,7 @@ export function renderTable(runs: readonly BenchResult[]): string {
   const x = (v: number | undefined) => (v === undefined ? '—' : `${num(v)}×`);
   const pair = (a: number | undefined, b: number | undefined) =>
     a === undefined && b === undefined ? '—' : `${num(a)} / ${num(b)}`;
-  type Row = [string, string, (r: BenchResult) => string];
-  const rows: Row[] = [
+  const rows: ReadmeRow[] = [
     [
       'Lookup speedup, product vs flat top-k, 65,536 slots (selection)',
       '≥ 50×',
@@ -157,6 +167,7 @@ export function renderTable(runs: readonly BenchResult[]): string {
       '',
       (r) => (r.ui?.fps_with_heatmap === undefined ? '—' : num(r.ui.fps_with_heatmap)),
     ],
+    ...stepWorkRows(),
   ];
   const head = (r: BenchResult) => {
     const gpu = r.machine.gpu ? `, ${r.machine.gpu.name}${r.machine.gpu.fallback ? ' (software)' : ''}` : '';

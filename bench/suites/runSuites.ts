@@ -6,10 +6,14 @@ import type { BenchResult } from '../lib/result';
 import { benchLookup } from './lookup';
 import { benchModel } from './model';
 import { benchScaling } from './scaling';
+import { benchStepWork, PAPER_CONFIG } from './stepwork';
 
 /** The tfjs suites (lookup, memory-step scaling), shared by the Node runner and the browser page. */
 
-export type SuitesResult = Pick<BenchResult, 'lookup' | 'scaling' | 'vs_ffn' | 'settings' | 'notes'>;
+export type SuitesResult = Pick<
+  BenchResult,
+  'lookup' | 'scaling' | 'vs_ffn' | 'stepwork' | 'settings' | 'notes'
+>;
 
 export async function runTfSuites(
   plan: Plan,
@@ -119,6 +123,37 @@ export async function runTfSuites(
     }
     out.scaling.sort((a, b) => a.slots - b.slots);
     flagErrors('model');
+  }
+  if (suites.includes('stepwork')) {
+    const p = plan.stepwork;
+    out.settings.stepwork = {
+      model: p.model
+        ? 'default config (src/model/config.ts): createModel + createTrainer, trainer.step'
+        : 'not run',
+      memory_n_keys: p.memoryNKeys,
+      ...(p.paper
+        ? {
+            paper: {
+              n_keys: PAPER_CONFIG.n_keys,
+              v_dim: PAPER_CONFIG.d_model,
+              knn: PAPER_CONFIG.knn,
+              heads: PAPER_CONFIG.heads,
+              k_dim: PAPER_CONFIG.k_dim,
+            },
+          }
+        : {}),
+      warmup: p.warmup,
+      reps: p.reps,
+      modes: "setKernelMode('fused' | 'reference') per repetition, interleaved, on the same weights",
+      counts:
+        'one steady-state step per mode: engine.runKernel calls (compute = all but Reshape/Identity/ExpandDims), WebGPU programs, backend read/readSync; a read is blocking when the step issued nothing while it was pending and went on after it',
+    };
+    if (!p.model)
+      out.notes.push(
+        'Step work: the default model is not measured by a quick run on a software GPU (a step takes seconds).',
+      );
+    out.stepwork = await benchStepWork(p, log);
+    flagErrors('stepwork');
   }
   gpuErrors?.stop();
   const leaked = tf.memory().numTensors - tensorsBefore;
