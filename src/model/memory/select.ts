@@ -230,7 +230,8 @@ function selectionGradient(
  * and the active backend has its kernels; otherwise, and for flat keys, the reference below.
  */
 export function selectWithGradient(qn: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec): Selection {
-  if (spec.mem_keys === 'product') return selectProductWithGradient(qn, keys, spec, referenceSelectWithGradient);
+  if (spec.mem_keys === 'product')
+    return selectProductWithGradient(qn, keys, spec, referenceSelectWithGradient);
   return referenceSelectWithGradient(qn, keys, spec);
 }
 

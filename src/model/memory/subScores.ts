@@ -25,4 +25,3 @@ export function productSubScores(qn: tf.Tensor2D, keys: tf.Tensor, spec: MemoryS
   const table = tf.reshape(keys, [spec.heads * 2, spec.n_keys, spec.k_dim / 2]) as tf.Tensor3D;
   return blockScores(splitHalves(qn, spec), table);
 }
-

@@ -63,9 +63,13 @@ function selectionGradient(
   const attrs = { heads: spec.heads, nKeys: spec.n_keys };
   const route = gradRoute(tf.getBackend());
   if (route === 'sparse') {
-    return tf.engine().runKernel(PRODUCT_SELECT_GRAD, { dy, slots, q, keys }, attrs) as [tf.Tensor, tf.Tensor];
+    return tf.engine().runKernel(PRODUCT_SELECT_GRAD, { dy, slots, q, keys }, attrs) as [
+      tf.Tensor,
+      tf.Tensor,
+    ];
   }
-  if (route !== 'subScores') throw new Error(`fused product select: no gradient kernel on ${tf.getBackend()}`);
+  if (route !== 'subScores')
+    throw new Error(`fused product select: no gradient kernel on ${tf.getBackend()}`);
   const dSub = tf.engine().runKernel(PRODUCT_SUBSCORE_GRAD, { dy, slots }, attrs) as tf.Tensor3D;
   const [h2, n, half] = [spec.heads * 2, spec.n_keys, spec.k_dim / 2];
   const table = tf.reshape(keys, [h2, n, half]) as tf.Tensor3D;

@@ -38,7 +38,10 @@ const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const slots = new Int32Array(rows * heads * knn);
   const scores = new Float32Array(rows * heads * knn);
   productTopK(valuesOf(b, sub, Float32Array), heads, rows, nKeys, knn, slots, scores);
-  return [b.makeTensorInfo([rows, heads, knn], 'int32', slots), b.makeTensorInfo([rows, heads, knn], 'float32', scores)];
+  return [
+    b.makeTensorInfo([rows, heads, knn], 'int32', slots),
+    b.makeTensorInfo([rows, heads, knn], 'float32', scores),
+  ];
 };
 
 const gradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {

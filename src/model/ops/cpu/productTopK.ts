@@ -113,7 +113,7 @@ export function productTopK(
   const s = topKScratch(knn);
   for (let row = 0; row < rows; row++) {
     for (let h = 0; h < heads; h++) {
-      subTopK(sub, ((h * 2) * rows + row) * nKeys, nKeys, s.aScores, s.aIds);
+      subTopK(sub, (h * 2 * rows + row) * nKeys, nKeys, s.aScores, s.aIds);
       subTopK(sub, ((h * 2 + 1) * rows + row) * nKeys, nKeys, s.bScores, s.bIds);
       mergeHalves(s, nKeys, scores, slots, (row * heads + h) * knn);
     }

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { productSelectGrad } from '../cpu/productSelectGrad';
 import { productTopK } from '../cpu/productTopK';
 import {
@@ -28,7 +28,8 @@ function heapView<T extends Float32Array | Int32Array>(
   type: new (n: number) => T,
 ): T {
   const view = backend.typedArrayFromHeap(t);
-  if (!(view instanceof type)) throw new Error(`wasm product select: ${t.dtype} tensor is not a ${type.name}`);
+  if (!(view instanceof type))
+    throw new Error(`wasm product select: ${t.dtype} tensor is not a ${type.name}`);
   return view as T;
 }
 
