@@ -1,0 +1,221 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { createMemory } from '../../../src/model/memory/createMemory';
+import { RandomStream } from '../../../src/model/memory/random';
+import type { MemorySpec } from '../../../src/model/memory/types';
+import { withKernelMode } from '../../../src/model/ops/kernelMode';
+import { fusedProductSelectAvailable, fusedProductTopK } from '../../../src/model/ops/productSelect';
+import {
+  expectClose,
+  expectFusedKernels,
+  expectSameBits,
+  fusedOp,
+  readInMode,
+  referenceOp,
+  roundingTieCase,
+  selectAndGrad,
+} from './fusedSelectCases';
+import { bruteForce, integers, integerWeights, makeSpec, uniform, useBackend } from './helpers';
+
+// [n_keys, knn, k_dim, heads]: knn = n_keys, knn = 1, odd sizes, 1,048,576 slots.
+const SIZES: [number, number, number, number][] = [
+  [2, 1, 2, 1],
+  [2, 2, 2, 2],
+  [3, 3, 4, 2],
+  [5, 2, 2, 3],
+  [8, 8, 2, 2],
+  [16, 5, 4, 2],
+  [37, 7, 6, 1],
+  [64, 64, 2, 2],
+  [1024, 32, 2, 1],
+];
+
+describe.each(['wasm', 'cpu'] as const)('fused product-key selection on %s', (backend) => {
+  const sizes = SIZES.filter(([n]) => backend === 'wasm' || n <= 64);
+
+  it.each(sizes)(
+    'n_keys %i, knn %i, k_dim %i, heads %i, forced ties: fused = brute force = reference, bit for bit',
+    async (n_keys, knn, k_dim, heads) => {
+      await useBackend(backend);
+      const spec = makeSpec({ n_keys, knn, k_dim, heads, d_in: 3, v_dim: 2 });
+      const weights = integerWeights(spec, n_keys * 7 + knn, n_keys > 64 ? 1000 : 1);
+      const n = 6;
+      const x = integers(n * spec.d_in, 1, new RandomStream(n_keys, knn + 1));
+      const fused = await readInMode('fused', spec, weights, x, n);
+      const reference = await readInMode('reference', spec, weights, x, n);
+      expectFusedKernels(fused.kernels, true);
+      expectFusedKernels(reference.kernels, false);
+      const want = bruteForce(spec, weights, x, n);
+      expect(Array.from(fused.slots)).toEqual(Array.from(want.slots));
+      expect(Array.from(fused.scores)).toEqual(Array.from(want.scores));
+      expect(Array.from(fused.slots)).toEqual(Array.from(reference.slots));
+      expectSameBits(fused.scores, reference.scores);
+      expectSameBits(fused.output, reference.output);
+    },
+  );
+
+  it('all scores equal: the k lowest slot ids, in order', async () => {
+    await useBackend(backend);
+    const spec = makeSpec({ n_keys: 6, knn: 5, k_dim: 4, heads: 2 });
+    const q = new Float32Array(3 * spec.heads * spec.k_dim);
+    const keys = uniform(spec.heads * 2 * spec.n_keys * (spec.k_dim / 2), 1, new RandomStream(1, 1));
+    const got = await selectAndGrad(fusedOp, spec, q, keys, new Float32Array(3 * spec.heads * spec.knn));
+    expect(Array.from(got.slots)).toEqual(Array.from({ length: 3 * spec.heads }, () => [0, 1, 2, 3, 4]).flat());
+  });
+
+  it('a float-rounding tie between dominating rank pairs goes to the lower slot, as in the reference', async () => {
+    await useBackend(backend);
+    const c = roundingTieCase();
+    const r = new Float32Array(c.spec.knn);
+    const fused = await selectAndGrad(fusedOp, c.spec, c.q, c.keys, r);
+    const reference = await selectAndGrad(referenceOp, c.spec, c.q, c.keys, r);
+    expect(Array.from(reference.slots)).toEqual(c.slots);
+    expect(Array.from(fused.slots)).toEqual(c.slots);
+    expectSameBits(fused.scores, reference.scores);
+  });
+
+  it('real-valued queries and keys: same slots and score bits; gradients equal to float32 tolerance', async () => {
+    await useBackend(backend);
+    const spec = makeSpec({ n_keys: 48, knn: 16, k_dim: 8, heads: 2 });
+    const rng = new RandomStream(5, 5);
+    const n = 40;
+    const q = uniform(n * spec.heads * spec.k_dim, 1.5, rng);
+    const keys = uniform(spec.heads * 2 * spec.n_keys * (spec.k_dim / 2), 0.5, rng);
+    const r = uniform(n * spec.heads * spec.knn, 1, rng);
+    const fused = await selectAndGrad(fusedOp, spec, q, keys, r);
+    const reference = await selectAndGrad(referenceOp, spec, q, keys, r);
+    expect(Array.from(fused.slots)).toEqual(Array.from(reference.slots));
+    expectSameBits(fused.scores, reference.scores);
+    expectClose(fused.dq, reference.dq, 1e-5);
+    expectClose(fused.dKeys, reference.dKeys, 1e-5);
+    expect(fused.dKeys.some((v) => v !== 0)).toBe(true);
+  });
+
+  it('gradients match central finite differences of Σ R ⊙ scores', async () => {
+    await useBackend(backend);
+    const spec = makeSpec({ n_keys: 7, knn: 4, k_dim: 6, heads: 2 });
+    const rng = new RandomStream(9, 2);
+    const n = 5;
+    const q = uniform(n * spec.heads * spec.k_dim, 1, rng);
+    const keys = uniform(spec.heads * 2 * spec.n_keys * (spec.k_dim / 2), 1, rng);
+    const r = uniform(n * spec.heads * spec.knn, 1, rng);
+    const base = await selectAndGrad(fusedOp, spec, q, keys, r);
+    const eps = 1e-2;
+    const loss = async (qa: Float32Array, ka: Float32Array) => {
+      const s = await selectAndGrad(fusedOp, spec, qa, ka, r);
+      const same = s.slots.every((v, i) => v === base.slots[i]);
+      return { same, value: s.scores.reduce((acc, v, i) => acc + v * r[i], 0) };
+    };
+    let compared = 0;
+    for (const [which, data, grad] of [
+      ['q', q, base.dq],
+      ['keys', keys, base.dKeys],
+    ] as const) {
+      for (let index = 0; index < data.length; index += 3) {
+        const plus = data.slice();
+        const minus = data.slice();
+        plus[index] += eps;
+        minus[index] -= eps;
+        const [a, b] =
+          which === 'q'
+            ? [await loss(plus, keys), await loss(minus, keys)]
+            : [await loss(q, plus), await loss(q, minus)];
+        if (!a.same || !b.same) continue;
+        compared++;
+        const numeric = (a.value - b.value) / (2 * eps);
+        expect(Math.abs(grad[index] - numeric)).toBeLessThan(2e-3 + 1e-2 * Math.abs(numeric));
+      }
+    }
+    expect(compared).toBeGreaterThan(40);
+  });
+
+  it('no tensor leaks over repeated forward and gradient calls', async () => {
+    await useBackend(backend);
+    const spec = makeSpec({ n_keys: 9, knn: 4, k_dim: 4, heads: 2 });
+    const rng = new RandomStream(3, 3);
+    const q = tf.tensor2d(uniform(8 * 8, 1, rng), [8, 8]);
+    const keys = tf.tensor4d(uniform(2 * 2 * 9 * 2, 1, rng), [2, 2, 9, 2]);
+    const round = async () => {
+      const sel = fusedProductTopK(q, keys, spec);
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => {
+        const s = fusedOp(a as tf.Tensor2D, b, spec);
+        s.slots.dispose();
+        return tf.sum(s.scores);
+      })([q, keys]);
+      await Promise.all([sel.slots.data(), ...g.map((t) => t.data())]);
+      tf.dispose([sel.slots, sel.scores, ...g]);
+    };
+    await round();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) await round();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([q, keys]);
+  });
+});
+
+/** One training step as src/model/memory/README.md shows it, returning what it read and changed. */
+async function trainingStep(spec: MemorySpec, x: Float32Array, target: Float32Array, n: number) {
+  const mem = createMemory(spec, { seed: 21 });
+  const xt = tf.tensor2d(x, [n, spec.d_in]);
+  const rt = tf.tensor2d(target, [n, spec.d_out]);
+  const vars = [...mem.denseVariables(), ...mem.valueGradientVariables(n)];
+  let slots: tf.Tensor | null = null;
+  let output: tf.Tensor | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    const read = mem.forward(xt, 'train');
+    slots = tf.keep(read.slots);
+    output = tf.keep(read.output);
+    return tf.sum(tf.mul(read.output, rt)) as tf.Scalar;
+  }, vars);
+  const dense = mem.denseVariables();
+  const gradData = await Promise.all(vars.map(async (v) => (await grads[v.name].data()) as Float32Array));
+  const optimizer = tf.train.sgd(0.05);
+  optimizer.applyGradients(Object.fromEntries(dense.map((v) => [v.name, grads[v.name]])));
+  await mem.applyValueGradients(
+    mem.valueGradientVariables().map((v) => grads[v.name]),
+    0.01,
+  );
+  mem.commitBatchStatistics();
+  const after = mem.forward(xt, 'eval');
+  const result = {
+    slots: (await slots!.data()) as Int32Array,
+    output: (await output!.data()) as Float32Array,
+    grads: gradData,
+    slotsAfter: (await after.slots.data()) as Int32Array,
+    outputAfter: (await after.output.data()) as Float32Array,
+  };
+  tf.dispose([xt, rt, value, slots!, output!, after.output, after.slots, after.scores, after.weights]);
+  tf.dispose(Object.values(grads));
+  optimizer.dispose();
+  mem.dispose();
+  return result;
+}
+
+describe('a memory training step in both kernel modes (wasm)', () => {
+  it.each(['batchnorm', 'layernorm'] as const)(
+    'query norm %s: identical slots, matching outputs, gradients and next read',
+    async (query_norm) => {
+      await useBackend('wasm');
+      const spec = makeSpec({ query_norm, n_keys: 32, knn: 8, k_dim: 16, heads: 2, d_in: 12, v_dim: 10 });
+      const n = 48;
+      const rng = new RandomStream(4, 4);
+      const x = uniform(n * spec.d_in, 1, rng);
+      const target = uniform(n * spec.d_out, 1, rng);
+      const fused = await withKernelMode('fused', () => {
+        expect(fusedProductSelectAvailable()).toBe(true);
+        return trainingStep(spec, x, target, n);
+      });
+      const reference = await withKernelMode('reference', () => {
+        expect(fusedProductSelectAvailable()).toBe(false);
+        return trainingStep(spec, x, target, n);
+      });
+      expect(Array.from(fused.slots)).toEqual(Array.from(reference.slots));
+      expectClose(fused.output, reference.output, 1e-6);
+      fused.grads.forEach((g, i) => {
+        expectClose(g, reference.grads[i], 1e-5);
+      });
+      expect(Array.from(fused.slotsAfter)).toEqual(Array.from(reference.slotsAfter));
+      expectClose(fused.outputAfter, reference.outputAfter, 1e-5);
+    },
+  );
+});

@@ -1,0 +1,122 @@
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'vitest';
+import { createMemory } from '../../../src/model/memory/createMemory';
+import { referenceSelectWithGradient } from '../../../src/model/memory/select';
+import type { MemorySpec, MemoryWeights } from '../../../src/model/memory/types';
+import { type KernelMode, withKernelMode } from '../../../src/model/ops/kernelMode';
+import { fusedProductSelect } from '../../../src/model/ops/productSelect';
+import { PRODUCT_TOPK } from '../../../src/model/ops/productSelectKernels';
+import { makeSpec } from './helpers';
+
+/**
+ * Checks shared by the fused-selection tests on cpu, wasm (fusedSelect.test.ts) and WebGPU
+ * (fusedSelect.webgpu.test.ts): each runs on whatever backend is active.
+ */
+
+export interface Read {
+  slots: Int32Array;
+  scores: Float32Array;
+  output: Float32Array;
+  kernels: string[];
+}
+
+/** The module's eval read in one kernel mode, with the names of the kernels it ran. */
+export async function readInMode(
+  mode: KernelMode,
+  spec: MemorySpec,
+  weights: MemoryWeights,
+  x: Float32Array,
+  n: number,
+): Promise<Read> {
+  return withKernelMode(mode, async () => {
+    const mod = createMemory(spec, { weights });
+    const xt = tf.tensor2d(x, [n, spec.d_in]);
+    let read: ReturnType<typeof mod.forward> | null = null;
+    const profile = await tf.profile(() => {
+      read = mod.forward(xt, 'eval');
+      return [read.output, read.slots, read.scores, read.weights];
+    });
+    const r = read!;
+    const [slots, scores, output] = await Promise.all([r.slots.data(), r.scores.data(), r.output.data()]);
+    tf.dispose([xt, r.output, r.slots, r.scores, r.weights]);
+    mod.dispose();
+    return {
+      slots: slots as Int32Array,
+      scores: scores as Float32Array,
+      output: output as Float32Array,
+      kernels: profile.kernelNames,
+    };
+  });
+}
+
+/** Bitwise equality of two float arrays, reported at the first difference. */
+export function expectSameBits(got: Float32Array, want: Float32Array): void {
+  expect(got.length).toBe(want.length);
+  const a = new Uint32Array(got.buffer, got.byteOffset, got.length);
+  const b = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  const at = a.findIndex((v, i) => v !== b[i]);
+  expect(at === -1 ? null : `index ${at}: ${got[at]} vs ${want[at]}`).toBeNull();
+}
+
+export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tolerance: number): void {
+  expect(got.length).toBe(want.length);
+  const scale = Math.max(1, ...Array.from(want, Math.abs));
+  const worst = Array.from(got).reduce((m, v, i) => Math.max(m, Math.abs(v - want[i])), 0);
+  expect(worst).toBeLessThanOrEqual(tolerance * scale);
+}
+
+type SelectOp = (q: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec) => { slots: tf.Tensor; scores: tf.Tensor };
+
+/** Slots, scores and the gradient of Σ R ⊙ scores w.r.t. (q, keys) through one selection op. */
+export async function selectAndGrad(
+  op: SelectOp,
+  spec: MemorySpec,
+  q: Float32Array,
+  keys: Float32Array,
+  r: Float32Array,
+) {
+  const n = q.length / (spec.heads * spec.k_dim);
+  const qt = tf.tensor2d(q, [n, spec.heads * spec.k_dim]);
+  const kt = tf.tensor4d(keys, [spec.heads, 2, spec.n_keys, spec.k_dim / 2]);
+  const rt = tf.tensor3d(r, [n, spec.heads, spec.knn]);
+  let slots: tf.Tensor | null = null;
+  let scores: tf.Tensor | null = null;
+  const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => {
+    const sel = op(a as tf.Tensor2D, b, spec);
+    slots = tf.keep(sel.slots);
+    scores = tf.keep(sel.scores);
+    return tf.sum(tf.mul(sel.scores, rt));
+  });
+  const [dq, dKeys] = grads([qt, kt]);
+  const out = {
+    slots: (await slots!.data()) as Int32Array,
+    scores: (await scores!.data()) as Float32Array,
+    dq: (await dq.data()) as Float32Array,
+    dKeys: (await dKeys.data()) as Float32Array,
+  };
+  tf.dispose([qt, kt, rt, slots!, scores!, dq, dKeys]);
+  return out;
+}
+
+export const fusedOp: SelectOp = fusedProductSelect;
+export const referenceOp: SelectOp = referenceSelectWithGradient;
+
+/**
+ * Sub-scores where float rounding makes a dominated rank pair tie with the pair above it:
+ * half 0 ranks sub-key 1 (0.5) over sub-key 0 (0.25), half 1 has 2²⁴ at sub-key 0 (float32
+ * spacing 2 there), and both sums round to 2²⁴. The total order (score desc, slot asc) puts
+ * slot 0 (ranks (1, 0)) before slot 4 (ranks (0, 0)); a frontier that pops rank pairs in
+ * dominance order would not.
+ */
+export function roundingTieCase() {
+  const spec = makeSpec({ heads: 1, n_keys: 4, k_dim: 2, knn: 2 });
+  const keys = Float32Array.from([0.25, 0.5, -5, -6, 2 ** 24, 0, -1, -2]);
+  const q = Float32Array.from([1, 1]);
+  return { spec, keys, q, slots: [0, 4] };
+}
+
+/** Whether a profile shows the fused kernel (and not the reference's tf.topk). */
+export function expectFusedKernels(kernels: string[], fused: boolean): void {
+  expect(kernels.includes(PRODUCT_TOPK)).toBe(fused);
+  expect(kernels.includes('TopK')).toBe(!fused);
+}
