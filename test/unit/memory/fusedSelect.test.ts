@@ -1,19 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { createMemory } from '../../../src/model/memory/createMemory';
 import { RandomStream } from '../../../src/model/memory/random';
-import type { MemorySpec } from '../../../src/model/memory/types';
 import { withKernelMode } from '../../../src/model/ops/kernelMode';
 import { fusedProductSelectAvailable, fusedProductTopK } from '../../../src/model/ops/productSelect';
 import {
   expectClose,
   expectFusedKernels,
   expectSameBits,
+  expectSameStep,
   fusedOp,
   readInMode,
   referenceOp,
   roundingTieCase,
   selectAndGrad,
+  trainingStep,
 } from './fusedSelectCases';
 import { bruteForce, integers, integerWeights, makeSpec, uniform, useBackend } from './helpers';
 
@@ -60,7 +60,9 @@ describe.each(['wasm', 'cpu'] as const)('fused product-key selection on %s', (ba
     const q = new Float32Array(3 * spec.heads * spec.k_dim);
     const keys = uniform(spec.heads * 2 * spec.n_keys * (spec.k_dim / 2), 1, new RandomStream(1, 1));
     const got = await selectAndGrad(fusedOp, spec, q, keys, new Float32Array(3 * spec.heads * spec.knn));
-    expect(Array.from(got.slots)).toEqual(Array.from({ length: 3 * spec.heads }, () => [0, 1, 2, 3, 4]).flat());
+    expect(Array.from(got.slots)).toEqual(
+      Array.from({ length: 3 * spec.heads }, () => [0, 1, 2, 3, 4]).flat(),
+    );
   });
 
   it('a float-rounding tie between dominating rank pairs goes to the lower slot, as in the reference', async () => {
@@ -153,44 +155,6 @@ describe.each(['wasm', 'cpu'] as const)('fused product-key selection on %s', (ba
   });
 });
 
-/** One training step as src/model/memory/README.md shows it, returning what it read and changed. */
-async function trainingStep(spec: MemorySpec, x: Float32Array, target: Float32Array, n: number) {
-  const mem = createMemory(spec, { seed: 21 });
-  const xt = tf.tensor2d(x, [n, spec.d_in]);
-  const rt = tf.tensor2d(target, [n, spec.d_out]);
-  const vars = [...mem.denseVariables(), ...mem.valueGradientVariables(n)];
-  let slots: tf.Tensor | null = null;
-  let output: tf.Tensor | null = null;
-  const { value, grads } = tf.variableGrads(() => {
-    const read = mem.forward(xt, 'train');
-    slots = tf.keep(read.slots);
-    output = tf.keep(read.output);
-    return tf.sum(tf.mul(read.output, rt)) as tf.Scalar;
-  }, vars);
-  const dense = mem.denseVariables();
-  const gradData = await Promise.all(vars.map(async (v) => (await grads[v.name].data()) as Float32Array));
-  const optimizer = tf.train.sgd(0.05);
-  optimizer.applyGradients(Object.fromEntries(dense.map((v) => [v.name, grads[v.name]])));
-  await mem.applyValueGradients(
-    mem.valueGradientVariables().map((v) => grads[v.name]),
-    0.01,
-  );
-  mem.commitBatchStatistics();
-  const after = mem.forward(xt, 'eval');
-  const result = {
-    slots: (await slots!.data()) as Int32Array,
-    output: (await output!.data()) as Float32Array,
-    grads: gradData,
-    slotsAfter: (await after.slots.data()) as Int32Array,
-    outputAfter: (await after.output.data()) as Float32Array,
-  };
-  tf.dispose([xt, rt, value, slots!, output!, after.output, after.slots, after.scores, after.weights]);
-  tf.dispose(Object.values(grads));
-  optimizer.dispose();
-  mem.dispose();
-  return result;
-}
-
 describe('a memory training step in both kernel modes (wasm)', () => {
   it.each(['batchnorm', 'layernorm'] as const)(
     'query norm %s: identical slots, matching outputs, gradients and next read',
@@ -209,13 +173,7 @@ describe('a memory training step in both kernel modes (wasm)', () => {
         expect(fusedProductSelectAvailable()).toBe(false);
         return trainingStep(spec, x, target, n);
       });
-      expect(Array.from(fused.slots)).toEqual(Array.from(reference.slots));
-      expectClose(fused.output, reference.output, 1e-6);
-      fused.grads.forEach((g, i) => {
-        expectClose(g, reference.grads[i], 1e-5);
-      });
-      expect(Array.from(fused.slotsAfter)).toEqual(Array.from(reference.slotsAfter));
-      expectClose(fused.outputAfter, reference.outputAfter, 1e-5);
+      expectSameStep(fused, reference);
     },
   );
 });

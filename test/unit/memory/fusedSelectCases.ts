@@ -65,7 +65,11 @@ export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol
   expect(worst).toBeLessThanOrEqual(tolerance * scale);
 }
 
-type SelectOp = (q: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec) => { slots: tf.Tensor; scores: tf.Tensor };
+type SelectOp = (
+  q: tf.Tensor2D,
+  keys: tf.Tensor,
+  spec: MemorySpec,
+) => { slots: tf.Tensor; scores: tf.Tensor };
 
 /** Slots, scores and the gradient of Σ R ⊙ scores w.r.t. (q, keys) through one selection op. */
 export async function selectAndGrad(
@@ -119,4 +123,56 @@ export function roundingTieCase() {
 export function expectFusedKernels(kernels: string[], fused: boolean): void {
   expect(kernels.includes(PRODUCT_TOPK)).toBe(fused);
   expect(kernels.includes('TopK')).toBe(!fused);
+}
+
+/** One training step as src/model/memory/README.md shows it, returning what it read and changed. */
+export async function trainingStep(spec: MemorySpec, x: Float32Array, target: Float32Array, n: number) {
+  const mem = createMemory(spec, { seed: 21 });
+  const xt = tf.tensor2d(x, [n, spec.d_in]);
+  const rt = tf.tensor2d(target, [n, spec.d_out]);
+  const vars = [...mem.denseVariables(), ...mem.valueGradientVariables(n)];
+  let slots: tf.Tensor | null = null;
+  let output: tf.Tensor | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    const read = mem.forward(xt, 'train');
+    slots = tf.keep(read.slots);
+    output = tf.keep(read.output);
+    return tf.sum(tf.mul(read.output, rt)) as tf.Scalar;
+  }, vars);
+  const dense = mem.denseVariables();
+  const gradData = await Promise.all(vars.map(async (v) => (await grads[v.name].data()) as Float32Array));
+  const optimizer = tf.train.sgd(0.05);
+  optimizer.applyGradients(Object.fromEntries(dense.map((v) => [v.name, grads[v.name]])));
+  await mem.applyValueGradients(
+    mem.valueGradientVariables().map((v) => grads[v.name]),
+    0.01,
+  );
+  mem.commitBatchStatistics();
+  const after = mem.forward(xt, 'eval');
+  const result = {
+    slots: (await slots!.data()) as Int32Array,
+    output: (await output!.data()) as Float32Array,
+    grads: gradData,
+    slotsAfter: (await after.slots.data()) as Int32Array,
+    outputAfter: (await after.output.data()) as Float32Array,
+  };
+  tf.dispose([xt, rt, value, slots!, output!, after.output, after.slots, after.scores, after.weights]);
+  tf.dispose(Object.values(grads));
+  optimizer.dispose();
+  mem.dispose();
+  return result;
+}
+
+/** A step in each kernel mode: identical slots, outputs and gradients to float32 tolerance. */
+export function expectSameStep(
+  fused: Awaited<ReturnType<typeof trainingStep>>,
+  reference: Awaited<ReturnType<typeof trainingStep>>,
+): void {
+  expect(Array.from(fused.slots)).toEqual(Array.from(reference.slots));
+  expectClose(fused.output, reference.output, 1e-6);
+  fused.grads.forEach((g, i) => {
+    expectClose(g, reference.grads[i], 1e-5);
+  });
+  expect(Array.from(fused.slotsAfter)).toEqual(Array.from(reference.slotsAfter));
+  expectClose(fused.outputAfter, reference.outputAfter, 1e-5);
 }
