@@ -4,6 +4,7 @@ import { RandomStream } from '../../../src/model/memory/random';
 import { withKernelMode } from '../../../src/model/ops/kernelMode';
 import { fusedProductSelectAvailable, fusedProductTopK } from '../../../src/model/ops/productSelect';
 import {
+  checkFiniteDifferences,
   expectClose,
   expectFusedKernels,
   expectSameBits,
@@ -96,39 +97,7 @@ describe.each(['wasm', 'cpu'] as const)('fused product-key selection on %s', (ba
   it('gradients match central finite differences of Σ R ⊙ scores', async () => {
     await useBackend(backend);
     const spec = makeSpec({ n_keys: 7, knn: 4, k_dim: 6, heads: 2 });
-    const rng = new RandomStream(9, 2);
-    const n = 5;
-    const q = uniform(n * spec.heads * spec.k_dim, 1, rng);
-    const keys = uniform(spec.heads * 2 * spec.n_keys * (spec.k_dim / 2), 1, rng);
-    const r = uniform(n * spec.heads * spec.knn, 1, rng);
-    const base = await selectAndGrad(fusedOp, spec, q, keys, r);
-    const eps = 1e-2;
-    const loss = async (qa: Float32Array, ka: Float32Array) => {
-      const s = await selectAndGrad(fusedOp, spec, qa, ka, r);
-      const same = s.slots.every((v, i) => v === base.slots[i]);
-      return { same, value: s.scores.reduce((acc, v, i) => acc + v * r[i], 0) };
-    };
-    let compared = 0;
-    for (const [which, data, grad] of [
-      ['q', q, base.dq],
-      ['keys', keys, base.dKeys],
-    ] as const) {
-      for (let index = 0; index < data.length; index += 3) {
-        const plus = data.slice();
-        const minus = data.slice();
-        plus[index] += eps;
-        minus[index] -= eps;
-        const [a, b] =
-          which === 'q'
-            ? [await loss(plus, keys), await loss(minus, keys)]
-            : [await loss(q, plus), await loss(q, minus)];
-        if (!a.same || !b.same) continue;
-        compared++;
-        const numeric = (a.value - b.value) / (2 * eps);
-        expect(Math.abs(grad[index] - numeric)).toBeLessThan(2e-3 + 1e-2 * Math.abs(numeric));
-      }
-    }
-    expect(compared).toBeGreaterThan(40);
+    expect(await checkFiniteDifferences(spec, 9, 3)).toBeGreaterThan(40);
   });
 
   it('no tensor leaks over repeated forward and gradient calls', async () => {

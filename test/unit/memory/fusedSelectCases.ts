@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 import { createMemory } from '../../../src/model/memory/createMemory';
+import { RandomStream } from '../../../src/model/memory/random';
 import { referenceSelectWithGradient } from '../../../src/model/memory/select';
 import type { MemorySpec, MemoryWeights } from '../../../src/model/memory/types';
 import { type KernelMode, withKernelMode } from '../../../src/model/ops/kernelMode';
-import { fusedProductSelect } from '../../../src/model/ops/productSelect';
+import { fusedProductSelect, fusedProductTopK } from '../../../src/model/ops/productSelect';
 import { PRODUCT_TOPK } from '../../../src/model/ops/productSelectKernels';
-import { makeSpec } from './helpers';
+import { makeSpec, uniform } from './helpers';
 
 /**
  * Checks shared by the fused-selection tests on cpu, wasm (fusedSelect.test.ts) and WebGPU
@@ -175,4 +176,56 @@ export function expectSameStep(
   });
   expect(Array.from(fused.slotsAfter)).toEqual(Array.from(reference.slotsAfter));
   expectClose(fused.outputAfter, reference.outputAfter, 1e-5);
+}
+
+/** Σ R ⊙ scores of the fused forward alone, and its slots. */
+async function fusedLoss(spec: MemorySpec, q: Float32Array, keys: Float32Array, r: Float32Array) {
+  const qt = tf.tensor2d(q, [q.length / (spec.heads * spec.k_dim), spec.heads * spec.k_dim]);
+  const kt = tf.tensor4d(keys, [spec.heads, 2, spec.n_keys, spec.k_dim / 2]);
+  const sel = fusedProductTopK(qt, kt, spec);
+  const [slots, scores] = await Promise.all([sel.slots.data(), sel.scores.data()]);
+  tf.dispose([qt, kt, sel.slots, sel.scores]);
+  const value = (scores as Float32Array).reduce((acc, v, i) => acc + v * r[i], 0);
+  return { slots: slots as Int32Array, value };
+}
+
+/**
+ * The fused op's gradient against central differences of Σ R ⊙ scores, on every `stride`-th
+ * coordinate of q and keys; coordinates whose perturbation changes a slot are skipped. Returns
+ * how many were compared.
+ */
+export async function checkFiniteDifferences(
+  spec: MemorySpec,
+  seed: number,
+  stride: number,
+): Promise<number> {
+  const rng = new RandomStream(seed, 3);
+  const n = 5;
+  const q = uniform(n * spec.heads * spec.k_dim, 1, rng);
+  const keys = uniform(spec.heads * 2 * spec.n_keys * (spec.k_dim / 2), 1, rng);
+  const r = uniform(n * spec.heads * spec.knn, 1, rng);
+  const base = await selectAndGrad(fusedOp, spec, q, keys, r);
+  const eps = 1e-2;
+  let compared = 0;
+  for (const [which, data, grad] of [
+    ['q', q, base.dq],
+    ['keys', keys, base.dKeys],
+  ] as const) {
+    for (let index = seed % stride; index < data.length; index += stride) {
+      const plus = data.slice();
+      const minus = data.slice();
+      plus[index] += eps;
+      minus[index] -= eps;
+      const [a, b] =
+        which === 'q'
+          ? [await fusedLoss(spec, plus, keys, r), await fusedLoss(spec, minus, keys, r)]
+          : [await fusedLoss(spec, q, plus, r), await fusedLoss(spec, q, minus, r)];
+      const moved = (s: Int32Array) => s.some((v, i) => v !== base.slots[i]);
+      if (moved(a.slots) || moved(b.slots)) continue;
+      compared++;
+      const numeric = (a.value - b.value) / (2 * eps);
+      expect(Math.abs(grad[index] - numeric)).toBeLessThan(2e-3 + 1e-2 * Math.abs(numeric));
+    }
+  }
+  return compared;
 }
