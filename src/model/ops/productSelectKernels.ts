@@ -48,3 +48,12 @@ export function inputOf(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorI
   if (!t) throw new Error(`product select kernel: missing input ${name}`);
   return t;
 }
+
+/** The top-k kernels need knn ≤ n_keys (each half's list must fill) and [heads·2, N, n_keys] scores. */
+export function checkTopKShape(subShape: number[], heads: number, knn: number): [number, number] {
+  const [blocks, rows, nKeys] = subShape;
+  if (subShape.length !== 3 || blocks !== heads * 2)
+    throw new Error(`product top-k: sub-key scores must be [heads·2, N, n_keys], got [${subShape}]`);
+  if (knn > nKeys) throw new Error(`product top-k: knn ${knn} exceeds n_keys ${nKeys}`);
+  return [rows, nKeys];
+}

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RandomStream } from '../../../src/model/memory/random';
 import { withKernelMode } from '../../../src/model/ops/kernelMode';
 import { fusedProductSelectAvailable, fusedProductTopK } from '../../../src/model/ops/productSelect';
+import { PRODUCT_TOPK } from '../../../src/model/ops/productSelectKernels';
 import {
   checkFiniteDifferences,
   expectClose,
@@ -98,6 +99,16 @@ describe.each(['wasm', 'cpu'] as const)('fused product-key selection on %s', (ba
     await useBackend(backend);
     const spec = makeSpec({ n_keys: 7, knn: 4, k_dim: 6, heads: 2 });
     expect(await checkFiniteDifferences(spec, 9, 3)).toBeGreaterThan(40);
+  });
+
+  it('the top-k kernel refuses knn > n_keys and a sub-score block count other than heads·2', async () => {
+    await useBackend(backend);
+    const sub = tf.zeros([2, 3, 4]);
+    const run = (attrs: { heads: number; knn: number }) => () =>
+      tf.engine().runKernel(PRODUCT_TOPK, { subScores: sub }, { ...attrs });
+    expect(run({ heads: 1, knn: 5 })).toThrow(/knn 5 exceeds n_keys 4/);
+    expect(run({ heads: 2, knn: 2 })).toThrow(/must be \[heads·2, N, n_keys\]/);
+    sub.dispose();
   });
 
   it('no tensor leaks over repeated forward and gradient calls', async () => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  checkTopKShape,
   type GradAttrs,
   inputOf,
   numberAttrs,
@@ -34,7 +35,7 @@ const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as CpuBackendLike;
   const { heads, knn } = numberAttrs<TopKAttrs>(attrs, ['heads', 'knn']);
   const sub = inputOf(inputs, 'subScores');
-  const [, rows, nKeys] = sub.shape;
+  const [rows, nKeys] = checkTopKShape(sub.shape, heads, knn);
   const slots = new Int32Array(rows * heads * knn);
   const scores = new Float32Array(rows * heads * knn);
   productTopK(valuesOf(b, sub, Float32Array), heads, rows, nKeys, knn, slots, scores);

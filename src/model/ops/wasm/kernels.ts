@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { productSelectGrad } from '../cpu/productSelectGrad';
 import { productTopK } from '../cpu/productTopK';
 import {
+  checkTopKShape,
   type GradAttrs,
   inputOf,
   numberAttrs,
@@ -37,7 +38,7 @@ const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmBackendLike;
   const { heads, knn } = numberAttrs<TopKAttrs>(attrs, ['heads', 'knn']);
   const sub = inputOf(inputs, 'subScores');
-  const [, rows, nKeys] = sub.shape;
+  const [rows, nKeys] = checkTopKShape(sub.shape, heads, knn);
   const slots = b.makeOutput([rows, heads, knn], 'int32');
   const scores = b.makeOutput([rows, heads, knn], 'float32');
   productTopK(

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import {
+  checkTopKShape,
   type GradAttrs,
   inputOf,
   numberAttrs,
@@ -41,7 +42,7 @@ const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WebGpuProgramRunner;
   const { heads, knn } = numberAttrs<TopKAttrs>(attrs, ['heads', 'knn']);
   const sub = inputOf(inputs, 'subScores');
-  const [, rows, nKeys] = sub.shape;
+  const [rows, nKeys] = checkTopKShape(sub.shape, heads, knn);
   const select = new ProductTopKProgram(rows, heads, nKeys, knn);
   const slots = b.runWebGPUProgram(select, [sub], 'int32', uniforms(rows * heads, rows));
   const score = new ProductScoresProgram(rows, heads, nKeys, knn);
