@@ -43,6 +43,7 @@ describe('fused product-key selection on WebGPU (Dawn in Node)', () => {
     [8, 8, 2, 2],
     [37, 7, 6, 1],
     [64, 16, 2, 2],
+    [128, 64, 2, 1],
   ])(
     'n_keys %i, knn %i, k_dim %i, heads %i, forced ties: fused = brute force = reference',
     async (n_keys, knn, k_dim, heads) => {
