@@ -3,8 +3,6 @@ import { selectProductWithGradient } from '../ops/productSelect';
 import { blockScores, productSubScores } from './subScores';
 import type { MemorySpec } from './types';
 
-export { productSubScores };
-
 /**
  * The exact top-k search over the memory slots, for product keys and flat keys.
  *
