@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Selection } from '../memory/select';
-import { productSubScores, splitHalves } from '../memory/subScores';
+import { productSubScoreBlocks, productSubScores, splitHalves } from '../memory/subScores';
 import type { MemorySpec } from '../memory/types';
 import { CPU_KERNELS } from './cpu/kernels';
 import { kernelMode } from './kernelMode';
@@ -46,9 +46,14 @@ export function fusedProductSelectAvailable(): boolean {
 /** The forward alone (no gradient): slots int32 and raw scores, [N, heads, knn]. */
 export function fusedProductTopK(qn: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec): Selection {
   return tf.tidy(() => {
-    const subScores = productSubScores(qn, keys, spec);
+    // On wasm the sub-key scores are per-block 2D matMuls (XNNPACK); the kernel takes the blocks
+    // as they come rather than after a stack copy. Elsewhere: one batched matMul.
+    const inputs: tf.NamedTensorMap =
+      tf.getBackend() === 'wasm'
+        ? Object.fromEntries(productSubScoreBlocks(qn, keys, spec).map((t, b) => [`sub${b}`, t]))
+        : { subScores: productSubScores(qn, keys, spec) };
     const attrs = { heads: spec.heads, knn: spec.knn };
-    const [slots, scores] = tf.engine().runKernel(PRODUCT_TOPK, { subScores }, attrs) as tf.Tensor3D[];
+    const [slots, scores] = tf.engine().runKernel(PRODUCT_TOPK, inputs, attrs) as tf.Tensor3D[];
     return { slots, scores };
   });
 }

@@ -5,7 +5,11 @@ import type * as tf from '@tensorflow/tfjs';
  * Each backend folder registers the ones it implements.
  */
 
-/** inputs {subScores [heads·2, N, n_keys]}, attrs {heads, knn} → [slots int32, scores] [N, heads, knn]. */
+/**
+ * inputs {subScores [heads·2, N, n_keys]} — or, on cpu and wasm, {sub0, …, sub(heads·2 − 1)}, one
+ * [N, n_keys] block each (saves the stack copy of wasm's per-block matMuls) — attrs {heads, knn}
+ * → [slots int32, scores] [N, heads, knn].
+ */
 export const PRODUCT_TOPK = 'PkmProductTopK';
 
 /**
@@ -56,4 +60,26 @@ export function checkTopKShape(subShape: number[], heads: number, knn: number): 
     throw new Error(`product top-k: sub-key scores must be [heads·2, N, n_keys], got [${subShape}]`);
   if (knn > nKeys) throw new Error(`product top-k: knn ${knn} exceeds n_keys ${nKeys}`);
   return [rows, nKeys];
+}
+
+/**
+ * The sub-score inputs as heads·2 blocks of [N, n_keys], with N and n_keys. `view(t, block)` gives
+ * one block: a slice of the stacked tensor (block index), or a whole block input (null).
+ */
+export function subScoreBlocks<T>(
+  inputs: tf.NamedTensorInfoMap,
+  heads: number,
+  knn: number,
+  view: (t: tf.TensorInfo, block: number | null) => T,
+): { blocks: T[]; rows: number; nKeys: number } {
+  const stacked = inputs.subScores;
+  if (stacked) {
+    const [rows, nKeys] = checkTopKShape(stacked.shape, heads, knn);
+    return { blocks: Array.from({ length: heads * 2 }, (_, b) => view(stacked, b)), rows, nKeys };
+  }
+  const list = Array.from({ length: heads * 2 }, (_, b) => inputOf(inputs, `sub${b}`));
+  const [rows, nKeys] = checkTopKShape([heads * 2, ...list[0].shape], heads, knn);
+  if (list.some((t) => t.shape.length !== 2 || t.shape[0] !== rows || t.shape[1] !== nKeys))
+    throw new Error('product top-k: sub-score blocks must all be [N, n_keys]');
+  return { blocks: list.map((t) => view(t, null)), rows, nKeys };
 }

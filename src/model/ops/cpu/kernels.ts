@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  checkTopKShape,
   type GradAttrs,
   inputOf,
   numberAttrs,
   PRODUCT_SELECT_GRAD,
   PRODUCT_TOPK,
+  subScoreBlocks,
   type TopKAttrs,
 } from '../productSelectKernels';
 import { productSelectGrad } from './productSelectGrad';
@@ -34,11 +34,15 @@ function valuesOf<T extends Float32Array | Int32Array>(
 const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as CpuBackendLike;
   const { heads, knn } = numberAttrs<TopKAttrs>(attrs, ['heads', 'knn']);
-  const sub = inputOf(inputs, 'subScores');
-  const [rows, nKeys] = checkTopKShape(sub.shape, heads, knn);
+  const { blocks, rows, nKeys } = subScoreBlocks(inputs, heads, knn, (t, block) => {
+    const whole = valuesOf(b, t, Float32Array);
+    return block === null
+      ? whole
+      : whole.subarray(block * t.shape[1] * t.shape[2], (block + 1) * t.shape[1] * t.shape[2]);
+  });
   const slots = new Int32Array(rows * heads * knn);
   const scores = new Float32Array(rows * heads * knn);
-  productTopK(valuesOf(b, sub, Float32Array), heads, rows, nKeys, knn, slots, scores);
+  productTopK(blocks, heads, rows, nKeys, knn, slots, scores);
   return [
     b.makeTensorInfo([rows, heads, knn], 'int32', slots),
     b.makeTensorInfo([rows, heads, knn], 'float32', scores),

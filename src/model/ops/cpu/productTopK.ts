@@ -98,11 +98,11 @@ function mergeHalves(
 }
 
 /**
- * sub: sub-key scores [heads·2, rows, nKeys] (block h·2 + half). Writes the selection of every
- * (row, head) to slots / scores [rows, heads, knn], best first.
+ * blocks: sub-key scores, one [rows, nKeys] array per (head, half), at h·2 + half. Writes the
+ * selection of every (row, head) to slots / scores [rows, heads, knn], best first.
  */
 export function productTopK(
-  sub: Float32Array,
+  blocks: Float32Array[],
   heads: number,
   rows: number,
   nKeys: number,
@@ -113,8 +113,8 @@ export function productTopK(
   const s = topKScratch(knn);
   for (let row = 0; row < rows; row++) {
     for (let h = 0; h < heads; h++) {
-      subTopK(sub, (h * 2 * rows + row) * nKeys, nKeys, s.aScores, s.aIds);
-      subTopK(sub, ((h * 2 + 1) * rows + row) * nKeys, nKeys, s.bScores, s.bIds);
+      subTopK(blocks[h * 2], row * nKeys, nKeys, s.aScores, s.aIds);
+      subTopK(blocks[h * 2 + 1], row * nKeys, nKeys, s.bScores, s.bIds);
       mergeHalves(s, nKeys, scores, slots, (row * heads + h) * knn);
     }
   }

@@ -2,12 +2,12 @@ import type * as tf from '@tensorflow/tfjs';
 import { productSelectGrad } from '../cpu/productSelectGrad';
 import { productTopK } from '../cpu/productTopK';
 import {
-  checkTopKShape,
   type GradAttrs,
   inputOf,
   numberAttrs,
   PRODUCT_SELECT_GRAD,
   PRODUCT_TOPK,
+  subScoreBlocks,
   type TopKAttrs,
 } from '../productSelectKernels';
 
@@ -37,12 +37,17 @@ function heapView<T extends Float32Array | Int32Array>(
 const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmBackendLike;
   const { heads, knn } = numberAttrs<TopKAttrs>(attrs, ['heads', 'knn']);
-  const sub = inputOf(inputs, 'subScores');
-  const [rows, nKeys] = checkTopKShape(sub.shape, heads, knn);
+  const parts = subScoreBlocks(inputs, heads, knn, (t, block) => ({ t, block }));
+  const { rows, nKeys } = parts;
   const slots = b.makeOutput([rows, heads, knn], 'int32');
   const scores = b.makeOutput([rows, heads, knn], 'float32');
+  // Views only now, after the last allocation.
+  const blocks = parts.blocks.map(({ t, block }) => {
+    const whole = heapView(b, t, Float32Array);
+    return block === null ? whole : whole.subarray(block * rows * nKeys, (block + 1) * rows * nKeys);
+  });
   productTopK(
-    heapView(b, sub, Float32Array),
+    blocks,
     heads,
     rows,
     nKeys,
