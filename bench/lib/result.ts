@@ -35,7 +35,10 @@ export interface LookupRow {
   slots: number;
   /** Queries per lookup. */
   batch: number;
-  /** Pure selection (the module's productSelect / flatSelect on the module's keys): query → slot ids. */
+  /**
+   * Pure selection (select.ts' reference productSelect / flatSelect on the module's keys): query →
+   * slot ids.
+   */
   product_ms: number;
   product_spread: Spread;
   flat_ms?: number;
@@ -43,10 +46,25 @@ export interface LookupRow {
   /** flat_ms / product_ms, paired by repetition. */
   speedup?: number;
   speedup_spread?: Spread;
-  /** The module's whole read, forward(x, 'eval'): query network + selection + softmax + value gather. */
+  /**
+   * The module's whole read, forward(x, 'eval'): query network + selection + softmax + value
+   * gather, in kernel mode 'reference'.
+   */
   read_product_ms?: number;
   read_flat_ms?: number;
   read_speedup?: number;
+  /** The fused selection op (src/model/ops/productSelect.ts), when the backend has its kernels. */
+  fused_ms?: number;
+  fused_spread?: Spread;
+  /** product_ms / fused_ms (reference over fused), paired by repetition. */
+  fused_over_reference?: number;
+  fused_over_reference_spread?: Spread;
+  /** flat_ms / fused_ms, paired by repetition. */
+  fused_speedup?: number;
+  fused_speedup_spread?: Spread;
+  /** The whole read in kernel mode 'fused' (read_product_ms is mode 'reference'). */
+  read_fused_ms?: number;
+  read_fused_speedup?: number;
   /** Why flat keys were not measured at this size. */
   flat_skipped?: string;
 }

@@ -7,6 +7,8 @@ import {
   weightShapes,
 } from '../../src/model/memory';
 import { flatSelect, productSelect } from '../../src/model/memory/select';
+import { kernelMode, setKernelMode, withKernelMode } from '../../src/model/ops/kernelMode';
+import { fusedProductSelectAvailable, fusedProductTopK } from '../../src/model/ops/productSelect';
 import { timeInterleaved, type Variant } from '../lib/interleave';
 import type { LookupPlan } from '../lib/plan';
 import type { LookupRow } from '../lib/result';
@@ -14,9 +16,11 @@ import { pairedRatio, round, summarize } from '../lib/stats';
 
 /**
  * Product-key vs flat top-k over the same n_keys² slots, with the real memory module: the pure
- * selection (select.ts' productSelect / flatSelect on the module's own key table: query → slot
- * ids) and the module's whole read (forward in 'eval': query network, selection, softmax, value
- * gather). One head, no query normalisation, d_in = v_dim = k_dim.
+ * selection (query → slot ids on the module's own key table: select.ts' reference productSelect,
+ * the fused op of src/model/ops/productSelect.ts, and flatSelect) and the module's whole read
+ * (forward in 'eval': query network, selection, softmax, value gather) in each kernel mode.
+ * One head, no query normalisation, d_in = v_dim = k_dim. Every variant runs interleaved in one
+ * process, so the fused / reference ratio is taken repetition by repetition.
  */
 
 type Log = (message: string) => void;
@@ -53,9 +57,11 @@ function disposeSide(side: Side | null): void {
   side?.keys.dispose();
 }
 
+type SelectFn = (q: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec) => { slots: tf.Tensor };
+
 /** The selection only: slot ids of the top-k, read back (the read-back is the end of the work). */
-function selectVariant(name: string, side: Side, q: tf.Tensor2D): Variant {
-  const select = side.spec.mem_keys === 'product' ? productSelect : flatSelect;
+function selectVariant(name: string, side: Side, q: tf.Tensor2D, select?: SelectFn): Variant {
+  select ??= side.spec.mem_keys === 'product' ? productSelect : flatSelect;
   return {
     name,
     run: async () => {
@@ -69,19 +75,34 @@ function selectVariant(name: string, side: Side, q: tf.Tensor2D): Variant {
   };
 }
 
-/** The module's whole read; waits for the output (which depends on every step before it). */
-function readVariant(name: string, side: Side, x: tf.Tensor2D): Variant {
+/**
+ * The module's whole read in one kernel mode; waits for the output (which depends on every step
+ * before it).
+ */
+function readVariant(name: string, side: Side, x: tf.Tensor2D, mode: 'fused' | 'reference'): Variant {
   return {
     name,
-    run: async () => {
-      const read = side.mem.forward(x, 'eval');
-      try {
-        await read.output.data();
-      } finally {
-        tf.dispose([read.output, read.slots, read.scores, read.weights]);
-      }
-    },
+    run: () =>
+      withKernelMode(mode, async () => {
+        const read = side.mem.forward(x, 'eval');
+        try {
+          await read.output.data();
+        } finally {
+          tf.dispose([read.output, read.slots, read.scores, read.weights]);
+        }
+      }),
   };
+}
+
+/** Whether the fused selection has kernels on the active backend. */
+function fusedRuns(): boolean {
+  const previous = kernelMode();
+  setKernelMode('fused');
+  try {
+    return fusedProductSelectAvailable();
+  } finally {
+    setKernelMode(previous);
+  }
 }
 
 /** Why the module refuses flat keys at this size, or null when it accepts them. */
@@ -110,10 +131,13 @@ export async function benchLookup(plan: LookupPlan, log: Log): Promise<LookupRow
     try {
       product = await makeSide(lookupSpec(plan, nKeys, 'product'));
       flat = refusal ? null : await makeSide(flatSpec);
+      const fused = fusedRuns();
       const variants = [selectVariant('product', product, q)];
-      if (plan.read) variants.push(readVariant('read_product', product, x));
+      if (fused) variants.push(selectVariant('fused', product, q, fusedProductTopK));
+      if (plan.read) variants.push(readVariant('read_product', product, x, 'reference'));
+      if (fused && plan.read) variants.push(readVariant('read_fused', product, x, 'fused'));
       if (flat) variants.push(selectVariant('flat', flat, q));
-      if (flat && plan.read) variants.push(readVariant('read_flat', flat, x));
+      if (flat && plan.read) variants.push(readVariant('read_flat', flat, x, 'reference'));
       const s = await timeInterleaved(variants, {
         warmup: plan.warmup,
         reps: plan.reps,
@@ -128,6 +152,17 @@ export async function benchLookup(plan: LookupPlan, log: Log): Promise<LookupRow
         product_spread: [round(p.p25), round(p.p75)],
       };
       if (plan.read) row.read_product_ms = round(summarize(s.read_product).median);
+      if (fused) {
+        const f = summarize(s.fused);
+        const gain = pairedRatio(s.product, s.fused);
+        Object.assign(row, {
+          fused_ms: round(f.median),
+          fused_spread: [round(f.p25), round(f.p75)],
+          fused_over_reference: round(gain.median),
+          fused_over_reference_spread: [round(gain.p25), round(gain.p75)],
+        });
+        if (plan.read) row.read_fused_ms = round(summarize(s.read_fused).median);
+      }
       if (flat) {
         const f = summarize(s.flat);
         const speedup = pairedRatio(s.flat, s.product);
@@ -137,9 +172,15 @@ export async function benchLookup(plan: LookupPlan, log: Log): Promise<LookupRow
           speedup: round(speedup.median),
           speedup_spread: [round(speedup.p25), round(speedup.p75)],
         });
+        if (fused) {
+          const fusedSpeedup = pairedRatio(s.flat, s.fused);
+          row.fused_speedup = round(fusedSpeedup.median);
+          row.fused_speedup_spread = [round(fusedSpeedup.p25), round(fusedSpeedup.p75)];
+        }
         if (plan.read) {
           row.read_flat_ms = round(summarize(s.read_flat).median);
           row.read_speedup = round(pairedRatio(s.read_flat, s.read_product).median);
+          if (fused) row.read_fused_speedup = round(pairedRatio(s.read_flat, s.read_fused).median);
         }
       } else {
         row.flat_skipped = refusal ?? undefined;

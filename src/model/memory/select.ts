@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { selectProductWithGradient } from '../ops/productSelect';
+import { blockScores, productSubScores } from './subScores';
 import type { MemorySpec } from './types';
 
 /**
@@ -67,18 +69,6 @@ function gatherLast<T extends tf.Tensor>(x: T, idx: tf.Tensor): T {
   return tf.reshape(gatherRows(tf.reshape(x, [-1]), flat), idx.shape) as T;
 }
 
-/**
- * Scores of a batch of query blocks against key blocks: a [B, N, d] · table[b]ᵀ → [B, N, rows].
- * On wasm as separate 2D matMuls against transposed keys: tfjs-wasm runs those through XNNPACK,
- * ~15× faster here than its BatchMatMul with a small inner size. Elsewhere one batched matMul
- * (a single dispatch on WebGPU).
- */
-function blockScores(a: tf.Tensor3D, table: tf.Tensor3D): tf.Tensor3D {
-  if (tf.getBackend() !== 'wasm') return tf.matMul(a, table, false, true);
-  const keysT = tf.unstack(tf.transpose(table, [0, 2, 1])) as tf.Tensor2D[];
-  return tf.stack((tf.unstack(a) as tf.Tensor2D[]).map((ai, i) => tf.matMul(ai, keysT[i]))) as tf.Tensor3D;
-}
-
 /** An int32 scalar: a plain number would make tfjs promote int32 arithmetic to float32. */
 function int(value: number): tf.Scalar {
   return tf.scalar(value, 'int32');
@@ -91,17 +81,6 @@ function int(value: number): tf.Scalar {
  */
 function idsAsFloat<T extends tf.Tensor>(ids: T): T {
   return tf.mul(tf.cast(ids, 'float32'), 1) as T;
-}
-
-/** [N, heads·k_dim] → [heads·2, N, k_dim/2]: one row block per (head, half). */
-function splitHalves(qn: tf.Tensor2D, spec: MemorySpec): tf.Tensor3D {
-  const n = qn.shape[0];
-  return tf.transpose(tf.reshape(qn, [n, spec.heads * 2, spec.k_dim / 2]), [1, 0, 2]);
-}
-
-export function productSubScores(qn: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec): tf.Tensor3D {
-  const table = tf.reshape(keys, [spec.heads * 2, spec.n_keys, spec.k_dim / 2]) as tf.Tensor3D;
-  return blockScores(splitHalves(qn, spec), table);
 }
 
 /** One half of a [heads·2, N, knn] tensor as [heads, N, knn]. */
@@ -245,8 +224,17 @@ function selectionGradient(
  * The differentiable read of the selection: returns the selected slots (int32, no gradient) and
  * their raw scores, whose gradient flows to `qn` and `keys` only. The search runs inside a
  * tf.customGrad forward, where tfjs records nothing on the tape, so tf.topk never needs a gradient.
+ * Product keys take the fused op (src/model/ops/productSelect.ts) when the kernel mode is 'fused'
+ * and the active backend has its kernels; otherwise, and for flat keys, the reference below.
  */
 export function selectWithGradient(qn: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec): Selection {
+  if (spec.mem_keys === 'product')
+    return selectProductWithGradient(qn, keys, spec, referenceSelectWithGradient);
+  return referenceSelectWithGradient(qn, keys, spec);
+}
+
+/** The plain-op selection with its gradient, product or flat keys: the reference path. */
+export function referenceSelectWithGradient(qn: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec): Selection {
   let escaped: tf.Tensor3D | null = null;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [q, k, save] = args as [tf.Tensor2D, tf.Tensor, tf.GradSaveFunc];

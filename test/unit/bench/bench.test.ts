@@ -86,6 +86,12 @@ describe('suites on wasm, tiny sizes', () => {
       small.speedup,
       small.read_product_ms,
       small.read_flat_ms,
+      small.fused_ms,
+      small.fused_speedup,
+      small.fused_over_reference,
+      small.read_fused_ms,
+      small.read_fused_speedup,
+      big.fused_ms,
     ])
       expect(v).toBeGreaterThan(0);
     expect(big.flat_ms).toBeUndefined();
@@ -200,6 +206,10 @@ describe('reports', () => {
   it('checks each target: pass, miss, or not measured', () => {
     const byId = Object.fromEntries(result.targets.map((t) => [t.id, t]));
     expect(byId.lookup_speedup).toMatchObject({ value: 60, pass: true });
+    // Where the fused op was measured, the target is the lookup as the module runs it: fused.
+    const fusedRow = { ...result.lookup![0], fused_ms: 20, fused_speedup: 30 };
+    const fusedTarget = checkTargets({ lookup: [fusedRow] }).find((t) => t.id === 'lookup_speedup');
+    expect(fusedTarget).toMatchObject({ value: 30, pass: false });
     expect(byId.memory_step_scaling).toMatchObject({ value: 1.5, pass: false });
     expect(byId.fps).toMatchObject({ value: null, pass: null });
     expect(formatReport(result)).toMatch(/\[MISS\] memory-layer step at 2\^18 slots/);

@@ -1,0 +1,121 @@
+/**
+ * The product-key selection over plain typed arrays, shared by the cpu and wasm kernels (the wasm
+ * kernel passes views of the wasm heap). One (query row, head) at a time:
+ *
+ * 1. each half's top-k of its n sub-key scores, by score descending, lower sub-key index first on
+ *    ties (the order tf.topk gives): an insertion into a sorted list of k, scanning indices upward,
+ *    so an equal score never passes an earlier one;
+ * 2. the merge: the rank pairs (r, s) with (r + 1)(s + 1) ≤ k, scored fl32(a_r + b_s), slot
+ *    i_r·n + j_s, inserted into a sorted list of k under (score desc, slot asc) — the total order
+ *    the reference's slot-ordered, tie-stable tf.topk produces over the same candidates, so the
+ *    result is the same bit for bit, float rounding included.
+ *
+ * Why not a heap frontier that pops k times: rounding can make fl(a_r' + b_s') equal fl(a_r + b_s)
+ * for a dominating pair (r' ≤ r, s' ≤ s) with a larger slot id, and a frontier would emit the
+ * dominating pair first where the reference (and the brute force) emit the lower slot id. The
+ * scan below is as cheap: rows and columns are visited in rank order, and since scores only fall
+ * along a row (and along the first column), a row stops at the first score below the current k-th,
+ * and the scan stops at the first row whose best score is below it.
+ */
+
+/** Scratch lists for one (row, head), allocated once per kernel call. */
+interface TopKScratch {
+  aScores: Float32Array;
+  aIds: Int32Array;
+  bScores: Float32Array;
+  bIds: Int32Array;
+}
+
+function topKScratch(knn: number): TopKScratch {
+  return {
+    aScores: new Float32Array(knn),
+    aIds: new Int32Array(knn),
+    bScores: new Float32Array(knn),
+    bIds: new Int32Array(knn),
+  };
+}
+
+/** Top-k of sub[base .. base + n) into (scores, ids), by score desc, then lower index. */
+function subTopK(sub: Float32Array, base: number, n: number, scores: Float32Array, ids: Int32Array): void {
+  const knn = scores.length;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const v = sub[base + i];
+    if (count === knn && !(v > scores[knn - 1])) continue;
+    let at = count < knn ? count++ : knn - 1;
+    while (at > 0 && v > scores[at - 1]) {
+      scores[at] = scores[at - 1];
+      ids[at] = ids[at - 1];
+      at--;
+    }
+    scores[at] = v;
+    ids[at] = i;
+  }
+}
+
+/** (score, slot) ranks before the list's entry at `at`: higher score, or equal and lower slot. */
+function beats(score: number, slot: number, scores: Float32Array, slots: Int32Array, at: number): boolean {
+  return score > scores[at] || (score === scores[at] && slot < slots[at]);
+}
+
+/**
+ * Merges the two halves' top-k lists of one (row, head) into its k best slots, written at
+ * outScores/outSlots[out .. out + knn).
+ */
+function mergeHalves(
+  s: TopKScratch,
+  nKeys: number,
+  outScores: Float32Array,
+  outSlots: Int32Array,
+  out: number,
+): void {
+  const knn = s.aScores.length;
+  const last = out + knn - 1;
+  let count = 0;
+  for (let r = 0; r < knn; r++) {
+    const a = s.aScores[r];
+    const rowBase = s.aIds[r] * nKeys;
+    if (count === knn && Math.fround(a + s.bScores[0]) < outScores[last]) break;
+    const width = Math.floor(knn / (r + 1));
+    for (let c = 0; c < width; c++) {
+      // a + b in float64 is exact for two float32s; fround then rounds once, like a float32 add.
+      const score = Math.fround(a + s.bScores[c]);
+      const slot = rowBase + s.bIds[c];
+      if (count === knn) {
+        if (score < outScores[last]) break;
+        if (!beats(score, slot, outScores, outSlots, last)) continue;
+      }
+      let at = out + (count < knn ? count++ : knn - 1);
+      while (at > out && beats(score, slot, outScores, outSlots, at - 1)) {
+        outScores[at] = outScores[at - 1];
+        outSlots[at] = outSlots[at - 1];
+        at--;
+      }
+      outScores[at] = score;
+      outSlots[at] = slot;
+    }
+  }
+}
+
+/**
+ * blocks: sub-key scores, one [rows, nKeys] array per (head, half), at h·2 + half. Writes the
+ * selection of every (row, head) to slots / scores [rows, heads, knn], best first.
+ */
+export function productTopK(
+  blocks: Float32Array[],
+  heads: number,
+  rows: number,
+  nKeys: number,
+  knn: number,
+  slots: Int32Array,
+  scores: Float32Array,
+): void {
+  const s = topKScratch(knn);
+  for (let row = 0; row < rows; row++) {
+    for (let h = 0; h < heads; h++) {
+      subTopK(blocks[h * 2], row * nKeys, nKeys, s.aScores, s.aIds);
+      subTopK(blocks[h * 2 + 1], row * nKeys, nKeys, s.bScores, s.bIds);
+      mergeHalves(s, nKeys, scores, slots, (row * heads + h) * knn);
+    }
+  }
+}

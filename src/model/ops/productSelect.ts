@@ -1,0 +1,130 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Selection } from '../memory/select';
+import { productSubScoreBlocks, productSubScores, splitHalves } from '../memory/subScores';
+import type { MemorySpec } from '../memory/types';
+import { CPU_KERNELS } from './cpu/kernels';
+import { kernelMode } from './kernelMode';
+import { PRODUCT_SELECT_GRAD, PRODUCT_SUBSCORE_GRAD, PRODUCT_TOPK } from './productSelectKernels';
+import { WASM_KERNELS } from './wasm/kernels';
+import { WEBGPU_KERNELS } from './webgpu/kernels';
+
+/**
+ * The fused product-key selection: one op from (normalised query, sub-key table) to the k best
+ * slots of every (row, head) and their raw scores, with its gradient. The sub-key scores are one
+ * matMul per (head, half) as in the reference (XNNPACK on wasm, one dispatch on WebGPU); then a
+ * single kernel per backend does both halves' top-k and their merge and writes [N, heads, knn]
+ * directly, where the reference (select.ts, kept as is) needs three tf.topk, one-hot matMuls,
+ * gathers and transposes. Slots equal the reference's bit for bit (same candidates, same total
+ * order: score desc, then slot id asc), and so do the scores (the same float32 sums).
+ *
+ * Gradient (for fixed slots, as the reference's): cpu and wasm run one kernel that adds dy·key
+ * rows into dq and dy·query halves into the selected sub-key rows; webgpu writes the dense
+ * gradient of the sub-key scores (no atomics needed) and turns it into dq and dKeys with two
+ * matMuls, the transposes of the forward's.
+ */
+
+for (const kernel of [...CPU_KERNELS, ...WASM_KERNELS, ...WEBGPU_KERNELS]) {
+  // A module evaluated twice (tests, hot reload) must not register twice: tfjs warns and keeps one.
+  if (!tf.getKernel(kernel.kernelName, kernel.backendName)) tf.registerKernel(kernel);
+}
+
+type GradRoute = 'sparse' | 'subScores';
+
+function gradRoute(backend: string): GradRoute | null {
+  if (tf.getKernel(PRODUCT_SELECT_GRAD, backend)) return 'sparse';
+  if (tf.getKernel(PRODUCT_SUBSCORE_GRAD, backend)) return 'subScores';
+  return null;
+}
+
+/** Whether the fused op runs now: kernel mode 'fused' and kernels for the active backend. */
+export function fusedProductSelectAvailable(): boolean {
+  if (kernelMode() !== 'fused') return false;
+  const backend = tf.getBackend();
+  return tf.getKernel(PRODUCT_TOPK, backend) != null && gradRoute(backend) !== null;
+}
+
+/** The forward alone (no gradient): slots int32 and raw scores, [N, heads, knn]. */
+export function fusedProductTopK(qn: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec): Selection {
+  return tf.tidy(() => {
+    // On wasm the sub-key scores are per-block 2D matMuls (XNNPACK); the kernel takes the blocks
+    // as they come rather than after a stack copy. Elsewhere: one batched matMul.
+    const inputs: tf.NamedTensorMap =
+      tf.getBackend() === 'wasm'
+        ? Object.fromEntries(productSubScoreBlocks(qn, keys, spec).map((t, b) => [`sub${b}`, t]))
+        : { subScores: productSubScores(qn, keys, spec) };
+    const attrs = { heads: spec.heads, knn: spec.knn };
+    const [slots, scores] = tf.engine().runKernel(PRODUCT_TOPK, inputs, attrs) as tf.Tensor3D[];
+    return { slots, scores };
+  });
+}
+
+function selectionGradient(
+  dy: tf.Tensor3D,
+  q: tf.Tensor2D,
+  keys: tf.Tensor,
+  slots: tf.Tensor3D,
+  spec: MemorySpec,
+): [tf.Tensor, tf.Tensor] {
+  const attrs = { heads: spec.heads, nKeys: spec.n_keys };
+  const route = gradRoute(tf.getBackend());
+  if (route === 'sparse') {
+    return tf.engine().runKernel(PRODUCT_SELECT_GRAD, { dy, slots, q, keys }, attrs) as [
+      tf.Tensor,
+      tf.Tensor,
+    ];
+  }
+  if (route !== 'subScores')
+    throw new Error(`fused product select: no gradient kernel on ${tf.getBackend()}`);
+  const dSub = tf.engine().runKernel(PRODUCT_SUBSCORE_GRAD, { dy, slots }, attrs) as tf.Tensor3D;
+  const [h2, n, half] = [spec.heads * 2, spec.n_keys, spec.k_dim / 2];
+  const table = tf.reshape(keys, [h2, n, half]) as tf.Tensor3D;
+  // sub = q_blocks · table_blocksᵀ, so dq_blocks = dSub · table and dTable = dSubᵀ · q_blocks.
+  const dqBlocks = tf.matMul(dSub, table);
+  const dq = tf.reshape(tf.transpose(dqBlocks, [1, 0, 2]), q.shape);
+  const dKeys = tf.reshape(tf.matMul(dSub, splitHalves(q, spec), true, false), keys.shape);
+  return [dq, dKeys];
+}
+
+/**
+ * The differentiable fused selection: slots (int32, no gradient) and raw scores whose gradient
+ * flows to `qn` and `keys`. Same contract and scope handling as select.ts' reference op.
+ */
+export function fusedProductSelect(qn: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec): Selection {
+  let escaped: tf.Tensor3D | null = null;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [q, k, save] = args as [tf.Tensor2D, tf.Tensor, tf.GradSaveFunc];
+    const { slots, scores } = fusedProductTopK(q, k, spec);
+    // The slots leave the customGrad scope (which tidies everything but its value) kept.
+    escaped = tf.keep(slots);
+    save([q, k, slots]);
+    return {
+      value: scores,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        selectionGradient(
+          dy as tf.Tensor3D,
+          saved[0] as tf.Tensor2D,
+          saved[1],
+          saved[2] as tf.Tensor3D,
+          spec,
+        ),
+    };
+  });
+  const scores = op(qn, keys) as tf.Tensor3D;
+  const kept = escaped as unknown as tf.Tensor3D;
+  const slots = tf.clone(kept);
+  kept.dispose();
+  return { slots, scores };
+}
+
+/**
+ * The product-key selection the memory module uses: the fused op when it can run, else the
+ * plain-op reference (kernel mode 'reference', or no kernels for the active backend).
+ */
+export function selectProductWithGradient(
+  qn: tf.Tensor2D,
+  keys: tf.Tensor,
+  spec: MemorySpec,
+  reference: (qn: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec) => Selection,
+): Selection {
+  return fusedProductSelectAvailable() ? fusedProductSelect(qn, keys, spec) : reference(qn, keys, spec);
+}

@@ -1,0 +1,83 @@
+import type * as tf from '@tensorflow/tfjs';
+import { productSelectGrad } from '../cpu/productSelectGrad';
+import { productTopK } from '../cpu/productTopK';
+import {
+  type GradAttrs,
+  inputOf,
+  numberAttrs,
+  PRODUCT_SELECT_GRAD,
+  PRODUCT_TOPK,
+  subScoreBlocks,
+  type TopKAttrs,
+} from '../productSelectKernels';
+
+/**
+ * The product-key selection kernels on tfjs's wasm backend, as JS loops over views of the wasm
+ * heap (no copy in or out): outputs are allocated on the heap by the backend first, and every
+ * view is taken after the last allocation, since an allocation may grow the heap and detach
+ * earlier views.
+ */
+
+interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+function heapView<T extends Float32Array | Int32Array>(
+  backend: WasmBackendLike,
+  t: tf.TensorInfo,
+  type: new (n: number) => T,
+): T {
+  const view = backend.typedArrayFromHeap(t);
+  if (!(view instanceof type))
+    throw new Error(`wasm product select: ${t.dtype} tensor is not a ${type.name}`);
+  return view as T;
+}
+
+const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackendLike;
+  const { heads, knn } = numberAttrs<TopKAttrs>(attrs, ['heads', 'knn']);
+  const parts = subScoreBlocks(inputs, heads, knn, (t, block) => ({ t, block }));
+  const { rows, nKeys } = parts;
+  const slots = b.makeOutput([rows, heads, knn], 'int32');
+  const scores = b.makeOutput([rows, heads, knn], 'float32');
+  // Views only now, after the last allocation.
+  const blocks = parts.blocks.map(({ t, block }) => {
+    const whole = heapView(b, t, Float32Array);
+    return block === null ? whole : whole.subarray(block * rows * nKeys, (block + 1) * rows * nKeys);
+  });
+  productTopK(
+    blocks,
+    heads,
+    rows,
+    nKeys,
+    knn,
+    heapView(b, slots, Int32Array),
+    heapView(b, scores, Float32Array),
+  );
+  return [slots, scores];
+};
+
+const gradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackendLike;
+  const { heads, nKeys } = numberAttrs<GradAttrs>(attrs, ['heads', 'nKeys']);
+  const [dy, slots, q, keys] = ['dy', 'slots', 'q', 'keys'].map((name) => inputOf(inputs, name));
+  const [rows, , knn] = dy.shape;
+  const dq = b.makeOutput(q.shape, 'float32');
+  const dKeys = b.makeOutput(keys.shape, 'float32');
+  productSelectGrad(
+    heapView(b, dy, Float32Array),
+    heapView(b, slots, Int32Array),
+    heapView(b, q, Float32Array),
+    heapView(b, keys, Float32Array),
+    { heads, rows, nKeys, knn, kDim: q.shape[1] / heads },
+    heapView(b, dq, Float32Array),
+    heapView(b, dKeys, Float32Array),
+  );
+  return [dq, dKeys];
+};
+
+export const WASM_KERNELS: tf.KernelConfig[] = [
+  { kernelName: PRODUCT_TOPK, backendName: 'wasm', kernelFunc: topKKernel },
+  { kernelName: PRODUCT_SELECT_GRAD, backendName: 'wasm', kernelFunc: gradKernel },
+];

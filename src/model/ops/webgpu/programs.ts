@@ -1,0 +1,205 @@
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+
+/**
+ * WGSL programs of the fused product-key selection, run by tfjs-backend-webgpu's own
+ * runWebGPUProgram (its pipeline cache, uniforms, command batching and compile-only warm-up).
+ * Dispatches are flat over threads; tfjs folds a flat dispatch above 65,535 workgroups into 2D
+ * (or 3D), and getGlobalIndex() unfolds it, so every program bounds-checks its thread index.
+ * Sizes baked into the WGSL (n_keys, knn, heads) are part of each shader key.
+ */
+
+const WORKGROUP = 64;
+
+function flatDispatch(threads: number): [number, number, number] {
+  return [Math.ceil(threads / WORKGROUP), 1, 1];
+}
+
+/** WGSL that keeps the top `knn` of sub[base .. base + N_KEYS) in (v, i), score desc, lower index first. */
+function subTopKWgsl(v: string, i: string): string {
+  return `
+    {
+      var count = 0;
+      for (var c = 0; c < N_KEYS; c++) {
+        let x = sub[base + c];
+        if (count == KNN && !(x > ${v}[KNN - 1])) { continue; }
+        var at = min(count, KNN - 1);
+        if (count < KNN) { count++; }
+        while (at > 0 && x > ${v}[at - 1]) {
+          ${v}[at] = ${v}[at - 1];
+          ${i}[at] = ${i}[at - 1];
+          at--;
+        }
+        ${v}[at] = x;
+        ${i}[at] = c;
+      }
+    }`;
+}
+
+/**
+ * One thread per (row, head): both halves' top-k, then the merge of the rank pairs
+ * (r + 1)(s + 1) ≤ knn under (score desc, slot asc), exactly as src/model/ops/cpu/productTopK.ts
+ * (see there why a pruned scan and not a frontier heap). Output: int32 slots [N, heads, knn].
+ */
+export class ProductTopKProgram implements WebGPUProgram {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  variableNames = ['sub'];
+  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
+  uniforms = 'threads : i32, rows : i32,';
+
+  constructor(
+    readonly rows: number,
+    readonly heads: number,
+    readonly nKeys: number,
+    readonly knn: number,
+  ) {
+    this.outputShape = [rows, heads, knn];
+    this.dispatch = flatDispatch(rows * heads);
+    this.shaderKey = `pkmProductTopK_${heads}_${nKeys}_${knn}`;
+  }
+
+  getUserCode(): string {
+    return `
+  const N_KEYS = ${this.nKeys};
+  const KNN = ${this.knn};
+  const HEADS = ${this.heads};
+
+  fn beats(score: f32, slot: i32, other: f32, otherSlot: i32) -> bool {
+    return score > other || (score == other && slot < otherSlot);
+  }
+
+  fn main(index: i32) {
+    if (index >= uniforms.threads) { return; }
+    let row = index / HEADS;
+    let h = index - row * HEADS;
+    var aV: array<f32, KNN>;
+    var aI: array<i32, KNN>;
+    var bV: array<f32, KNN>;
+    var bI: array<i32, KNN>;
+    var best: array<f32, KNN>;
+    var bestSlot: array<i32, KNN>;
+    var base = ((h * 2) * uniforms.rows + row) * N_KEYS;
+    ${subTopKWgsl('aV', 'aI')}
+    base = ((h * 2 + 1) * uniforms.rows + row) * N_KEYS;
+    ${subTopKWgsl('bV', 'bI')}
+    var count = 0;
+    for (var r = 0; r < KNN; r++) {
+      let a = aV[r];
+      if (count == KNN && a + bV[0] < best[KNN - 1]) { break; }
+      let width = KNN / (r + 1);
+      for (var c = 0; c < width; c++) {
+        let score = a + bV[c];
+        let slot = aI[r] * N_KEYS + bI[c];
+        if (count == KNN) {
+          if (score < best[KNN - 1]) { break; }
+          if (!beats(score, slot, best[KNN - 1], bestSlot[KNN - 1])) { continue; }
+        }
+        var at = min(count, KNN - 1);
+        if (count < KNN) { count++; }
+        while (at > 0 && beats(score, slot, best[at - 1], bestSlot[at - 1])) {
+          best[at] = best[at - 1];
+          bestSlot[at] = bestSlot[at - 1];
+          at--;
+        }
+        best[at] = score;
+        bestSlot[at] = slot;
+      }
+    }
+    let first = index * KNN;
+    for (var t = 0; t < KNN; t++) {
+      result[first + t] = bestSlot[t];
+    }
+  }`;
+  }
+}
+
+/**
+ * One thread per selected entry: its raw score fl32(s1[i] + s2[j]) re-read from the sub-key
+ * scores (the same float32 add as in the selection). Output: float32 [N, heads, knn].
+ */
+export class ProductScoresProgram implements WebGPUProgram {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  variableNames = ['sub', 'slots'];
+  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
+  uniforms = 'threads : i32, rows : i32,';
+
+  constructor(
+    readonly rows: number,
+    readonly heads: number,
+    readonly nKeys: number,
+    readonly knn: number,
+  ) {
+    this.outputShape = [rows, heads, knn];
+    this.dispatch = flatDispatch(rows * heads * knn);
+    this.shaderKey = `pkmProductScores_${heads}_${nKeys}_${knn}`;
+  }
+
+  getUserCode(): string {
+    return `
+  fn main(index: i32) {
+    if (index >= uniforms.threads) { return; }
+    let rowHead = index / ${this.knn};
+    let row = rowHead / ${this.heads};
+    let h = rowHead - row * ${this.heads};
+    let slot = slots[index];
+    let i = slot / ${this.nKeys};
+    let j = slot - i * ${this.nKeys};
+    let a = sub[((h * 2) * uniforms.rows + row) * ${this.nKeys} + i];
+    let b = sub[((h * 2 + 1) * uniforms.rows + row) * ${this.nKeys} + j];
+    result[index] = a + b;
+  }`;
+  }
+}
+
+/**
+ * Backward: one thread per (head, half, row) writes its row of dSub [heads·2, N, n_keys], the
+ * gradient of the selected scores w.r.t. the sub-key scores: zeros, plus dy at each selected
+ * sub-key (summed in rank order where a sub-key is selected more than once). No atomics.
+ */
+export class SubScoreGradProgram implements WebGPUProgram {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  variableNames = ['dy', 'slots'];
+  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
+  uniforms = 'threads : i32, rows : i32,';
+
+  constructor(
+    readonly rows: number,
+    readonly heads: number,
+    readonly nKeys: number,
+    readonly knn: number,
+  ) {
+    this.outputShape = [heads * 2, rows, nKeys];
+    this.dispatch = flatDispatch(heads * 2 * rows);
+    this.shaderKey = `pkmProductSubScoreGrad_${heads}_${nKeys}_${knn}`;
+  }
+
+  getUserCode(): string {
+    return `
+  fn main(index: i32) {
+    if (index >= uniforms.threads) { return; }
+    let block = index / uniforms.rows;
+    let row = index - block * uniforms.rows;
+    let h = block / 2;
+    let side = block - h * 2;
+    let base = index * ${this.nKeys};
+    for (var c = 0; c < ${this.nKeys}; c++) {
+      result[base + c] = 0.0;
+    }
+    let sel = (row * ${this.heads} + h) * ${this.knn};
+    for (var t = 0; t < ${this.knn}; t++) {
+      let slot = slots[sel + t];
+      let i = slot / ${this.nKeys};
+      let sub = select(i, slot - i * ${this.nKeys}, side == 1);
+      result[base + sub] = result[base + sub] + dy[sel + t];
+    }
+  }`;
+  }
+}

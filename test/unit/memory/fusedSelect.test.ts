@@ -1,0 +1,159 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { RandomStream } from '../../../src/model/memory/random';
+import { withKernelMode } from '../../../src/model/ops/kernelMode';
+import { fusedProductSelectAvailable, fusedProductTopK } from '../../../src/model/ops/productSelect';
+import { PRODUCT_TOPK } from '../../../src/model/ops/productSelectKernels';
+import {
+  checkFiniteDifferences,
+  expectClose,
+  expectFusedKernels,
+  expectSameBits,
+  expectSameStep,
+  fusedOp,
+  readInMode,
+  referenceOp,
+  roundingTieCase,
+  selectAndGrad,
+  trainingStep,
+} from './fusedSelectCases';
+import { bruteForce, integers, integerWeights, makeSpec, uniform, useBackend } from './helpers';
+
+// [n_keys, knn, k_dim, heads]: knn = n_keys, knn = 1, odd sizes, 1,048,576 slots.
+const SIZES: [number, number, number, number][] = [
+  [2, 1, 2, 1],
+  [2, 2, 2, 2],
+  [3, 3, 4, 2],
+  [5, 2, 2, 3],
+  [8, 8, 2, 2],
+  [16, 5, 4, 2],
+  [37, 7, 6, 1],
+  [64, 64, 2, 2],
+  [1024, 32, 2, 1],
+];
+
+describe.each(['wasm', 'cpu'] as const)('fused product-key selection on %s', (backend) => {
+  const sizes = SIZES.filter(([n]) => backend === 'wasm' || n <= 64);
+
+  it.each(sizes)(
+    'n_keys %i, knn %i, k_dim %i, heads %i, forced ties: fused = brute force = reference, bit for bit',
+    async (n_keys, knn, k_dim, heads) => {
+      await useBackend(backend);
+      const spec = makeSpec({ n_keys, knn, k_dim, heads, d_in: 3, v_dim: 2 });
+      const weights = integerWeights(spec, n_keys * 7 + knn, n_keys > 64 ? 1000 : 1);
+      const n = 6;
+      const x = integers(n * spec.d_in, 1, new RandomStream(n_keys, knn + 1));
+      const fused = await readInMode('fused', spec, weights, x, n);
+      const reference = await readInMode('reference', spec, weights, x, n);
+      expectFusedKernels(fused.kernels, true);
+      expectFusedKernels(reference.kernels, false);
+      const want = bruteForce(spec, weights, x, n);
+      expect(Array.from(fused.slots)).toEqual(Array.from(want.slots));
+      expect(Array.from(fused.scores)).toEqual(Array.from(want.scores));
+      expect(Array.from(fused.slots)).toEqual(Array.from(reference.slots));
+      expectSameBits(fused.scores, reference.scores);
+      expectSameBits(fused.output, reference.output);
+    },
+  );
+
+  it('all scores equal: the k lowest slot ids, in order', async () => {
+    await useBackend(backend);
+    const spec = makeSpec({ n_keys: 6, knn: 5, k_dim: 4, heads: 2 });
+    const q = new Float32Array(3 * spec.heads * spec.k_dim);
+    const keys = uniform(spec.heads * 2 * spec.n_keys * (spec.k_dim / 2), 1, new RandomStream(1, 1));
+    const got = await selectAndGrad(fusedOp, spec, q, keys, new Float32Array(3 * spec.heads * spec.knn));
+    expect(Array.from(got.slots)).toEqual(
+      Array.from({ length: 3 * spec.heads }, () => [0, 1, 2, 3, 4]).flat(),
+    );
+  });
+
+  it('a float-rounding tie between dominating rank pairs goes to the lower slot, as in the reference', async () => {
+    await useBackend(backend);
+    const c = roundingTieCase();
+    const r = new Float32Array(c.spec.knn);
+    const fused = await selectAndGrad(fusedOp, c.spec, c.q, c.keys, r);
+    const reference = await selectAndGrad(referenceOp, c.spec, c.q, c.keys, r);
+    expect(Array.from(reference.slots)).toEqual(c.slots);
+    expect(Array.from(fused.slots)).toEqual(c.slots);
+    expectSameBits(fused.scores, reference.scores);
+  });
+
+  it('real-valued queries and keys: same slots and score bits; gradients equal to float32 tolerance', async () => {
+    await useBackend(backend);
+    const spec = makeSpec({ n_keys: 48, knn: 16, k_dim: 8, heads: 2 });
+    const rng = new RandomStream(5, 5);
+    const n = 40;
+    const q = uniform(n * spec.heads * spec.k_dim, 1.5, rng);
+    const keys = uniform(spec.heads * 2 * spec.n_keys * (spec.k_dim / 2), 0.5, rng);
+    const r = uniform(n * spec.heads * spec.knn, 1, rng);
+    const fused = await selectAndGrad(fusedOp, spec, q, keys, r);
+    const reference = await selectAndGrad(referenceOp, spec, q, keys, r);
+    expect(Array.from(fused.slots)).toEqual(Array.from(reference.slots));
+    expectSameBits(fused.scores, reference.scores);
+    expectClose(fused.dq, reference.dq, 1e-5);
+    expectClose(fused.dKeys, reference.dKeys, 1e-5);
+    expect(fused.dKeys.some((v) => v !== 0)).toBe(true);
+  });
+
+  it('gradients match central finite differences of Σ R ⊙ scores', async () => {
+    await useBackend(backend);
+    const spec = makeSpec({ n_keys: 7, knn: 4, k_dim: 6, heads: 2 });
+    expect(await checkFiniteDifferences(spec, 9, 3)).toBeGreaterThan(40);
+  });
+
+  it('the top-k kernel refuses knn > n_keys and a sub-score block count other than heads·2', async () => {
+    await useBackend(backend);
+    const sub = tf.zeros([2, 3, 4]);
+    const run = (attrs: { heads: number; knn: number }) => () =>
+      tf.engine().runKernel(PRODUCT_TOPK, { subScores: sub }, { ...attrs });
+    expect(run({ heads: 1, knn: 5 })).toThrow(/knn 5 exceeds n_keys 4/);
+    expect(run({ heads: 2, knn: 2 })).toThrow(/must be \[heads·2, N, n_keys\]/);
+    sub.dispose();
+  });
+
+  it('no tensor leaks over repeated forward and gradient calls', async () => {
+    await useBackend(backend);
+    const spec = makeSpec({ n_keys: 9, knn: 4, k_dim: 4, heads: 2 });
+    const rng = new RandomStream(3, 3);
+    const q = tf.tensor2d(uniform(8 * 8, 1, rng), [8, 8]);
+    const keys = tf.tensor4d(uniform(2 * 2 * 9 * 2, 1, rng), [2, 2, 9, 2]);
+    const round = async () => {
+      const sel = fusedProductTopK(q, keys, spec);
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => {
+        const s = fusedOp(a as tf.Tensor2D, b, spec);
+        s.slots.dispose();
+        return tf.sum(s.scores);
+      })([q, keys]);
+      await Promise.all([sel.slots.data(), ...g.map((t) => t.data())]);
+      tf.dispose([sel.slots, sel.scores, ...g]);
+    };
+    await round();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) await round();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([q, keys]);
+  });
+});
+
+describe('a memory training step in both kernel modes (wasm)', () => {
+  it.each(['batchnorm', 'layernorm'] as const)(
+    'query norm %s: identical slots, matching outputs, gradients and next read',
+    async (query_norm) => {
+      await useBackend('wasm');
+      const spec = makeSpec({ query_norm, n_keys: 32, knn: 8, k_dim: 16, heads: 2, d_in: 12, v_dim: 10 });
+      const n = 48;
+      const rng = new RandomStream(4, 4);
+      const x = uniform(n * spec.d_in, 1, rng);
+      const target = uniform(n * spec.d_out, 1, rng);
+      const fused = await withKernelMode('fused', () => {
+        expect(fusedProductSelectAvailable()).toBe(true);
+        return trainingStep(spec, x, target, n);
+      });
+      const reference = await withKernelMode('reference', () => {
+        expect(fusedProductSelectAvailable()).toBe(false);
+        return trainingStep(spec, x, target, n);
+      });
+      expectSameStep(fused, reference);
+    },
+  );
+});
