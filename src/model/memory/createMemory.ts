@@ -34,6 +34,8 @@ export interface PkmMemoryModule extends MemoryModule {
   readValueOptimizerState(): Promise<{ m: Float32Array; v: Float32Array; step: number }>;
   /** Restores what readValueOptimizerState returned (a checkpoint), so training resumes exactly. */
   loadValueOptimizerState(state: { m: Float32Array; v: Float32Array; step: number }): void;
+  /** The values' Adam step (always present here). */
+  valueStep: number;
 }
 
 /**
@@ -232,7 +234,16 @@ class Memory implements PkmMemoryModule {
     return [this.probe];
   }
 
-  async applyValueGradients(grads: tf.Tensor[], lr: number): Promise<void> {
+  get valueStep(): number {
+    return this.step;
+  }
+
+  set valueStep(step: number) {
+    if (!(Number.isInteger(step) && step >= 0)) throw new Error(`value step must be an integer ≥ 0 (got ${step})`);
+    this.step = step;
+  }
+
+  async applyValueGradients(grads: tf.Tensor[], lr: number, control?: tf.Tensor1D): Promise<void> {
     this.alive();
     const slots = this.lastSlots;
     if (!slots) {
@@ -280,6 +291,7 @@ class Memory implements PkmMemoryModule {
       grads: grad,
       stepSize: adamStepSize(lr, this.step, this.adam),
       adam: this.adam,
+      ...(control ? { control } : {}),
     });
     this.moments = { m: tables.m, v: tables.v };
   }
@@ -296,14 +308,19 @@ class Memory implements PkmMemoryModule {
     return this.updater;
   }
 
-  commitBatchStatistics(): void {
+  commitBatchStatistics(control?: tf.Tensor1D): void {
     this.alive();
     const stats = this.pendingStats;
     if (!stats || !this.query.runningMean || !this.query.runningVar) return;
-    const [mean, variance] = tf.tidy(() => [
-      tf.keep(tf.add(tf.mul(this.query.runningMean!, 1 - BN_MOMENTUM), tf.mul(stats.mean, BN_MOMENTUM))),
-      tf.keep(tf.add(tf.mul(this.query.runningVar!, 1 - BN_MOMENTUM), tf.mul(stats.variance, BN_MOMENTUM))),
-    ]);
+    const [mean, variance] = tf.tidy(() => {
+      const apply = control ? tf.greater(tf.slice(control, [1], [1]), 0) : null;
+      // A step skipped on the device keeps the running statistics as they were.
+      const fold = (running: tf.Tensor, batch: tf.Tensor) => {
+        const next = tf.add(tf.mul(running, 1 - BN_MOMENTUM), tf.mul(batch, BN_MOMENTUM));
+        return tf.keep(apply ? tf.where(apply, next, running) : next);
+      };
+      return [fold(this.query.runningMean!, stats.mean), fold(this.query.runningVar!, stats.variance)];
+    });
     this.query.runningMean.dispose();
     this.query.runningVar.dispose();
     this.query.runningMean = mean;
