@@ -510,6 +510,8 @@ export class EngineSession {
       if (!this.deviceLost && !this.closed && this.run) {
         if (this.state === 'running' || this.state === 'slow') this.setState('paused');
         await this.exclusive(async () => {
+          // The last step's stats first, so the final snapshot carries its loss.
+          if (this.run) await this.settle(this.run);
           await this.snapshot(true);
           await this.recoveryCheckpoint();
         }).catch((err) => {

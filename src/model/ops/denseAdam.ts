@@ -64,13 +64,21 @@ export function applyDenseAdam(args: DenseAdamArgs): void {
   }
 }
 
+/** Storage this module copied for a variable, so it knows no other tensor or array shares it. */
+const owned = new WeakSet<object>();
+
 /**
- * A variable made with tf.variable(t) or assigned t shares t's storage while t lives: give it a
- * copy of its own before writing into it (x·1 is exact, -0 and NaN included).
+ * A variable made with tf.variable(t) or assigned t shares t's storage while t lives, and on the
+ * cpu backend tf.tensor(array) keeps the caller's array itself (a checkpoint's weights): give each
+ * variable a copy of its own once (after every outside assign) before writing into it. x·1 is
+ * exact, -0 and NaN included.
  */
 function ownStorage(variable: tf.Variable): void {
-  if (tf.backend().refCount(variable.dataId) <= 1) return;
-  variable.assign(tf.tidy(() => tf.mul(variable, tf.scalar(1))));
+  if (owned.has(variable.dataId)) return;
+  const copy = tf.tidy(() => tf.mul(variable, tf.scalar(1)));
+  variable.assign(copy);
+  copy.dispose();
+  owned.add(variable.dataId);
 }
 
 /** The plain tfjs-op update (adam.ts before the fused kernels), masked with tf.where. */
