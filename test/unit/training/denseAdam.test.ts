@@ -1,0 +1,13 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { describe, it } from 'vitest';
+import { checkFusedAgainstReference } from './denseAdamCheck';
+
+describe('fused dense Adam against the tfjs-op reference', () => {
+  // The JS loop rounds to float32 after every operation in the reference's order: bit for bit.
+  it.each(['cpu', 'wasm'])('on %s: same variables and moments, clipped, unclipped and skipped steps', async (backend) => {
+    await tf.setBackend(backend);
+    await tf.ready();
+    await checkFusedAgainstReference(backend, 0);
+  });
+});
