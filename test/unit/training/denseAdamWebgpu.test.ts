@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, it } from 'vitest';
 import { create, globals } from 'webgpu';
 import { checkFusedAgainstReference } from './denseAdamCheck';
+import { checkValueUpdateMask } from './valueMaskCheck';
 
 // WebGPU in Node: Dawn (the `webgpu` package) on Chromium's SwiftShader; vitest.config.ts sets
 // VK_ICD_FILENAMES. The globals must exist before tfjs-backend-webgpu is loaded.
@@ -19,5 +20,9 @@ describe('fused dense Adam on WebGPU (Dawn in Node)', () => {
   // A skipped step is still checked bit for bit.
   it('matches the tfjs-op reference with clipped, unclipped and skipped steps', async () => {
     await checkFusedAgainstReference('webgpu', 2e-6);
+  });
+
+  it('the in-place value update writes nothing for a skipped step (the flag is read by the shader)', async () => {
+    await checkValueUpdateMask('webgpu');
   });
 });
