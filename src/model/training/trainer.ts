@@ -102,7 +102,7 @@ export function createTrainer(
 ): Trainer {
   const adam = createDenseAdam();
   /** 1 while steps may apply, 0 from a non-finite step until the CPU re-arms it. */
-  const armed = tf.variable(tf.scalar(1), false);
+  const armed = tf.tidy(() => tf.variable(tf.scalar(1), false));
   let pending: PendingStep | null = null;
   let busy = false;
 
@@ -190,7 +190,7 @@ export function createTrainer(
         const before = step.valueSteps[i];
         if (before !== undefined) memory.valueStep = before;
       });
-      armed.assign(tf.scalar(1));
+      tf.tidy(() => armed.assign(tf.scalar(1)));
       throw new TrainingDivergedError(step.number, loss, gradNorm, valueGradNorm, step.lr);
     }
     // ms: this step's share of the wall clock, from its start to the next one's (or the flush).

@@ -140,8 +140,9 @@ describe('trainer: nothing waits for the device inside a step', () => {
 });
 
 describe('trainer: tfjs hygiene', () => {
-  it('keeps numTensors flat over 200 steps of a memory model', async () => {
+  it('keeps numTensors flat over 200 steps of a memory model, and leaves nothing once disposed', async () => {
     const config = memConfig();
+    const initially = tf.memory().numTensors;
     const model = createModel(config);
     const trainer = createTrainer(model, config);
     const sampler = createBatchSampler(corpus.train, config.batch, config.context, 5);
@@ -156,7 +157,17 @@ describe('trainer: tfjs hygiene', () => {
     await trainer.flush();
     expect(outstanding).toBe(1);
     expect(tf.memory().numTensors).toBe(before);
+    // A diverged step and an undisposed outstanding one leave nothing behind either.
+    const tap = new TrainingTap();
+    const tapped = createTrainer(tapModel(model, tap), config);
+    tap.nanNext = true;
+    await tapped.step(sampler.next());
+    await expect(tapped.step(sampler.next())).rejects.toBeInstanceOf(TrainingDivergedError);
+    await tapped.step(sampler.next());
+    tap.discard();
+    tapped.dispose();
     trainer.dispose();
     model.dispose();
+    expect(tf.memory().numTensors).toBe(initially);
   });
 });
