@@ -239,7 +239,8 @@ class Memory implements PkmMemoryModule {
   }
 
   set valueStep(step: number) {
-    if (!(Number.isInteger(step) && step >= 0)) throw new Error(`value step must be an integer ≥ 0 (got ${step})`);
+    if (!(Number.isInteger(step) && step >= 0))
+      throw new Error(`value step must be an integer ≥ 0 (got ${step})`);
     this.step = step;
   }
 

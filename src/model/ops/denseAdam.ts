@@ -52,16 +52,13 @@ export function applyDenseAdam(args: DenseAdamArgs): void {
     // In-place writes must not reach another tensor that shares a variable's storage.
     for (const list of [args.variables, args.m, args.v]) list.forEach(ownStorage);
   }
-  switch (kernel) {
-    case 'cpu':
-      return denseAdamCpu(args);
-    case 'wasm':
-      return denseAdamWasm(args);
-    case 'webgpu':
-      return denseAdamWebGpu(args);
-    default:
-      return denseAdamReference(args);
-  }
+  const run = {
+    cpu: denseAdamCpu,
+    wasm: denseAdamWasm,
+    webgpu: denseAdamWebGpu,
+    reference: denseAdamReference,
+  };
+  run[kernel](args);
 }
 
 /** Storage this module copied for a variable, so it knows no other tensor or array shares it. */

@@ -69,7 +69,9 @@ describe('dense Adam', () => {
     adam.apply([param], [g], 0.01, control(1));
     copy.apply([twin], [g], 0.01, control(1));
     expect(Array.from(await twin.data())).toEqual(Array.from(await param.data()));
-    expect(() => copy.apply([tf.variable(tf.zeros([2]))], [g], 0.01, control(1))).toThrow(/variables of other shapes/);
+    expect(() => copy.apply([tf.variable(tf.zeros([2]))], [g], 0.01, control(1))).toThrow(
+      /variables of other shapes/,
+    );
     tf.dispose([param, twin, g]);
     adam.dispose();
     copy.dispose();

@@ -31,7 +31,9 @@ interface AdamSet {
 
 function makeSet(): AdamSet {
   const make = (seed: number, scale: number) =>
-    SHAPES.map((shape, k) => tf.variable(tf.tensor(floats(tf.util.sizeFromShape(shape), seed + k, scale), shape)));
+    SHAPES.map((shape, k) =>
+      tf.variable(tf.tensor(floats(tf.util.sizeFromShape(shape), seed + k, scale), shape)),
+    );
   // Non-zero moments (v ≥ 0) so that the first step already exercises every term.
   return { params: make(1, 1), m: make(100, 0.01), v: make(200, 0.01).map((x) => tf.variable(tf.abs(x))) };
 }

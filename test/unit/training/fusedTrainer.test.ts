@@ -23,7 +23,12 @@ async function trainIn(mode: 'fused' | 'reference', clip: number, steps: number)
       losses.push(r.loss);
       norms.push(r.gradNorm);
     });
-    const state = { losses, norms, weights: await model.readWeights(), adam: await trainer.readOptimizerState() };
+    const state = {
+      losses,
+      norms,
+      weights: await model.readWeights(),
+      adam: await trainer.readOptimizerState(),
+    };
     trainer.dispose();
     model.dispose();
     return state;

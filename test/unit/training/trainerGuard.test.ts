@@ -18,7 +18,16 @@ beforeAll(useWasm);
 const corpus = knowledgeTextCorpus({ seed: 4, entities: 12, repeats: 3 });
 /** A memory block with BatchNorm queries: dense weights, value rows, value moments, running stats. */
 const memConfig = (overrides = {}) =>
-  tinyConfig({ mem_layers: [1], n_keys: 16, knn: 4, heads: 2, k_dim: 8, value_lr: 5e-2, clip: 0.5, ...overrides });
+  tinyConfig({
+    mem_layers: [1],
+    n_keys: 16,
+    knn: 4,
+    heads: 2,
+    k_dim: 8,
+    value_lr: 5e-2,
+    clip: 0.5,
+    ...overrides,
+  });
 
 function batches(count: number, seed = 21): TokenBatch[] {
   const config = memConfig();

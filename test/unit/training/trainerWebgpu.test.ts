@@ -27,7 +27,12 @@ describe('trainer on WebGPU (Dawn in Node)', () => {
     const model = createModel(config);
     const trainer = createTrainer(tapModel(model, tap), config);
     const memory = model.memories[0] as PkmMemoryModule;
-    const sampler = createBatchSampler(knowledgeTextCorpus({ seed: 4 }).train, config.batch, config.context, 3);
+    const sampler = createBatchSampler(
+      knowledgeTextCorpus({ seed: 4 }).train,
+      config.batch,
+      config.context,
+      3,
+    );
     const state = async () => ({
       weights: await model.readWeights(),
       dense: await trainer.readOptimizerState(),

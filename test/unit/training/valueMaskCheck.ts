@@ -12,7 +12,10 @@ const N = 8;
  * with apply = 0 (its gradient poisoned with NaN) leaves the value rows, their moments and the
  * BatchNorm running statistics bit for bit as they were; the next step with apply = 1 moves them.
  */
-export async function checkValueUpdateMask(expectedKind: string, valueUpdate: UpdaterChoice = 'auto'): Promise<void> {
+export async function checkValueUpdateMask(
+  expectedKind: string,
+  valueUpdate: UpdaterChoice = 'auto',
+): Promise<void> {
   const spec = makeSpec({ n_keys: 8, v_dim: 5, knn: 3, heads: 2, k_dim: 4, query_norm: 'batchnorm' });
   const mod = createMemory(spec, { seed: 21 }, { valueUpdate });
   const rng = new RandomStream(4, 9);
