@@ -16,7 +16,7 @@ export interface StepResult {
   valueGradNorm: number;
   /** Dense learning rate used. */
   lr: number;
-  /** Wall time of the step. */
+  /** Wall time of the step: from its start to the next step's start (or the flush that read it). */
   ms: number;
 }
 
@@ -232,7 +232,12 @@ export function createTrainer(
         return last ? settle(last, null, performance.now()) : null;
       }),
     readOptimizerState: () => adam.readState(),
-    loadOptimizerState: (state) => adam.loadState(state, model.denseVariables()),
+    loadOptimizerState: (state) => {
+      // The outstanding step belongs to the state being replaced: its stats no longer apply.
+      pending?.stats.dispose();
+      pending = null;
+      adam.loadState(state, model.denseVariables());
+    },
     dispose: () => {
       pending?.stats.dispose();
       pending = null;
