@@ -84,14 +84,26 @@ export function denseAdamReference(args: DenseAdamArgs): void {
   tf.tidy(() => {
     const scale = tf.slice(control, [0], [1]).reshape([]);
     const apply = tf.greater(tf.slice(control, [1], [1]).reshape([]), 0);
+    // tf.where tiles a scalar condition to the full shape on every call: tile it once per shape.
+    const conditions = new Map<string, tf.Tensor>();
+    const conditionFor = (shape: number[]) => {
+      const key = shape.join(',');
+      let cond = conditions.get(key);
+      if (!cond) {
+        cond = tf.broadcastTo(apply, shape);
+        conditions.set(key, cond);
+      }
+      return cond;
+    };
     variables.forEach((param, i) => {
       const g = grads[i].mul(scale);
       const mi = m[i].mul(beta1).add(g.mul(1 - beta1));
       const vi = v[i].mul(beta2).add(g.square().mul(1 - beta2));
       const next = param.sub(mi.div(vi.sqrt().add(eps)).mul(stepSize));
-      m[i].assign(tf.where(apply, mi, m[i]));
-      v[i].assign(tf.where(apply, vi, v[i]));
-      param.assign(tf.where(apply, next, param));
+      const cond = conditionFor(param.shape);
+      m[i].assign(tf.where(cond, mi, m[i]));
+      v[i].assign(tf.where(cond, vi, v[i]));
+      param.assign(tf.where(cond, next, param));
     });
   });
 }
