@@ -60,6 +60,8 @@ export interface Trainer {
   step(batch: TokenBatch): Promise<StepResult | null>;
   /** Resolves the outstanding step's stats (null if none). Throws TrainingDivergedError. */
   flush(): Promise<StepResult | null>;
+  /** Whether a queued step's stats are still to be read (by the next step or flush). */
+  readonly outstanding: boolean;
   /** Dense optimiser state, for checkpoints (memory value moments live in the memory modules). */
   readOptimizerState(): Promise<AdamState>;
   loadOptimizerState(state: AdamState): void;
@@ -68,8 +70,8 @@ export interface Trainer {
 
 /** One step and its own stats: `step` then `flush` (for callers that need each result at once). */
 export async function stepAndFlush(trainer: Trainer, batch: TokenBatch): Promise<StepResult> {
-  const previous = await trainer.step(batch);
-  if (previous) throw new Error('stepAndFlush: a step was outstanding: flush the trainer before');
+  if (trainer.outstanding) throw new Error('stepAndFlush: a step is outstanding: flush the trainer first');
+  await trainer.step(batch);
   const result = await trainer.flush();
   if (!result) throw new Error('stepAndFlush: the step left no stats');
   return result;
@@ -200,6 +202,9 @@ export function createTrainer(
   return {
     get steps() {
       return adam.step;
+    },
+    get outstanding() {
+      return pending !== null;
     },
     step: (batch) =>
       exclusive(async () => {

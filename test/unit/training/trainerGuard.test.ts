@@ -6,6 +6,7 @@ import type { PkmMemoryModule } from '../../../src/model/memory/createMemory';
 import {
   createTrainer,
   type StepResult,
+  stepAndFlush,
   type Trainer,
   TrainingDivergedError,
 } from '../../../src/model/training/trainer';
@@ -94,6 +95,31 @@ describe('trainer: the NaN/Inf guard on the device', () => {
     expect(await fullState(model, trainer)).toEqual(await fullState(twinModel, twin));
     for (const t of [trainer, twin]) t.dispose();
     for (const m of [model, twinModel]) m.dispose();
+  });
+});
+
+describe('trainer: stats one step later', () => {
+  it('step resolves the previous step, flush the last; stepAndFlush gives a step its own stats', async () => {
+    const config = tinyConfig();
+    const model = createModel(config);
+    const trainer = createTrainer(model, config);
+    const [a, b, c] = batches(3);
+    expect(trainer.outstanding).toBe(false);
+    expect(await trainer.step(a)).toBeNull();
+    expect(trainer.steps).toBe(1);
+    expect(trainer.outstanding).toBe(true);
+    expect((await trainer.step(b))?.step).toBe(1);
+    await expect(stepAndFlush(trainer, c)).rejects.toThrow(/a step is outstanding/);
+    expect(trainer.steps).toBe(2);
+    expect((await trainer.flush())?.step).toBe(2);
+    expect(trainer.outstanding).toBe(false);
+    expect(await trainer.flush()).toBeNull();
+    const own = await stepAndFlush(trainer, c);
+    expect(own.step).toBe(3);
+    expect(trainer.outstanding).toBe(false);
+    expect(Number.isFinite(own.loss) && own.lr > 0 && own.ms >= 0).toBe(true);
+    trainer.dispose();
+    model.dispose();
   });
 });
 
