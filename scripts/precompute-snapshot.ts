@@ -30,7 +30,7 @@ import { createBatchSampler, knowledgeTextCorpus, validationBatches } from '../s
 import { factRecall } from '../src/model/factRecall';
 import { writeSafetensors } from '../src/model/io/safetensors';
 import { decode, encode } from '../src/model/tokenizer';
-import { createTrainer } from '../src/model/training/trainer';
+import { createTrainer, stepAndFlush } from '../src/model/training/trainer';
 import { createModel, type PkmModel } from '../src/model/transformer';
 import { writeCapturedFixtures } from './precompute/capturedFixtures';
 import { createMemoryRecorder, type MemoryRecorder } from './precompute/recordingMemory';
@@ -93,7 +93,8 @@ let gradNorm = Number.NaN;
 let trainMs = 0;
 const started = performance.now();
 while (trainer.steps < STEPS) {
-  const r = await trainer.step(sampler.next());
+  // Evaluations below need the weights of exactly step r.step: no step may be queued ahead.
+  const r = await stepAndFlush(trainer, sampler.next());
   losses.push(r.loss);
   lr = r.lr;
   gradNorm = r.gradNorm;

@@ -44,8 +44,14 @@ export function createMemoryRecorder(): MemoryRecorder {
         },
         denseVariables: () => inner.denseVariables(),
         valueGradientVariables: (n) => inner.valueGradientVariables(n),
-        applyValueGradients: (grads, lr) => inner.applyValueGradients(grads, lr),
-        commitBatchStatistics: () => inner.commitBatchStatistics(),
+        applyValueGradients: (grads, lr, control) => inner.applyValueGradients(grads, lr, control),
+        commitBatchStatistics: (control) => inner.commitBatchStatistics(control),
+        get valueStep() {
+          return inner.valueStep;
+        },
+        set valueStep(step) {
+          inner.valueStep = step;
+        },
         trace: (x) => inner.trace(x),
         readWeights: () => inner.readWeights(),
         dispose: () => inner.dispose(),

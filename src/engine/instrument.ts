@@ -63,11 +63,17 @@ export class CapturingMemory implements MemoryModule {
   valueGradientVariables(n?: number): tf.Variable[] {
     return this.inner.valueGradientVariables(n);
   }
-  applyValueGradients(grads: tf.Tensor[], lr: number): Promise<void> {
-    return this.inner.applyValueGradients(grads, lr);
+  applyValueGradients(grads: tf.Tensor[], lr: number, control?: tf.Tensor1D): Promise<void> {
+    return this.inner.applyValueGradients(grads, lr, control);
   }
-  commitBatchStatistics(): void {
-    this.inner.commitBatchStatistics();
+  commitBatchStatistics(control?: tf.Tensor1D): void {
+    this.inner.commitBatchStatistics(control);
+  }
+  get valueStep(): number {
+    return this.inner.valueStep;
+  }
+  set valueStep(step: number) {
+    this.inner.valueStep = step;
   }
   trace(x: Float32Array): Promise<MemoryTrace> {
     return this.inner.trace(x);

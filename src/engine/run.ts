@@ -170,9 +170,12 @@ export async function warmUpRun(
   return { buildMs, compileMs, firstStepsMs, steps, totalMs: buildMs + compileMs + firstStepsMs };
 }
 
-/** One training step; its memory reads go to the live usage. Throws TrainingDivergedError. */
-export async function stepRun(run: Run): Promise<StepResult> {
-  let result: StepResult;
+/**
+ * Queues one training step; its memory reads go to the live usage. Resolves with the previous
+ * step's stats (null when none was outstanding): see Trainer.step. Throws TrainingDivergedError.
+ */
+export async function stepRun(run: Run): Promise<StepResult | null> {
+  let result: StepResult | null;
   try {
     result = await run.trainer.step(run.sampler.next());
   } catch (err) {
@@ -205,6 +208,9 @@ export async function evaluateRun(
 
 /** The whole model, dense optimiser and sampler position as a checkpoint file. */
 export async function runCheckpoint(run: Run): Promise<CheckpointFile> {
+  // A checkpoint holds applied steps only: settle the outstanding one (callers that keep its
+  // stats flush before). Throws TrainingDivergedError if it diverged.
+  await run.trainer.flush();
   const step = run.trainer.steps;
   const valueOptimizers = [];
   for (const memory of capturingMemories(run.model))

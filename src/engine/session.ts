@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, validateConfig } from '../model/config';
 import { checkCorpusFits, createBatchSampler } from '../model/corpus/dataset';
 import { generate } from '../model/generate';
-import { TrainingDivergedError } from '../model/training/trainer';
+import { type StepResult, TrainingDivergedError } from '../model/training/trainer';
 import { activeWebgpuDevice, type BackendFallback, chooseBackend } from './backend';
 import { type CheckpointContents, decodeCheckpoint } from './checkpoint';
 import { Corpora, corpusInfo } from './corpora';
@@ -107,6 +107,8 @@ export class EngineSession {
   private deviceLost = false;
   /** Debug 'fail-next-step': the next training step throws. */
   private failNextStep = false;
+  /** Divergences already reported as a fault where the stats were read (settle). */
+  private readonly reportedDivergence = new WeakSet<Error>();
   private closed = false;
   private readonly corpora = new Corpora();
   private run: Run | null = null;
@@ -216,6 +218,7 @@ export class EngineSession {
     generate: (c) => this.exclusive(() => this.abortable((signal) => this.generate(c, signal))),
     saveCheckpoint: () =>
       this.exclusive(async () => {
+        await this.settle(this.run!);
         const file = await runCheckpoint(this.run!);
         return new WithTransfer(file, [file.bytes.buffer as ArrayBuffer]);
       }),
@@ -507,9 +510,13 @@ export class EngineSession {
       if (!this.deviceLost && !this.closed && this.run) {
         if (this.state === 'running' || this.state === 'slow') this.setState('paused');
         await this.exclusive(async () => {
+          // The last step's stats first, so the final snapshot carries its loss.
+          if (this.run) await this.settle(this.run);
           await this.snapshot(true);
           await this.recoveryCheckpoint();
-        }).catch((err) => this.fault('internal', (err as Error).message, 'paused'));
+        }).catch((err) => {
+          if (!this.reportedDivergence.has(err)) this.fault('internal', (err as Error).message, 'paused');
+        });
       }
     }
   }
@@ -529,6 +536,7 @@ export class EngineSession {
       this.training = false;
       if (!this.deviceLost) await this.settleDeviceLoss();
       if (this.deviceLost) return;
+      if (this.reportedDivergence.has(err as Error)) return;
       this.setState('faulted');
       if (err instanceof TrainingDivergedError) this.fault('diverged', err.message, 'paused');
       else if (isOutOfMemory(err)) this.fault('out-of-memory', toCommandError(err).message, 'paused');
@@ -549,8 +557,31 @@ export class EngineSession {
     await Promise.resolve();
   }
 
-  private async stepOnce(run: Run): Promise<StepRecord> {
-    const result = await stepRun(run);
+  /** Queues one step; records and returns the previous step's stats (one step late, or null). */
+  private async stepOnce(run: Run): Promise<StepRecord | null> {
+    return this.record(await stepRun(run));
+  }
+
+  /**
+   * Reads the outstanding step's stats (see Trainer.flush) and records them. A step found
+   * diverged faults the engine here, wherever the stats are read, and throws.
+   */
+  private async settle(run: Run): Promise<StepRecord | null> {
+    try {
+      return this.record(await run.trainer.flush());
+    } catch (err) {
+      if (err instanceof TrainingDivergedError) {
+        this.training = false;
+        this.setState('faulted');
+        this.fault('diverged', err.message, 'paused');
+        this.reportedDivergence.add(err);
+      }
+      throw err;
+    }
+  }
+
+  private record(result: StepResult | null): StepRecord | null {
+    if (!result) return null;
     this.snapshots.recordStep(result);
     return { step: result.step, loss: result.loss, lr: result.lr, gradNorm: result.gradNorm, ms: result.ms };
   }
@@ -577,11 +608,14 @@ export class EngineSession {
     const records: StepRecord[] = [];
     try {
       for (let i = 0; i < count; i++) {
-        records.push(await this.stepOnce(run));
+        const previous = await this.stepOnce(run);
+        if (previous) records.push(previous);
         await this.afterStep(run);
       }
+      const last = await this.settle(run);
+      if (last) records.push(last);
     } catch (err) {
-      if (err instanceof TrainingDivergedError) {
+      if (err instanceof TrainingDivergedError && !this.reportedDivergence.has(err)) {
         this.setState('faulted');
         this.fault('diverged', err.message, 'paused');
       }
@@ -631,7 +665,9 @@ export class EngineSession {
   private async recoveryCheckpoint(): Promise<void> {
     const run = this.run;
     this.lastCheckpointAt = performance.now();
-    if (!run || this.options.checkpointEveryMs === 0 || run.checkpointStep === run.trainer.steps) return;
+    if (!run || this.options.checkpointEveryMs === 0) return;
+    await this.settle(run);
+    if (run.checkpointStep === run.trainer.steps) return;
     const file = await runCheckpoint(run);
     run.checkpointStep = file.step;
     this.emit({ type: 'checkpoint', checkpoint: file }, [file.bytes.buffer as ArrayBuffer]);

@@ -92,5 +92,6 @@ export async function warmupSteps(
     await trainer.step(sampler.next());
     onStep(i + 1);
   }
+  await trainer.flush();
   return performance.now() - start;
 }

@@ -30,6 +30,8 @@ export interface PkmMemoryModule extends MemoryModule {
   readValueOptimizerState(): Promise<ValueOptimizerState>;
   /** Restores what readValueOptimizerState returned (a checkpoint), so training resumes exactly. */
   loadValueOptimizerState(state: ValueOptimizerState): void;
+  /** The values' Adam step (always present here). */
+  valueStep: number;
 }
 
 /**
@@ -236,7 +238,16 @@ class Memory implements PkmMemoryModule {
     return [this.probe];
   }
 
-  async applyValueGradients(grads: tf.Tensor[], lr: number): Promise<void> {
+  /** The pool's step: with a shared pool, every memory reading it sees (and sets) the same one. */
+  get valueStep(): number {
+    return this.valuePool.step;
+  }
+
+  set valueStep(step: number) {
+    this.valuePool.step = step;
+  }
+
+  async applyValueGradients(grads: tf.Tensor[], lr: number, control?: tf.Tensor1D): Promise<void> {
     this.alive();
     const slots = this.lastSlots;
     if (!slots) {
@@ -270,17 +281,22 @@ class Memory implements PkmMemoryModule {
     }
     this.alive();
     // With a shared pool the step is applied once every memory reading it has contributed.
-    await this.valuePool.contribute(this, ids, grad, lr);
+    await this.valuePool.contribute(this, ids, grad, lr, control);
   }
 
-  commitBatchStatistics(): void {
+  commitBatchStatistics(control?: tf.Tensor1D): void {
     this.alive();
     const stats = this.pendingStats;
     if (!stats || !this.query.runningMean || !this.query.runningVar) return;
-    const [mean, variance] = tf.tidy(() => [
-      tf.keep(tf.add(tf.mul(this.query.runningMean!, 1 - BN_MOMENTUM), tf.mul(stats.mean, BN_MOMENTUM))),
-      tf.keep(tf.add(tf.mul(this.query.runningVar!, 1 - BN_MOMENTUM), tf.mul(stats.variance, BN_MOMENTUM))),
-    ]);
+    const [mean, variance] = tf.tidy(() => {
+      const apply = control ? tf.greater(tf.slice(control, [1], [1]), 0) : null;
+      // A step skipped on the device keeps the running statistics as they were.
+      const fold = (running: tf.Tensor, batch: tf.Tensor) => {
+        const next = tf.add(tf.mul(running, 1 - BN_MOMENTUM), tf.mul(batch, BN_MOMENTUM));
+        return tf.keep(apply ? tf.where(apply, next, running) : next);
+      };
+      return [fold(this.query.runningMean!, stats.mean), fold(this.query.runningVar!, stats.variance)];
+    });
     this.query.runningMean.dispose();
     this.query.runningVar.dispose();
     this.query.runningMean = mean;

@@ -120,10 +120,21 @@ export interface MemoryModule {
   /**
    * Sparse Adam on the value rows read by the last 'train' forward: duplicate slots' gradients are
    * summed, and only those rows and their Adam moments change. `grads` match valueGradientVariables().
+   * `control` is the trainer's device-side [gradScale, apply]: with apply = 0 no row changes (the
+   * step counter still advances: see valueStep).
    */
-  applyValueGradients(grads: tf.Tensor[], lr: number): Promise<void>;
-  /** Folds the last 'train' forward's BatchNorm batch statistics into the running statistics. */
-  commitBatchStatistics(): void;
+  applyValueGradients(grads: tf.Tensor[], lr: number, control?: tf.Tensor1D): Promise<void>;
+  /**
+   * Folds the last 'train' forward's BatchNorm batch statistics into the running statistics
+   * (unless `control`'s apply is 0, decided on the device).
+   */
+  commitBatchStatistics(control?: tf.Tensor1D): void;
+  /**
+   * The value Adam's global step (bias correction). The trainer sets it back when it learns, a
+   * step later, that steps it queued were skipped on the device. Optional: a module without it
+   * (a benchmark's stand-in) keeps counting skipped steps.
+   */
+  valueStep?: number;
   /** Every intermediate of the lookup of one token state ([d_in]), in eval mode. */
   trace(x: Float32Array): Promise<MemoryTrace>;
   /** The current weights, read back asynchronously. */

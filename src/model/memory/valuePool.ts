@@ -30,6 +30,8 @@ interface Contribution {
   /** [M, v_dim] (any shape of M·v_dim values), kept until the step is applied. */
   grad: tf.Tensor;
   lr: number;
+  /** The trainer's device-side [gradScale, apply] of this step (sparse/adam.ts RowStep.control). */
+  control?: tf.Tensor1D;
 }
 
 /**
@@ -77,6 +79,13 @@ export class ValuePool {
     return this.stepCount;
   }
 
+  /** Set back by the trainer when it learns, a step later, that steps it queued were skipped. */
+  set step(step: number) {
+    if (!(Number.isInteger(step) && step >= 0))
+      throw new Error(`value step must be an integer ≥ 0 (got ${step})`);
+    this.stepCount = step;
+  }
+
   /** Which row writer the last update used (null before the first update). */
   get updateKind(): RowUpdaterKind | null {
     return this.updater?.kind ?? null;
@@ -107,7 +116,13 @@ export class ValuePool {
    * the same order (M·v_dim values). The update runs when the last member has contributed; the
    * gradient is kept (cloned) until then, so the caller may dispose its own.
    */
-  async contribute(member: object, ids: Int32Array, grad: tf.Tensor, lr: number): Promise<void> {
+  async contribute(
+    member: object,
+    ids: Int32Array,
+    grad: tf.Tensor,
+    lr: number,
+    control?: tf.Tensor1D,
+  ): Promise<void> {
     this.alive();
     if (!this.members.includes(member)) throw new Error('value pool: contribution from a non-member');
     const vDim = this.table.shape[1];
@@ -125,8 +140,9 @@ export class ValuePool {
         `value pool: the members of one step used different learning rates (${first.lr}, ${lr})`,
       );
     }
-    if (this.members.length === 1) return this.applyStep([{ ids, grad, lr }]);
-    this.pending.set(member, { ids, grad: tf.keep(tf.clone(grad)), lr });
+    if (this.members.length === 1) return this.applyStep([{ ids, grad, lr, control }]);
+    // The control tensor is the trainer's, alive until every member of the step has contributed.
+    this.pending.set(member, { ids, grad: tf.keep(tf.clone(grad)), lr, control });
     if (this.pending.size < this.members.length) return;
     // Member order, not arrival order: the summation order (and so the result) is fixed.
     const contributions = this.members.map((m) => this.pending.get(m)!);
@@ -167,6 +183,7 @@ export class ValuePool {
         grads,
         stepSize: adamStepSize(contributions[0].lr, this.stepCount, this.adam),
         adam: this.adam,
+        ...(contributions[0].control ? { control: contributions[0].control } : {}),
       });
       this.moments = { m: tables.m, v: tables.v };
     } finally {

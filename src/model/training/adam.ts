@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { applyDenseAdam } from '../ops/denseAdam';
 
 /** β1, β2 as the paper (0.9, 0.98); ε as XLM's Adam. */
 export const ADAM_BETA1 = 0.9;
@@ -19,8 +20,15 @@ export interface AdamState {
  */
 export interface DenseAdam {
   readonly step: number;
-  /** Applies one update: g ← grads·gradScale, then Adam with learning rate `lr`. */
-  apply(variables: tf.Variable[], grads: tf.Tensor[], lr: number, gradScale: number): void;
+  /**
+   * Queues one update: g ← grads·gradScale, then Adam with learning rate `lr`. `control` is the
+   * device's [gradScale, apply] (see ops/denseAdam.ts): with apply = 0 nothing changes on the
+   * device, but the step counter still advances here (the CPU does not know yet): the trainer
+   * puts it back with `rewind` once it has read that the step was skipped.
+   */
+  apply(variables: tf.Variable[], grads: tf.Tensor[], lr: number, control: tf.Tensor1D): void;
+  /** Sets the step counter back to `step` (≤ the current one) after skipped steps. */
+  rewind(step: number): void;
   readState(): Promise<AdamState>;
   loadState(state: AdamState, variables: tf.Variable[]): void;
   dispose(): void;
@@ -52,24 +60,28 @@ export function createDenseAdam(): DenseAdam {
     get step() {
       return step;
     },
-    apply(variables, grads, lr, gradScale) {
+    apply(variables, grads, lr, control) {
       ensureMoments(variables);
       step += 1;
       const c1 = 1 - ADAM_BETA1 ** step;
       const c2 = 1 - ADAM_BETA2 ** step;
       // Bias correction folded into the step size and ε: identical to m̂/(sqrt(v̂) + ε).
-      const stepSize = (lr * Math.sqrt(c2)) / c1;
-      const eps = ADAM_EPSILON * Math.sqrt(c2);
-      tf.tidy(() => {
-        variables.forEach((param, i) => {
-          const g = gradScale === 1 ? grads[i] : grads[i].mul(gradScale);
-          const mi = m[i].mul(ADAM_BETA1).add(g.mul(1 - ADAM_BETA1));
-          const vi = v[i].mul(ADAM_BETA2).add(g.square().mul(1 - ADAM_BETA2));
-          m[i].assign(mi);
-          v[i].assign(vi);
-          param.assign(param.sub(mi.div(vi.sqrt().add(eps)).mul(stepSize)));
-        });
+      applyDenseAdam({
+        variables,
+        grads,
+        m,
+        v,
+        control,
+        stepSize: (lr * Math.sqrt(c2)) / c1,
+        eps: ADAM_EPSILON * Math.sqrt(c2),
+        beta1: ADAM_BETA1,
+        beta2: ADAM_BETA2,
       });
+    },
+    rewind(to) {
+      if (!(Number.isInteger(to) && to >= 0 && to <= step))
+        throw new Error(`the optimiser step can only go back (from ${step} to ${to})`);
+      step = to;
     },
     async readState() {
       const read = (list: tf.Variable[]) =>

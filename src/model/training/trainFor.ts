@@ -16,8 +16,10 @@ export interface TrainSummary {
 }
 
 /**
- * Runs `steps` training steps on batches from `sampler`, calling `onProgress` after each (it may
- * be async, e.g. to evaluate every N steps). Stops early, between steps, when `signal` aborts.
+ * Runs `steps` training steps on batches from `sampler`, calling `onProgress` with each step's
+ * stats (it may be async). The stats of a step arrive while the next one is queued, so when
+ * onProgress runs the weights may already include the next step (at most one ahead). Stops early,
+ * between steps, when `signal` aborts.
  * A diverging step throws TrainingDivergedError (the weights stay those of the last good step).
  */
 export async function trainFor(
@@ -34,14 +36,27 @@ export async function trainFor(
   let first = Number.NaN;
   let last = Number.NaN;
   let sum = 0;
-  while (done < steps && !signal?.aborted) {
-    const result = await trainer.step(sampler.next());
+  const take = async (result: StepResult | null) => {
+    if (!result) return;
     if (done === 0) first = result.loss;
     last = result.loss;
     sum += result.loss;
     done++;
     await onProgress?.(result);
+  };
+  // A step resolves with the previous one's stats: `queued` counts steps sent to the device.
+  let queued = 0;
+  try {
+    while (queued < steps && !signal?.aborted) {
+      queued++;
+      await take(await trainer.step(sampler.next()));
+    }
+  } catch (err) {
+    // Leave no step outstanding (its stats, or its divergence, are dropped with the first error).
+    await trainer.flush().catch(() => undefined);
+    throw err;
   }
+  await take(await trainer.flush());
   return {
     steps: done,
     totalSteps: trainer.steps,

@@ -4,7 +4,7 @@ import type { ModelConfig } from '../../../src/model/config';
 import type { PkmMemoryModule } from '../../../src/model/memory/createMemory';
 import type { RowUpdaterKind } from '../../../src/model/memory/sparse/adam';
 import { slotCount } from '../../../src/model/memory/spec';
-import { createTrainer } from '../../../src/model/training/trainer';
+import { createTrainer, stepAndFlush } from '../../../src/model/training/trainer';
 import { createModel, type PkmModel } from '../../../src/model/transformer';
 import { tinyConfig } from '../model/tinyConfig';
 import { bitsEqual } from './helpers';
@@ -90,7 +90,7 @@ export async function checkSharedValueSteps(expectedKind: RowUpdaterKind): Promi
       });
     }
     sharedRows += [...readBy[0]].filter((s) => readBy[1].has(s)).length;
-    await trainer.step(batch);
+    await stepAndFlush(trainer, batch);
     const after = (await model.readWeights()).memories[1].values;
     const state = await pkm(model, 1).readValueOptimizerState();
     expect(state.step).toBe(step);

@@ -7,7 +7,7 @@ import { parseSafetensors } from '../../../src/model/io/safetensors';
 import type { PkmMemoryModule } from '../../../src/model/memory/createMemory';
 import { slotCount } from '../../../src/model/memory/spec';
 import { type ValueOptimizerState, ValuePool } from '../../../src/model/memory/valuePool';
-import { createTrainer } from '../../../src/model/training/trainer';
+import { createTrainer, stepAndFlush } from '../../../src/model/training/trainer';
 import { createModel, type PkmModel } from '../../../src/model/transformer';
 import { configFromHash, configToHash } from '../../../src/state/urlConfig';
 import { bitsEqual, useBackend } from './helpers';
@@ -67,7 +67,7 @@ describe('mem_share_values: one value table for every memory layer', () => {
     const config = sharedConfig();
     const model = track(createModel(config));
     const trainer = createTrainer(model, config);
-    for (let s = 1; s <= 3; s++) await trainer.step(batchOf(config, s));
+    for (let s = 1; s <= 3; s++) await stepAndFlush(trainer, batchOf(config, s));
     const states: ValueOptimizerState[] = [];
     for (let i = 0; i < 2; i++) states.push(await pkm(model, i).readValueOptimizerState());
     const bytes = encodeCheckpoint({
@@ -109,8 +109,8 @@ describe('mem_share_values: one value table for every memory layer', () => {
     };
     expect(bitsEqual(await logits(loaded), await logits(model))).toBe(true);
     for (let s = 4; s <= 5; s++) {
-      const a = await trainer.step(batchOf(config, s));
-      const b = await resumed.step(batchOf(config, s));
+      const a = await stepAndFlush(trainer, batchOf(config, s));
+      const b = await stepAndFlush(resumed, batchOf(config, s));
       expect(b.loss).toBe(a.loss);
     }
     const [wa, wb] = [await model.readWeights(), await loaded.readWeights()];

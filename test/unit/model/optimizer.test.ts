@@ -7,6 +7,9 @@ import { useWasm } from './wasmBackend';
 
 beforeAll(useWasm);
 
+/** The device-side [gradScale, apply] the trainer passes (always applied here). */
+const control = (scale: number) => tf.tensor1d([scale, 1]);
+
 describe('learning-rate schedule', () => {
   it('warms up linearly, then decays with the inverse square root of the step', () => {
     expect(learningRate(1, 1e-3, 10)).toBeCloseTo(1e-4, 12);
@@ -49,7 +52,7 @@ describe('dense Adam', () => {
         expected[i] -= (lr * mHat) / (Math.sqrt(vHat) + ADAM_EPSILON);
       }
       const gt = tf.tensor1d(g);
-      adam.apply([param], [gt], lr, scale);
+      adam.apply([param], [gt], lr, control(scale));
       gt.dispose();
     });
     const got = await param.data();
@@ -63,10 +66,12 @@ describe('dense Adam', () => {
     const twin = tf.variable(tf.tensor1d(Array.from(got)));
     copy.loadState(state, [twin]);
     const g = tf.tensor1d([0.2, 0.2, -0.2]);
-    adam.apply([param], [g], 0.01, 1);
-    copy.apply([twin], [g], 0.01, 1);
+    adam.apply([param], [g], 0.01, control(1));
+    copy.apply([twin], [g], 0.01, control(1));
     expect(Array.from(await twin.data())).toEqual(Array.from(await param.data()));
-    expect(() => copy.apply([tf.variable(tf.zeros([2]))], [g], 0.01, 1)).toThrow(/variables of other shapes/);
+    expect(() => copy.apply([tf.variable(tf.zeros([2]))], [g], 0.01, control(1))).toThrow(
+      /variables of other shapes/,
+    );
     tf.dispose([param, twin, g]);
     adam.dispose();
     copy.dispose();
@@ -78,7 +83,7 @@ describe('dense Adam', () => {
     expect(state).toEqual({ step: 0, m: [], v: [] });
     const param = tf.variable(tf.tensor1d([1, 2]));
     const used = createDenseAdam();
-    used.apply([param], [tf.tensor1d([0.5, 0.5])], 0.1, 1);
+    used.apply([param], [tf.tensor1d([0.5, 0.5])], 0.1, control(1));
     used.loadState(state, [param]);
     expect(used.step).toBe(0);
     expect(() => used.loadState({ step: 2, m: [], v: [] }, [param])).toThrow(

@@ -77,7 +77,9 @@ describe('training', () => {
     const weights = await model.readWeights();
     weights.dense['blocks.1.ffn.b2'][3] = Number.NaN;
     model.loadWeights(weights);
-    await expect(trainer.step(sampler.next())).rejects.toThrow(
+    // The step's stats are read one step later, or by flush.
+    expect(await trainer.step(sampler.next())).toBeNull();
+    await expect(trainer.flush()).rejects.toThrow(
       /Training diverged at step 1: the loss is NaN\. The step was not applied; the weights are those after step 0/,
     );
     expect(trainer.steps).toBe(0);
@@ -89,6 +91,7 @@ describe('training', () => {
   it('keeps the tensor count flat over 200 steps', async () => {
     const { model, trainer, sampler, validation } = setup(tinyConfig());
     await trainer.step(sampler.next()); // creates the Adam moments
+    await trainer.flush(); // and reads the step's stats: none outstanding, as after trainFor
     const before = tf.memory().numTensors;
     await trainFor(trainer, sampler, 199);
     await evaluate(model, validation);
@@ -148,7 +151,8 @@ describe('training', () => {
       },
       controller.signal,
     );
-    expect(summary).toMatchObject({ steps: 3, totalSteps: 3, aborted: true });
+    // Step 3's stats arrive once step 4 is queued: the abort lands one step later.
+    expect(summary).toMatchObject({ steps: 4, totalSteps: 4, aborted: true });
     trainer.dispose();
     model.dispose();
   });

@@ -30,6 +30,11 @@ export interface RowStep {
   grads: tf.Tensor;
   stepSize: number;
   adam: AdamSettings;
+  /**
+   * The trainer's device-side [gradScale, apply] (ops/denseAdam.ts); with apply = 0 the step
+   * writes nothing. Only apply is used: the values are not clipped. Absent: always applied.
+   */
+  control?: tf.Tensor1D;
 }
 
 export type RowUpdaterKind = 'cpu' | 'wasm' | 'webgpu' | 'generic';

@@ -38,11 +38,18 @@ function tensorsOf(tables: ValueTables): tf.Tensor[] {
   return [tables.values, tables.m, tables.v];
 }
 
+/** The gradients and whether the step applies; both are read together (one wait, data on the CPU). */
+async function readStep(step: RowStep): Promise<{ grads: Float32Array; apply: boolean }> {
+  const [grads, control] = await Promise.all([step.grads.data(), step.control?.data()]);
+  return { grads: grads as Float32Array, apply: control === undefined || control[1] > 0 };
+}
+
 class CpuRowUpdater implements RowUpdater {
   readonly kind = 'cpu';
 
   async apply(tables: ValueTables, step: RowStep): Promise<void> {
-    const grads = (await step.grads.data()) as Float32Array;
+    const { grads, apply } = await readStep(step);
+    if (!apply) return;
     const backend = tf.backend();
     const arrays = tensorsOf(tables).map((t) => {
       const values = isCpuBackend(backend) ? backend.data.get(t.dataId)?.values : undefined;
@@ -60,7 +67,8 @@ class WasmRowUpdater implements RowUpdater {
   readonly kind = 'wasm';
 
   async apply(tables: ValueTables, step: RowStep): Promise<void> {
-    const grads = (await step.grads.data()) as Float32Array;
+    const { grads, apply } = await readStep(step);
+    if (!apply) return;
     // Views are made after the await: the heap may have grown (and its buffer changed) meanwhile.
     const backend = tf.backend();
     if (!isWasmBackend(backend)) throw new Error('wasm value update: the backend changed');
@@ -107,11 +115,15 @@ class GenericRowUpdater implements RowUpdater {
       const m1 = tf.add(tf.mul(tf.gather(tables.m, ids), adam.beta1), tf.mul(g, 1 - adam.beta1));
       const v1 = tf.add(tf.mul(tf.gather(tables.v, ids), adam.beta2), tf.mul(tf.square(g), 1 - adam.beta2));
       const delta = tf.div(tf.mul(m1, stepSize), tf.add(tf.sqrt(v1), adam.eps));
-      const rows = tf.sub(tf.gather(tables.values, ids), delta);
+      const old = tf.gather(tables.values, ids);
+      const rows = tf.sub(old, delta);
+      // A skipped step writes the rows back as they were.
+      const keep = (next: tf.Tensor, before: tf.Tensor) =>
+        step.control ? tf.where(tf.greater(tf.slice(step.control, [1], [1]), 0), next, before) : next;
       return [
-        tf.tensorScatterUpdate(tables.values, at, rows),
-        tf.tensorScatterUpdate(tables.m, at, m1),
-        tf.tensorScatterUpdate(tables.v, at, v1),
+        tf.tensorScatterUpdate(tables.values, at, keep(rows, old)),
+        tf.tensorScatterUpdate(tables.m, at, keep(m1, tf.gather(tables.m, ids))),
+        tf.tensorScatterUpdate(tables.v, at, keep(v1, tf.gather(tables.v, ids))),
       ];
     });
     tables.values.assign(values as tf.Tensor2D);

@@ -67,11 +67,13 @@ struct Params {
 // [rows (U) | offsets (U + 1) | occurrences (M)]
 @group(0) @binding(4) var<storage, read> index: array<i32>;
 @group(0) @binding(5) var<uniform> params: Params;
+// The trainer's [gradScale, apply]: a step it found non-finite on the device writes nothing.
+@group(0) @binding(6) var<storage, read> control: array<f32>;
 
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let t = gid.y * params.rowStride + gid.x;
-  if (t >= params.count * params.vdim) {
+  if (t >= params.count * params.vdim || !(control[1] > 0.0)) {
     return;
   }
   let u = t / params.vdim;
@@ -107,12 +109,19 @@ export class WebGpuRowUpdater implements RowUpdater {
   readonly kind = 'webgpu';
   private indexBuffer: GPUBuffer | null = null;
   private readonly params: GPUBuffer;
+  /** [1, 1]: the control of a step without one (always applied). */
+  private readonly alwaysApply: GPUBuffer;
 
   constructor(private readonly backend: WebGpuBackendLike) {
     this.params = backend.device.createBuffer({
       size: PARAMS_BYTES,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
+    this.alwaysApply = backend.device.createBuffer({
+      size: 8,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+    backend.device.queue.writeBuffer(this.alwaysApply, 0, new Float32Array([1, 1]));
   }
 
   private gpuBuffer(dataId: object): GPUBuffer {
@@ -141,6 +150,7 @@ export class WebGpuRowUpdater implements RowUpdater {
     if (count === 0) return;
     const dataIds = [tables.values.dataId, tables.m.dataId, tables.v.dataId, step.grads.dataId];
     for (const id of dataIds) backend.uploadToGPU(id);
+    if (step.control) backend.uploadToGPU(step.control.dataId);
     // tfjs records into its own encoder and submits in batches: submit what it holds (the uploads
     // above, the gradient, earlier reads of the table) so that all of it runs before this pass.
     backend.ensureCommandEncoderReady();
@@ -178,6 +188,10 @@ export class WebGpuRowUpdater implements RowUpdater {
         ...dataIds.map((id, binding) => ({ binding, resource: { buffer: this.gpuBuffer(id) } })),
         { binding: 4, resource: { buffer: indexBuffer } },
         { binding: 5, resource: { buffer: this.params } },
+        {
+          binding: 6,
+          resource: { buffer: step.control ? this.gpuBuffer(step.control.dataId) : this.alwaysApply },
+        },
       ],
     });
     const encoder = device.createCommandEncoder();
@@ -198,5 +212,6 @@ export class WebGpuRowUpdater implements RowUpdater {
     this.indexBuffer?.destroy();
     this.indexBuffer = null;
     this.params.destroy();
+    this.alwaysApply.destroy();
   }
 }
