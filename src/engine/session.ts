@@ -226,7 +226,8 @@ export class EngineSession {
       await this.stopTraining();
       return this.exclusive(() => {
         const contents = decodeCheckpoint(c.bytes);
-        return this.build(contents.config, contents, false);
+        const config = c.backend ? { ...contents.config, backend: c.backend } : contents.config;
+        return this.build(config, contents, false);
       });
     },
     // Not under the lock as a whole: decoding is plain JS that yields, and the tfjs work takes the
