@@ -100,12 +100,14 @@ export async function checkForAutosave(): Promise<void> {
 
 /** Loads the offered autosave as the live run. */
 export async function restoreAutosave(engine: EngineConnection): Promise<void> {
+  const offer = useWorkStore.getState().offer;
+  useWorkStore.getState().set({ offer: null, problem: null });
   try {
     const run = await (await openRunStorage()).load(AUTOSAVE_ID);
     await loadRunIntoApp(engine, run);
-    useWorkStore.getState().set({ offer: null, problem: null });
   } catch (err) {
-    useWorkStore.getState().set({ problem: `Could not restore the run: ${(err as Error).message}` });
+    // The autosave is still there: offer it again next to what went wrong.
+    useWorkStore.getState().set({ offer, problem: `Could not restore the run: ${(err as Error).message}` });
   }
 }
 

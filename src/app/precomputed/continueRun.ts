@@ -7,6 +7,7 @@ import type { LossRun } from '../../components/LossChart';
 import type { ConfigureArgs, ModelInfo } from '../../engine/protocol';
 import type { ModelConfig } from '../../model/config';
 import { emptyRunData, type RunData } from '../../state/runData';
+import { useRunDataStore } from '../../state/runDataStore';
 import { checkpointHistory } from '../checkpointHistory';
 import type { EngineLink } from '../engineLink';
 import checkpointUrl from './defaultRun.checkpoint.safetensors?url';
@@ -39,6 +40,8 @@ export function continuedRunData(bytes: Uint8Array, step: number): RunData {
     state: 'paused',
     losses: saved.losses ?? run.losses,
     usage: saved.usage,
+    // The byte picked while the precomputed run was shown stays until the live model traces it.
+    trace: useRunDataStore.getState().data.trace ?? run.trace,
   };
 }
 
