@@ -38,7 +38,8 @@ export function continuedRunData(bytes: Uint8Array, step: number): RunData {
     source: 'live',
     step,
     state: 'paused',
-    losses: saved.losses ?? run.losses,
+    // The losses the precomputed figures showed (the engine keeps the file's exact ones).
+    losses: run.losses,
     usage: saved.usage,
     // The byte picked while the precomputed run was shown stays until the live model traces it.
     trace: useRunDataStore.getState().data.trace ?? run.trace,

@@ -65,6 +65,18 @@ describe('work is not lost', () => {
     expect(usedFraction(data().usage?.[0] ?? null)).toBe(used);
   });
 
+  test('a backend switch keeps the usage counts: they go on growing from where they were', async () => {
+    engine = await startEngine();
+    await engine.step(3);
+    const before = data().usage![0];
+    expect(await engine.switchBackend('wasm')).toBe(true);
+    await engine.step(2);
+    const after = data().usage![0];
+    expect(after.tokens).toBe((before.tokens * 5) / 3);
+    // Every slot read before the switch still counts.
+    expect(before.counts.total.every((c, s) => c === 0 || after.counts.total[s] >= c)).toBe(true);
+  });
+
   test('the live run is autosaved once trained, and offered on the next visit', async () => {
     engine = await startEngine();
     const autosave = new Autosave(60_000);
