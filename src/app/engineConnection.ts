@@ -30,7 +30,7 @@ import type { EngineLink, EngineLinkFactory } from './engineLink';
 import { cancelInspectionScan } from './inspectionScan';
 import { keepBeforeReset, offerUndo } from './keepWork/resetUndo';
 import { buildLiveModel } from './precomputed/continueRun';
-import { matchesPrecomputed } from './precomputed/precomputed';
+import { matchesPrecomputed, precomputedLossRun } from './precomputed/precomputed';
 import { showPrecomputed } from './precomputed/showPrecomputed';
 
 export interface EngineConnectionOptions {
@@ -269,7 +269,9 @@ export class EngineConnection {
     cancelInspectionScan();
     useEngineStore.getState().modelReady(info);
     useEngineStore.setState({ fault: null });
-    const { reference } = useRunDataStore.getState();
+    // The precomputed run (which the live model may have continued) stays as a reference curve.
+    const reference =
+      useRunDataStore.getState().reference ?? (matchesPrecomputed(info.config) ? precomputedLossRun() : null);
     useRunDataStore.getState().replace({ ...emptyRunData('live'), step: info.step }, reference);
     await this.select();
   }

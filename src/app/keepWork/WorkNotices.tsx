@@ -57,8 +57,8 @@ export function WorkNotices({ placement }: { placement: 'pinned' | 'flow' }) {
               ]}
             >
               A run trained to step {formatInt(offer.step)} was saved automatically {when(offer.savedAt)}.
-              {ready ? '' : ' It can be restored once the model has warmed up.'} Until you choose, this run is
-              not autosaved.
+              {ready ? '' : ' It can be restored once the model has warmed up.'} Your current run is not
+              autosaved until you choose.
             </Banner>
           ) : null,
         ];
