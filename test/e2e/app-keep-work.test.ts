@@ -1,4 +1,5 @@
-import type { Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Locator, Page } from 'playwright-core';
 import { afterEach, expect, inject, test } from 'vitest';
 import precomputed from '../../src/app/precomputed/defaultRun.json';
 import { labelled, openApp, TINY_HASH, trainingStep, waitForLiveModel } from './app-helpers';
@@ -116,5 +117,56 @@ test('Discard forgets the autosave; the r key resets a trained run with an Undo'
   await expect.poll(() => trainingStep(page), { timeout: 30_000 }).toBe(2);
   expect(await labelled(page, 'Training loss')).toBe(loss);
   await expect.poll(() => undo.count(), { timeout: 10_000 }).toBe(0);
+  expect(session.errors).toEqual([]);
+});
+
+/** Drops a file on a drop zone, as a user dragging it from the desktop. */
+async function dropFile(page: Page, zone: Locator, name: string, bytes: Uint8Array): Promise<void> {
+  const transfer = await page.evaluateHandle(
+    ({ name, data }) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(data)], name));
+      return dt;
+    },
+    { name, data: Array.from(bytes) },
+  );
+  await zone.dispatchEvent('dragover', { dataTransfer: transfer });
+  await zone.dispatchEvent('drop', { dataTransfer: transfer });
+}
+
+test('a run downloaded as a file or saved in the browser loads back with its loss curve and usage map', async () => {
+  session = await openApp(inject('baseUrl'), `page=lab&${TINY_HASH}`);
+  const { page } = session;
+  await waitForLiveModel(page);
+  for (let i = 1; i <= 3; i++) {
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await expect.poll(() => trainingStep(page), { timeout: 30_000 }).toBe(i);
+  }
+  const loss = await labelled(page, 'Training loss');
+  const usage = await labelled(page, 'Memory usage');
+  expect(usage).toMatch(/^\d+\.\d%$/);
+  const saved = page.locator('[data-slot="savedRuns"]');
+  await saved.getByLabel('Name').fill('kept');
+  await saved.getByRole('button', { name: 'Save run' }).click();
+  await saved.getByText('Saved “kept” (step 3').waitFor({ timeout: 30_000 });
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    saved.getByRole('button', { name: 'Download current run (.safetensors)' }).click(),
+  ]);
+  const bytes = new Uint8Array(readFileSync((await download.path())!));
+
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
+  await expect.poll(() => trainingStep(page), { timeout: 30_000 }).toBe(0);
+  await dropFile(page, saved.locator('.lab-drop').first(), 'run.safetensors', bytes);
+  await saved.getByText('Loaded run.safetensors at step 3').waitFor({ timeout: 60_000 });
+  expect(await labelled(page, 'Training loss')).toBe(loss);
+  expect(await labelled(page, 'Memory usage')).toBe(usage);
+
+  await page.reload();
+  await waitForLiveModel(page);
+  await saved.getByRole('button', { name: 'Load kept', exact: true }).click();
+  await saved.getByText('Loaded “kept” at step 3.').waitFor({ timeout: 60_000 });
+  expect(await labelled(page, 'Training loss')).toBe(loss);
+  expect(await labelled(page, 'Memory usage')).toBe(usage);
   expect(session.errors).toEqual([]);
 });
