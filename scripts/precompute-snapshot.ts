@@ -5,8 +5,10 @@
  *   npx tsx scripts/precompute-snapshot.ts [--steps 600] [--eval-every 50] [--eval-batches 8]
  *
  * App (src/app/precomputed/): defaultRun.json (bundled: loss curve, validations with memory metrics,
- * the default token's trace), defaultRun.traces.json (a trace of every byte of the default text)
- * and defaultRun.safetensors (usage maps; reads of the inspection text for the slot inspector).
+ * the default token's trace), defaultRun.traces.json (a trace of every byte of the default text),
+ * defaultRun.safetensors (usage maps; reads of the inspection text for the slot inspector) and
+ * defaultRun.checkpoint.safetensors (the trained model as a compact engine checkpoint, with its
+ * optimiser, sampler, usage counts and losses: the live model continues this run).
  * Fixtures (test/fixtures/data/captured/): config.json, traces.json, usage.json + usage.bin,
  * history.json (see the README there). Deterministic for a given config and step count.
  */
@@ -23,6 +25,7 @@ import {
   type PrecomputedTracesJson,
   tagArrays,
 } from '../src/app/precomputed/format';
+import { encodeCheckpoint } from '../src/engine/checkpoint';
 import { evalReport } from '../src/engine/evalReport';
 import type { EvalReport, TokenTrace } from '../src/engine/protocol';
 import { DEFAULT_CONFIG, type ModelConfig } from '../src/model/config';
@@ -109,6 +112,39 @@ while (trainer.steps < STEPS) {
     );
   }
 }
+// The checkpoint is taken before anything else runs the model (the engine resumes from exactly here).
+const checkpoint = encodeCheckpoint(
+  {
+    config,
+    weights: await model.readWeights(),
+    optimizer: await trainer.readOptimizerState(),
+    valueOptimizers: await Promise.all(recorder.valueOptimizers.map((read) => read())),
+    step: STEPS,
+    samplerState: sampler.state,
+    usage: {
+      halfLife: 0,
+      layers: model.memoryLayers.map((layer, i) => {
+        const u = recorder.usage[i];
+        const flat = (snap: ReturnType<typeof u.counts.snapshot>) => {
+          const out = new Float32Array(snap.perHead.length * snap.total.length);
+          snap.perHead.forEach((h, k) => {
+            out.set(h, k * snap.total.length);
+          });
+          return out;
+        };
+        return {
+          layer,
+          heads: u.counts.heads,
+          counts: flat(u.counts.snapshot()),
+          weights: flat(u.weights.snapshot()),
+          tokens: u.tokens,
+        };
+      }),
+    },
+    losses: { start: 1, loss: Float32Array.from(losses) },
+  },
+  { compact: true },
+);
 const recall = await factRecall(model, corpus.probes!);
 evals[evals.length - 1].recall = { ...recall };
 console.log(`fact recall ${(100 * recall.accuracy).toFixed(1)}% over ${recall.probes} probes`);
@@ -184,6 +220,9 @@ writeFileSync(
   writeSafetensors(tensors, { format: PRECOMPUTED_FORMAT }),
 );
 
+writeFileSync(join(appOut, 'defaultRun.checkpoint.safetensors'), checkpoint);
+console.log(`checkpoint: ${(checkpoint.byteLength / 2 ** 20).toFixed(2)} MiB`);
+
 writeCapturedFixtures(args['fixtures-out']!, {
   config,
   steps: STEPS,
@@ -196,6 +235,8 @@ writeCapturedFixtures(args['fixtures-out']!, {
   tensors,
   usage: usageMeta,
 });
-console.log(`wrote ${appOut}/defaultRun.{json,traces.json,safetensors} and ${args['fixtures-out']}`);
+console.log(
+  `wrote ${appOut}/defaultRun.{json,traces.json,safetensors,checkpoint.safetensors} and ${args['fixtures-out']}`,
+);
 trainer.dispose();
 model.dispose();

@@ -4,6 +4,7 @@ import { App } from './app/App';
 import { EngineProvider } from './app/EngineContext';
 import { EngineConnection } from './app/engineConnection';
 import { startEngineClient } from './app/engineLink';
+import { keepWork } from './app/keepWork/autosave';
 import { matchesPrecomputed, precomputedRun } from './app/precomputed/precomputed';
 import { followSelectionWithPrecomputed, showPrecomputed } from './app/precomputed/showPrecomputed';
 import { useConfigStore } from './state/configStore';
@@ -55,3 +56,5 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 void engine.start();
+// Autosave of the live run, and the offer to restore the previous visit's.
+keepWork(engine);

@@ -1,3 +1,5 @@
+import type { ValueOptimizerState } from '../../src/engine/instrument';
+import { createMemory } from '../../src/model/memory/createMemory';
 import type { MemoryModule } from '../../src/model/memory/types';
 import { UsageCounter } from '../../src/model/metrics/usageCounter';
 import { DEFAULT_MEMORY_FACTORY, type MemoryFactory } from '../../src/model/transformer';
@@ -14,14 +16,22 @@ export interface MemoryRecorder {
   usage: { counts: UsageCounter; weights: UsageCounter; tokens: number }[];
   /** The [N, d_in] input of each memory's latest eval forward (rows = b·T + t). */
   lastEvalInput: (Float32Array | null)[];
+  /** Each memory's sparse Adam state of its values (for the checkpoint). */
+  valueOptimizers: (() => Promise<ValueOptimizerState>)[];
 }
 
 export function createMemoryRecorder(): MemoryRecorder {
-  const recorder: MemoryRecorder = { factory: DEFAULT_MEMORY_FACTORY, usage: [], lastEvalInput: [] };
+  const recorder: MemoryRecorder = {
+    factory: DEFAULT_MEMORY_FACTORY,
+    usage: [],
+    lastEvalInput: [],
+    valueOptimizers: [],
+  };
   recorder.factory = {
     spec: DEFAULT_MEMORY_FACTORY.spec,
     create(spec, init) {
-      const inner = DEFAULT_MEMORY_FACTORY.create(spec, init);
+      const inner = createMemory(spec, init);
+      recorder.valueOptimizers.push(() => inner.readValueOptimizerState());
       const index = recorder.usage.length;
       const shape = { slots: spec.n_keys * spec.n_keys, heads: spec.heads, knn: spec.knn, rate: 1 };
       recorder.usage.push({ counts: new UsageCounter(shape), weights: new UsageCounter(shape), tokens: 0 });

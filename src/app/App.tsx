@@ -1,5 +1,6 @@
 import { useLayoutEffect, useRef } from 'react';
 import { useUiStore } from '../state/uiStore';
+import { WorkNotices } from './keepWork/WorkNotices';
 import { LabPage } from './lab/LabPage';
 import { Notebook } from './notebook/Notebook';
 import { ResultsPage } from './results/ResultsPage';
@@ -23,9 +24,11 @@ export function App() {
       <div ref={sticky} className="app__sticky">
         <Header />
         <Notices placement="pinned" />
+        <WorkNotices placement="pinned" />
       </div>
       <main id="main" className="app__main">
         <Notices placement="flow" />
+        <WorkNotices placement="flow" />
         {page === 'notebook' ? <Notebook /> : page === 'lab' ? <LabPage /> : <ResultsPage />}
       </main>
       <HelpOverlay />

@@ -28,6 +28,8 @@ import { dropLayerWithoutMemory, layerForModel, useSelectionStore } from '../sta
 import { useUiStore } from '../state/uiStore';
 import type { EngineLink, EngineLinkFactory } from './engineLink';
 import { cancelInspectionScan } from './inspectionScan';
+import { keepBeforeReset, offerUndo } from './keepWork/resetUndo';
+import { buildLiveModel } from './precomputed/continueRun';
 import { matchesPrecomputed, precomputedLossRun } from './precomputed/precomputed';
 import { showPrecomputed } from './precomputed/showPrecomputed';
 
@@ -164,21 +166,17 @@ export class EngineConnection {
     }
     useEngineStore.setState({ model: null, fault: null });
     cancelInspectionScan();
-    const info = await this.run('configure', async () =>
-      (await this.engine()).request({ type: 'configure', config, options: this.options.engineOptions }),
+    const built = await this.run('configure', async () =>
+      buildLiveModel(await this.engine(), config, this.options.engineOptions),
     );
-    if (!info) return false;
+    if (!built) return false;
+    const { info } = built;
     // A layer picked for another model may hold no memory in this one: show the first memory layer.
     dropLayerWithoutMemory(info.config.mem_layers);
     useEngineStore.getState().modelReady(info);
     useInspectionStore.getState().clear();
-    // The live model takes over; the precomputed curve stays in the loss chart as a reference.
-    useRunDataStore
-      .getState()
-      .replace(
-        { ...emptyRunData('live'), step: info.step },
-        matchesPrecomputed(info.config) ? precomputedLossRun() : null,
-      );
+    // The live model takes over (continuing the precomputed run where it is that run's model).
+    useRunDataStore.getState().replace(built.data, built.reference);
     await this.select();
     return true;
   }
@@ -262,14 +260,18 @@ export class EngineConnection {
     return true;
   }
 
-  /** Fresh weights for the same config. */
+  /** Fresh weights for the same config; a trained run is kept for undo (keepWork/resetUndo). */
   async reset(): Promise<void> {
+    const kept = await this.run('reset', async () => keepBeforeReset(await this.engine()));
     const info = await this.run('reset', async () => (await this.engine()).request({ type: 'reset' }));
     if (!info) return;
+    offerUndo(kept);
     cancelInspectionScan();
     useEngineStore.getState().modelReady(info);
     useEngineStore.setState({ fault: null });
-    const { reference } = useRunDataStore.getState();
+    // The precomputed run (which the live model may have continued) stays as a reference curve.
+    const reference =
+      useRunDataStore.getState().reference ?? (matchesPrecomputed(info.config) ? precomputedLossRun() : null);
     useRunDataStore.getState().replace({ ...emptyRunData('live'), step: info.step }, reference);
     await this.select();
   }

@@ -7,6 +7,11 @@
  *   memory.<layer>.adam_m, memory.<layer>.adam_v
  *                           the memory values' sparse Adam moments ([n_keys², v_dim]); their step
  *                           counts are __metadata__.value_adam_steps (JSON list, mem_layers order)
+ *   usage.<layer>.counts, usage.<layer>.weights
+ *                           live slot usage ([heads, n_keys²]); __metadata__.usage_tokens (JSON list)
+ *                           and usage_half_life say over how many reads and under which half-life
+ *   history.loss            training loss of steps loss_start … step (__metadata__.loss_start)
+ * so a run loaded back (a saved run, a file, a restarted engine) looks as trained as it is.
  * With mem_share_values the one shared table, its moments and step are stored once, under the first
  * memory layer (memory.<first>.values, .adam_m, .adam_v; value_adam_steps lists one count).
  */
@@ -16,6 +21,7 @@ import { clip, FormatError, preview } from '../model/io/errors';
 import {
   type Float32Tensor,
   parseSafetensors,
+  type SafetensorsFile,
   tensorFloat32,
   writeSafetensors,
 } from '../model/io/safetensors';
@@ -25,6 +31,7 @@ import { weightShapes } from '../model/memory/weights';
 import type { AdamState } from '../model/training/adam';
 import type { ModelWeights } from '../model/transformer';
 import type { ValueOptimizerState } from './instrument';
+import type { UsageRecord } from './liveUsage';
 
 export const CHECKPOINT_FORMAT = 'pkm-explorer-checkpoint/1';
 
@@ -36,6 +43,10 @@ export interface CheckpointContents {
   valueOptimizers: ValueOptimizerState[] | null;
   step: number;
   samplerState: number | null;
+  /** Live slot usage per memory (mem_layers order) and the half-life it was counted under. */
+  usage?: { halfLife: number; layers: UsageRecord[] } | null;
+  /** Training loss of every step from `start` to the checkpoint's step. */
+  losses?: LossRecord | null;
 }
 
 /** The memory layers that store a value table and its moments: all, or the first when shared. */
@@ -43,7 +54,24 @@ function valueHolders(config: ModelConfig): number[] {
   return config.mem_share_values ? config.mem_layers.slice(0, 1) : config.mem_layers;
 }
 
-export function encodeCheckpoint(c: CheckpointContents): Uint8Array {
+export interface LossRecord {
+  start: number;
+  loss: Float32Array;
+}
+
+/**
+ * Compact files (the run shipped with the app): weights as F16, optimiser moments and usage as
+ * BF16 (F16 would flush Adam's tiny second moments to zero); small tensors stay F32.
+ */
+function compactDtype(name: string, data: Float32Array): Float32Tensor['dtype'] {
+  if (data.length < 1024 || name === 'history.loss') return 'F32';
+  if (/adam|^usage\./.test(name)) return 'BF16';
+  let max = 0;
+  for (let i = 0; i < data.length; i++) max = Math.max(max, Math.abs(data[i]));
+  return max < 60_000 ? 'F16' : 'BF16';
+}
+
+export function encodeCheckpoint(c: CheckpointContents, options: { compact?: boolean } = {}): Uint8Array {
   const tensors: Record<string, Float32Tensor> = {};
   const valueDim = c.config.mem_layers.length > 0 ? memorySpecFromConfig(c.config).v_dim : 1;
   const dense = denseParamShapes(c.config);
@@ -85,6 +113,22 @@ export function encodeCheckpoint(c: CheckpointContents): Uint8Array {
     metadata.value_adam_steps = JSON.stringify(steps.slice(0, valueHolders(c.config).length));
   }
   if (c.samplerState !== null) metadata.sampler_state = String(c.samplerState);
+  if (c.usage && c.usage.layers.length === c.config.mem_layers.length && c.usage.layers.length > 0) {
+    for (const u of c.usage.layers) {
+      const shape = [u.heads, u.counts.length / u.heads];
+      tensors[`usage.${u.layer}.counts`] = { shape, data: u.counts };
+      tensors[`usage.${u.layer}.weights`] = { shape, data: u.weights };
+    }
+    metadata.usage_tokens = JSON.stringify(c.usage.layers.map((u) => u.tokens));
+    metadata.usage_half_life = String(c.usage.halfLife);
+  }
+  if (c.losses && c.losses.loss.length > 0) {
+    tensors['history.loss'] = { shape: [c.losses.loss.length], data: c.losses.loss };
+    metadata.loss_start = String(c.losses.start);
+  }
+  if (options.compact) {
+    for (const [name, t] of Object.entries(tensors)) t.dtype = compactDtype(name, t.data);
+  }
   return writeSafetensors(tensors, metadata);
 }
 
@@ -207,6 +251,7 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
     // Shared: one state, the same object for every memory (loading it twice is harmless).
     valueOptimizers = config.mem_layers.map((_, i) => stored[Math.min(i, stored.length - 1)]);
   }
+  const history = decodeHistory(file, metadata, config, step, take);
   const extra = [...tensors.keys()].filter((name) => !used.has(name));
   if (extra.length > 0)
     fail(`unexpected tensors ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`);
@@ -217,5 +262,83 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
     valueOptimizers,
     step,
     samplerState: wholeNumber(metadata, 'sampler_state'),
+    ...history,
   };
+}
+
+type Take = (name: string, size: number) => Float32Array;
+
+/** The usage and loss history of a parsed checkpoint (each null when the file has none). */
+function decodeHistory(
+  file: SafetensorsFile,
+  metadata: Record<string, string>,
+  config: ModelConfig,
+  step: number,
+  take: Take,
+): Pick<CheckpointContents, 'usage' | 'losses'> {
+  let usage: CheckpointContents['usage'] = null;
+  if (metadata.usage_tokens !== undefined && config.mem_layers.length > 0) {
+    let tokens: unknown;
+    try {
+      tokens = JSON.parse(metadata.usage_tokens);
+    } catch {
+      fail('__metadata__.usage_tokens is not JSON');
+    }
+    const n = config.mem_layers.length;
+    if (!Array.isArray(tokens) || tokens.length !== n || !tokens.every((t) => Number.isFinite(t) && t >= 0))
+      fail(`__metadata__.usage_tokens must list ${n} token counts`);
+    const halfLife = Number(metadata.usage_half_life ?? '0');
+    if (!(halfLife >= 0)) fail('__metadata__.usage_half_life must be a number ≥ 0');
+    const { heads, n_keys } = memorySpecFromConfig(config);
+    const size = heads * n_keys * n_keys;
+    usage = {
+      halfLife,
+      layers: config.mem_layers.map((layer, i) => ({
+        layer,
+        heads,
+        counts: take(`usage.${layer}.counts`, size),
+        weights: take(`usage.${layer}.weights`, size),
+        tokens: (tokens as number[])[i],
+      })),
+    };
+  }
+  let losses: LossRecord | null = null;
+  const start = wholeNumber(metadata, 'loss_start');
+  if (start !== null) {
+    const count = file.tensors.get('history.loss')?.shape.reduce((a, b) => a * b, 1) ?? 0;
+    if (start < 1 || start + count - 1 > step)
+      fail(`history.loss (${count} values from step ${start}) goes past the checkpoint's step ${step}`);
+    losses = { start, loss: take('history.loss', count) };
+  }
+  return { usage, losses };
+}
+
+/**
+ * Only the usage and loss history of a checkpoint (the app shows them while the engine loads the
+ * weights); the weights are not decoded. Throws a FormatError like decodeCheckpoint.
+ */
+export function decodeCheckpointHistory(
+  bytes: Uint8Array,
+): Pick<CheckpointContents, 'usage' | 'losses' | 'step'> {
+  const file = parseSafetensors(bytes);
+  const { metadata } = file;
+  if (metadata.format !== CHECKPOINT_FORMAT)
+    fail(`__metadata__.format is ${preview(metadata.format ?? null)}`);
+  let config: ModelConfig;
+  try {
+    const checked = validateConfig(JSON.parse(metadata.config ?? ''));
+    if (!checked.ok) fail('its config is invalid');
+    config = checked.config;
+  } catch (err) {
+    if (err instanceof FormatError) throw err;
+    fail('__metadata__.config is not JSON');
+  }
+  const step = wholeNumber(metadata, 'step') ?? fail('__metadata__.step is missing');
+  const take: Take = (name, size) => {
+    const info = file.tensors.get(name);
+    const count = info?.shape.reduce((a, b) => a * b, 1);
+    if (count !== size) fail(`tensor ${name} has ${count ?? 'no'} values, expected ${size}`);
+    return tensorFloat32(file, name).data;
+  };
+  return { step, ...decodeHistory(file, metadata, config, step, take) };
 }

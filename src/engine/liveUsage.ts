@@ -15,6 +15,15 @@ export interface UsageLayout {
   slots: number;
 }
 
+/** One memory's counts as a checkpoint keeps them: [heads × slots] each, head-major. */
+export interface UsageRecord {
+  layer: number;
+  heads: number;
+  counts: Float32Array;
+  weights: Float32Array;
+  tokens: number;
+}
+
 /** Steps kept on the device before a refresh is forced (bounds memory between refreshes). */
 export const MAX_PENDING_STEPS = 256;
 
@@ -111,6 +120,43 @@ export class LiveUsage {
       tokens,
       halfLife: this.halfLife,
     }));
+  }
+
+  /** The counts of every layer (call flush first: pending steps are not in them). */
+  records(): UsageRecord[] {
+    const flat = (m: UsageMap) => {
+      const out = new Float32Array(m.perHead.length * m.total.length);
+      m.perHead.forEach((h, i) => {
+        out.set(h, i * m.total.length);
+      });
+      return out;
+    };
+    return this.layers.map(({ layout, counts, weights, tokens }) => ({
+      layer: layout.layer,
+      heads: layout.heads,
+      counts: flat(counts.snapshot()),
+      weights: flat(weights.snapshot()),
+      tokens,
+    }));
+  }
+
+  /**
+   * Puts back counts saved with a checkpoint. Counts made under another half-life are not
+   * comparable with these (as in setOptions): they are dropped, and false is returned.
+   */
+  restore(saved: { halfLife: number; layers: UsageRecord[] }): boolean {
+    const fits =
+      saved.halfLife === this.halfLife &&
+      saved.layers.length === this.layers.length &&
+      saved.layers.every((u, i) => u.layer === this.layers[i].layout.layer);
+    if (!fits) return false;
+    this.layers.forEach((layer, i) => {
+      layer.counts.load(saved.layers[i].counts);
+      layer.weights.load(saved.layers[i].weights);
+      layer.tokens = saved.layers[i].tokens;
+    });
+    this.changed = true;
+    return true;
   }
 
   /** Forgets the counts (and anything pending). */

@@ -495,8 +495,11 @@ export interface EngineCommands {
   select: { args: { selection: TokenSelection | null }; result: TokenTrace | null };
   generate: { args: GenerateArgs; result: GenerateResult };
   saveCheckpoint: { args: NoArgs; result: CheckpointFile };
-  /** Replaces the model (config from the file's metadata), weights and optimiser state; pauses. */
-  loadCheckpoint: { args: { bytes: Uint8Array }; result: ModelInfo };
+  /**
+   * Replaces the model (config from the file's metadata), weights, optimiser state, usage counts and
+   * loss history; pauses. `backend` replaces the file's backend choice (e.g. a forced one from the link).
+   */
+  loadCheckpoint: { args: { bytes: Uint8Array; backend?: BackendName | 'auto' }; result: ModelInfo };
   /**
    * Reads a memory module (safetensors; XLM, lucidrains or lingua layout, detected unless given)
    * over .npy inputs [B, d_in]: coverage only. Decoding yields between slices and stops on cancel;

@@ -19,7 +19,7 @@ import {
   TrainingDivergedError,
 } from '../model/training/trainer';
 import { createModel, type PkmModel } from '../model/transformer';
-import type { CheckpointContents } from './checkpoint';
+import type { CheckpointContents, LossRecord } from './checkpoint';
 import { encodeCheckpoint } from './checkpoint';
 import { EngineError } from './errors';
 import { evalReport } from './evalReport';
@@ -206,12 +206,13 @@ export async function evaluateRun(
   return report;
 }
 
-/** The whole model, dense optimiser and sampler position as a checkpoint file. */
-export async function runCheckpoint(run: Run): Promise<CheckpointFile> {
+/** The whole model, dense optimiser, sampler position, usage counts and `losses` as a checkpoint file. */
+export async function runCheckpoint(run: Run, losses: LossRecord | null = null): Promise<CheckpointFile> {
   // A checkpoint holds applied steps only: settle the outstanding one (callers that keep its
   // stats flush before). Throws TrainingDivergedError if it diverged.
   await run.trainer.flush();
   const step = run.trainer.steps;
+  await run.usage.flush();
   const valueOptimizers = [];
   for (const memory of capturingMemories(run.model))
     valueOptimizers.push(await memory.readValueOptimizerState());
@@ -222,6 +223,8 @@ export async function runCheckpoint(run: Run): Promise<CheckpointFile> {
     valueOptimizers,
     step,
     samplerState: run.sampler.state,
+    usage: { halfLife: run.usage.halfLife, layers: run.usage.records() },
+    losses,
   });
   return { bytes, step, config: { ...run.config }, name: `pkm-step-${step}.safetensors` };
 }

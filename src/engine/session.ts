@@ -16,6 +16,7 @@ import { Corpora, corpusInfo } from './corpora';
 import { memoryCoverage } from './coverage';
 import { EngineError, isOutOfMemory, toCommandError } from './errors';
 import { LiveUsage, MAX_PENDING_STEPS } from './liveUsage';
+import { LossLog } from './lossLog';
 import { estimateMemory, overCapMessage } from './memoryEstimate';
 import { DEFAULT_ENGINE_OPTIONS, mergeOptions } from './options';
 import {
@@ -123,6 +124,8 @@ export class EngineSession {
   private readonly snapshots = new SnapshotComposer();
   private trailingSnapshot: ReturnType<typeof setTimeout> | null = null;
   private lastCheckpointAt = 0;
+  /** The current model's training losses, saved with its checkpoints. */
+  private readonly losses = new LossLog();
   private readonly startedAt = performance.now();
 
   constructor(private readonly host: SessionHost) {}
@@ -219,14 +222,15 @@ export class EngineSession {
     saveCheckpoint: () =>
       this.exclusive(async () => {
         await this.settle(this.run!);
-        const file = await runCheckpoint(this.run!);
+        const file = await runCheckpoint(this.run!, this.losses.saved());
         return new WithTransfer(file, [file.bytes.buffer as ArrayBuffer]);
       }),
     loadCheckpoint: async (c) => {
       await this.stopTraining();
       return this.exclusive(() => {
         const contents = decodeCheckpoint(c.bytes);
-        return this.build(contents.config, contents, false);
+        const config = c.backend ? { ...contents.config, backend: c.backend } : contents.config;
+        return this.build(config, contents, false);
       });
     },
     // Not under the lock as a whole: decoding is plain JS that yields, and the tfjs work takes the
@@ -377,6 +381,8 @@ export class EngineSession {
       const started = performance.now();
       const run = createRun(config, corpus, checkpoint, estimate, this.options.usageHalfLife);
       this.run = run;
+      // A loaded run goes on counting usage from where it was (warm-up's reads are discarded).
+      if (checkpoint?.usage) run.usage.restore(checkpoint.usage);
       this.setState('warming');
       run.info.warmup = await warmUpRun(
         run,
@@ -399,6 +405,7 @@ export class EngineSession {
       );
     }
     this.snapshots.reset(this.run.trainer.steps + 1);
+    this.losses.reset(this.run.trainer.steps + 1, checkpoint?.losses ?? null);
     // The client can rebuild this state itself (from the config's seed, or the checkpoint it sent).
     this.lastCheckpointAt = performance.now();
     this.setState('paused');
@@ -583,6 +590,7 @@ export class EngineSession {
   private record(result: StepResult | null): StepRecord | null {
     if (!result) return null;
     this.snapshots.recordStep(result);
+    this.losses.record(result.step, result.loss);
     return { step: result.step, loss: result.loss, lr: result.lr, gradNorm: result.gradNorm, ms: result.ms };
   }
 
@@ -668,7 +676,7 @@ export class EngineSession {
     if (!run || this.options.checkpointEveryMs === 0) return;
     await this.settle(run);
     if (run.checkpointStep === run.trainer.steps) return;
-    const file = await runCheckpoint(run);
+    const file = await runCheckpoint(run, this.losses.saved());
     run.checkpointStep = file.step;
     this.emit({ type: 'checkpoint', checkpoint: file }, [file.bytes.buffer as ArrayBuffer]);
   }

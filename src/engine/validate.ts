@@ -164,7 +164,7 @@ const COMMANDS: Record<CommandType, Fields> = {
     seed: opt(int(0, 2 ** 31 - 1)),
   },
   saveCheckpoint: {},
-  loadCheckpoint: { bytes: req(bytes) },
+  loadCheckpoint: { bytes: req(bytes), backend: opt(backendOrAuto) },
   importMemory: {
     memory: req(bytes),
     inputs: req(bytes),

@@ -4,11 +4,12 @@
  * every default-text byte are fetched as soon as this module loads.
  */
 import type { LossRun } from '../../components/LossChart';
-import type { LayerUsage, TokenTrace, UsageMap } from '../../engine/protocol';
+import type { LayerUsage, TokenTrace } from '../../engine/protocol';
 import { CONFIG_FIELDS, DEFAULT_CONFIG, type ModelConfig } from '../../model/config';
 import { parseSafetensors, tensorFloat32 } from '../../model/io/safetensors';
 import { applyEval, applySnapshot, emptyRunData, type RunData } from '../../state/runData';
 import type { TextReads } from '../../state/slotContexts';
+import { usageMap } from '../checkpointHistory';
 import runJson from './defaultRun.json';
 import binaryUrl from './defaultRun.safetensors?url';
 import { binaryNames, type PrecomputedRunJson, type PrecomputedTracesJson, untagArrays } from './format';
@@ -79,15 +80,6 @@ export interface PrecomputedBinary {
   usage: LayerUsage[];
   /** Per memory layer: the reads of every byte of the inspection text. */
   reads: Map<number, TextReads>;
-}
-
-function usageMap(data: Float32Array, heads: number, slots: number): UsageMap {
-  const perHead = Array.from({ length: heads }, (_, h) => data.subarray(h * slots, (h + 1) * slots));
-  const total = new Float32Array(slots);
-  let max = 0;
-  for (const h of perHead) for (let s = 0; s < slots; s++) total[s] += h[s];
-  for (let s = 0; s < slots; s++) max = Math.max(max, total[s]);
-  return { perHead, total, max };
 }
 
 /** Decodes the binary (exported for tests, which read the file from disk). */

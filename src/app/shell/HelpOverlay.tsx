@@ -4,7 +4,7 @@ import { useUiStore } from '../../state/uiStore';
 const SHORTCUTS: [string, string][] = [
   ['Space', 'Train / pause'],
   ['S', 'One training step'],
-  ['R', 'Reset the model (fresh weights, same settings)'],
+  ['R', 'Reset the model (fresh weights, same settings; a notice offers Undo)'],
   ['?', 'Show or hide this help'],
   ['Esc', 'Close this help'],
 ];

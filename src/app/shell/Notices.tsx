@@ -12,7 +12,7 @@ interface Action {
   run: () => void;
 }
 
-function Banner({
+export function Banner({
   tone,
   title,
   children,

@@ -9,7 +9,7 @@
 import { inSlices } from './breathe';
 import { asBytes, type BinaryInput, HOST_IS_LITTLE_ENDIAN, product } from './bytes';
 import { clip, nameText, preview, SafetensorsError, shapeText } from './errors';
-import { decodeBfloat16, decodeHalf } from './halfFloat';
+import { decodeBfloat16, decodeHalf, encodeBfloat16, encodeHalf } from './halfFloat';
 import { fileSignature, looksLikeText, textStart } from './signatures';
 
 /** Bytes per element of every dtype the format defines (sub-byte floats: fractions). */
@@ -81,7 +81,11 @@ export interface SafetensorsFile {
 export interface Float32Tensor {
   shape: number[];
   data: Float32Array;
+  /** How `writeSafetensors` stores it (default F32): F16 and BF16 halve the file. */
+  dtype?: WrittenDtype;
 }
+
+export type WrittenDtype = 'F32' | 'F16' | 'BF16';
 
 /** Sets an own property even for names like "__proto__", which plain assignment would swallow. */
 function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
@@ -389,8 +393,9 @@ export function readSafetensors(input: BinaryInput): {
 }
 
 /**
- * Writes float32 tensors and string metadata. Names and metadata keys are sorted and the data laid
- * out in name order, so equal input always gives identical bytes.
+ * Writes float32 tensors (stored as F32, or F16/BF16 where a tensor asks) and string metadata.
+ * Names and metadata keys are sorted and the data laid out in name order, so equal input always
+ * gives identical bytes.
  */
 export function writeSafetensors(
   tensors: Readonly<Record<string, Float32Tensor>>,
@@ -412,9 +417,10 @@ export function writeSafetensors(
     header.__metadata__ = sorted;
   }
   let offset = 0;
+  const stored: Uint8Array[] = [];
   for (const name of names) {
     if (name === '__metadata__') throw new SafetensorsError("'__metadata__' cannot be a tensor name");
-    const { shape, data } = tensors[name];
+    const { shape, data, dtype = 'F32' } = tensors[name];
     if (!Array.isArray(shape) || !shape.every(isCount)) {
       throw new SafetensorsError(`tensor ${preview(name)}: shape must be a list of non-negative integers`);
     }
@@ -423,12 +429,19 @@ export function writeSafetensors(
         `tensor ${preview(name)}: shape ${shapeText(shape)} needs ${product(shape)} float32 values (got ${data?.length})`,
       );
     }
-    setOwn(header, name, {
-      dtype: 'F32',
-      shape: [...shape],
-      data_offsets: [offset, offset + data.byteLength],
-    });
-    offset += data.byteLength;
+    const encoded =
+      dtype === 'F16'
+        ? encodeHalf(data)
+        : dtype === 'BF16'
+          ? encodeBfloat16(data)
+          : dtype === 'F32'
+            ? data
+            : null;
+    if (!encoded) throw new SafetensorsError(`tensor ${preview(name)}: cannot write dtype ${preview(dtype)}`);
+    const bytes = new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+    stored.push(bytes);
+    setOwn(header, name, { dtype, shape: [...shape], data_offsets: [offset, offset + bytes.byteLength] });
+    offset += bytes.byteLength;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const padded = Math.ceil(json.byteLength / 8) * 8;
@@ -439,10 +452,9 @@ export function writeSafetensors(
   out.set(json, 8);
   out.fill(0x20, 8 + json.byteLength, 8 + padded);
   let at = 8 + padded;
-  for (const name of names) {
-    const { data } = tensors[name];
-    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
-    at += data.byteLength;
+  for (const bytes of stored) {
+    out.set(bytes, at);
+    at += bytes.byteLength;
   }
   return out;
 }

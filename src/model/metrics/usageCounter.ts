@@ -107,6 +107,14 @@ export class UsageCounter {
     return { perHead, total, max };
   }
 
+  /** Replaces every count by `values` ([heads × slots], head-major, as a snapshot's perHead). */
+  load(values: ArrayLike<number>): void {
+    if (values.length !== this.stored.length)
+      throw new Error(`expected ${this.stored.length} counts (heads × slots), got ${values.length}`);
+    this.scale = 1;
+    for (let i = 0; i < values.length; i++) this.stored[i] = values[i];
+  }
+
   reset(): void {
     this.stored.fill(0);
     this.scale = 1;

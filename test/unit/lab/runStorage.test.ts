@@ -1,7 +1,12 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, test } from 'vitest';
 import { newComparison } from '../../../src/app/lab/compare/results';
-import { RunStorage, runNameProblem, StorageError } from '../../../src/app/lab/savedRuns/runStorage';
+import {
+  AUTOSAVE_ID,
+  RunStorage,
+  runNameProblem,
+  StorageError,
+} from '../../../src/app/lab/savedRuns/runStorage';
 import { DEFAULT_CONFIG } from '../../../src/model/config';
 import { evalReport } from '../state/fixtures';
 
@@ -97,5 +102,22 @@ describe('saved runs in IndexedDB', () => {
     const a = await s.save({ name: 'a', config, step: 0, bytes: bytes(4, 0) });
     await expect(s.rename(a.id, '')).rejects.toThrow(/needs a name/);
     expect((await s.list()).map((r) => r.name)).toEqual(['a']);
+  });
+});
+
+describe('the autosave', () => {
+  test('is one record, overwritten in place, loadable and removable, and never listed as a saved run', async () => {
+    const s = await openFresh();
+    expect(await s.autosaved()).toBeNull();
+    await s.save({ name: 'kept', config, step: 4, bytes: bytes(16, 1) }, 500);
+    await s.autosave({ name: 'autosave · step 10', config, step: 10, bytes: bytes(24, 2) }, 1000);
+    await s.autosave({ name: 'autosave · step 20', config, step: 20, bytes: bytes(40, 3) }, 2000);
+    expect(await s.autosaved()).toMatchObject({ id: AUTOSAVE_ID, step: 20, savedAt: 2000, size: 40 });
+    expect((await s.list()).map((m) => m.name)).toEqual(['kept']);
+    const run = await s.load(AUTOSAVE_ID);
+    expect(run.bytes).toEqual(bytes(40, 3));
+    await s.remove(AUTOSAVE_ID);
+    expect(await s.autosaved()).toBeNull();
+    expect((await s.list()).map((m) => m.name)).toEqual(['kept']);
   });
 });

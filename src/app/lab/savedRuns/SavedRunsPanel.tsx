@@ -10,21 +10,12 @@ import { errorMessage } from '../common/errors';
 import { fileSizeProblem, formatBytes, type ReadProgress, readFileBytes } from '../common/readFile';
 import { configSummary } from '../compare/presets';
 import { currentHistory, loadRunIntoApp } from './runHistory';
-import { RunStorage, runNameProblem, type SavedRunMeta } from './runStorage';
+import { openRunStorage as openStorage, runNameProblem, type SavedRunMeta } from './runStorage';
 import '../common/labFeatures.css';
 import './savedRuns.css';
 
 /** Checkpoints can be large; the browser must hold the whole file in memory to load it. */
 const MAX_CHECKPOINT_BYTES = 1024 * 1024 * 1024;
-
-let storage: Promise<RunStorage> | null = null;
-function openStorage(): Promise<RunStorage> {
-  storage ??= RunStorage.open().catch((err) => {
-    storage = null;
-    throw err;
-  });
-  return storage;
-}
 
 type Note = { kind: 'ok' | 'error'; text: string } | null;
 

@@ -5,6 +5,7 @@ import { useEngineStore } from '../../../state/engineStore';
 import { useInspectionStore } from '../../../state/inspectionStore';
 import { emptyRunData, type RunData } from '../../../state/runData';
 import { useRunDataStore } from '../../../state/runDataStore';
+import { checkpointHistory } from '../../checkpointHistory';
 import type { EngineConnection } from '../../engineConnection';
 import { EngineRequestError } from '../../engineLink';
 import { cancelInspectionScan } from '../../inspectionScan';
@@ -41,12 +42,35 @@ export function runDataFromHistory(history: SavedRunHistory | null, step: number
 }
 
 /**
+ * The figures' data for a checkpoint: the history saved with it (validations, coverage) where there
+ * is one, the losses and usage maps the file itself carries, up to `step`.
+ */
+export function runDataFromCheckpoint(
+  bytes: Uint8Array,
+  history: SavedRunHistory | null,
+  step: number,
+): RunData {
+  const saved = checkpointHistory(bytes);
+  const losses =
+    history?.losses ?? (saved.losses ? { steps: saved.losses.steps, loss: saved.losses.loss } : null);
+  const data = runDataFromHistory(
+    losses
+      ? { losses, val: history?.val ?? [], coverage: history?.coverage ?? [], eval: history?.eval ?? null }
+      : null,
+    step,
+  );
+  return { ...data, usage: saved.usage };
+}
+
+/**
  * Makes a checkpoint the user's run: the engine loads it, the settings (and the URL) take its
- * config, the figures its history; comparisons saved with it come back into the session.
+ * config, the figures its history (or `data`, what they showed of it: an undone reset); comparisons
+ * saved with it come back into the session.
  */
 export async function loadRunIntoApp(
   engine: EngineConnection,
   run: Pick<SavedRun, 'bytes' | 'history' | 'comparisons'>,
+  data?: RunData,
 ): Promise<ModelInfo> {
   let info: ModelInfo;
   try {
@@ -64,7 +88,12 @@ export async function loadRunIntoApp(
   useConfigStore.setState({ config: info.config });
   useEngineStore.getState().modelReady(info);
   useEngineStore.setState({ fault: null });
-  useRunDataStore.getState().replace(runDataFromHistory(run.history, info.step), null);
+  useRunDataStore
+    .getState()
+    .replace(
+      data ? { ...data, step: info.step } : runDataFromCheckpoint(run.bytes, run.history, info.step),
+      null,
+    );
   const known = new Set(useCompareStore.getState().comparisons.map((c) => c.id));
   const incoming = run.comparisons.filter((c) => isComparison(c) && !known.has(c.id));
   if (incoming.length > 0) {

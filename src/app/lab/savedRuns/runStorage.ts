@@ -1,7 +1,8 @@
 /**
  * Saved runs in the browser's IndexedDB (through `idb`): a list entry per run (name, date, step,
  * config), the run's history for the figures and its comparisons, and the engine's checkpoint
- * bytes, each in its own object store so that listing never reads the large parts.
+ * bytes, each in its own object store so that listing never reads the large parts. The live run's
+ * autosave is one more run under a fixed id, overwritten in place and left out of the list.
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { EvalReport } from '../../../engine/protocol';
@@ -13,6 +14,8 @@ import type { Comparison } from '../compare/results';
 export const RUN_DB_NAME = 'pkm-explorer-runs';
 const DB_VERSION = 1;
 export const MAX_RUN_NAME = 120;
+/** The id of the autosaved live run (never a saved run's: those are UUIDs). */
+export const AUTOSAVE_ID = 'autosave';
 
 export interface SavedRunMeta {
   id: string;
@@ -113,23 +116,41 @@ export class RunStorage {
     }
   }
 
-  /** Every saved run, newest first. */
+  /** Every saved run, newest first (the autosave is not one). */
   async list(): Promise<SavedRunMeta[]> {
     try {
       const all = await this.db.getAllFromIndex('runs', 'savedAt');
-      return all.reverse();
+      return all.reverse().filter((meta) => meta.id !== AUTOSAVE_ID);
     } catch (err) {
       throw storageFailure(err, 'list the saved runs');
     }
   }
 
   async save(run: NewRun, now = Date.now()): Promise<SavedRunMeta> {
+    return this.write(newId(), run, now);
+  }
+
+  /** Replaces the autosave with `run`. */
+  autosave(run: NewRun, now = Date.now()): Promise<SavedRunMeta> {
+    return this.write(AUTOSAVE_ID, run, now);
+  }
+
+  /** The autosave's list entry, or null when there is none. */
+  async autosaved(): Promise<SavedRunMeta | null> {
+    try {
+      return (await this.db.get('runs', AUTOSAVE_ID)) ?? null;
+    } catch (err) {
+      throw storageFailure(err, 'read the autosaved run');
+    }
+  }
+
+  private async write(id: string, run: NewRun, now: number): Promise<SavedRunMeta> {
     const problem = runNameProblem(run.name);
     if (problem) throw new StorageError(problem);
     if (run.bytes.byteLength === 0)
       throw new StorageError('There is nothing to save: the checkpoint is empty.');
     const meta: SavedRunMeta = {
-      id: newId(),
+      id,
       name: run.name.trim(),
       savedAt: now,
       step: run.step,
@@ -206,6 +227,17 @@ export class RunStorage {
   close(): void {
     this.db.close();
   }
+}
+
+let shared: Promise<RunStorage> | null = null;
+
+/** The app's one connection to the database (a failed open is retried on the next call). */
+export function openRunStorage(): Promise<RunStorage> {
+  shared ??= RunStorage.open().catch((err) => {
+    shared = null;
+    throw err;
+  });
+  return shared;
 }
 
 function missing(): StorageError {
