@@ -1,17 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { create, globals } from 'webgpu';
+import { describe, expect, it } from 'vitest';
 import { countStepWork } from '../../../bench/lib/stepCounters';
+import { useNodeWebgpu } from '../nodeWebgpu';
 
-// The step counters on WebGPU (Dawn in Node on SwiftShader; vitest.config.ts sets VK_ICD_FILENAMES):
-// programs dispatched and GPU read-backs. The globals must exist before tfjs-backend-webgpu loads.
-beforeAll(async () => {
-  Object.assign(globalThis, globals);
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
-  await import('@tensorflow/tfjs-backend-webgpu');
-  if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend did not start in Node');
-  await tf.ready();
-}, 60_000);
+useNodeWebgpu();
 
 describe('countStepWork on WebGPU', () => {
   it('counts the programs dispatched and the read-back the sequence waits on', async () => {

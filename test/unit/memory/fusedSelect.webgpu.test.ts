@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { create, globals } from 'webgpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { describe, expect, it } from 'vitest';
 import { RandomStream } from '../../../src/model/memory/random';
 import { withKernelMode } from '../../../src/model/ops/kernelMode';
 import { fusedProductSelectAvailable, fusedProductTopK } from '../../../src/model/ops/productSelect';
 import { PRODUCT_SUBSCORE_GRAD, PRODUCT_TOPK } from '../../../src/model/ops/productSelectKernels';
+import { useNodeWebgpu } from '../nodeWebgpu';
 import {
   checkFiniteDifferences,
   expectClose,
@@ -20,17 +21,7 @@ import {
 } from './fusedSelectCases';
 import { bruteForce, integers, integerWeights, makeSpec, uniform } from './helpers';
 
-// WebGPU in Node: Dawn (the `webgpu` package) on Chromium's SwiftShader; vitest.config.ts sets
-// VK_ICD_FILENAMES. The globals must exist before tfjs-backend-webgpu is loaded.
-beforeAll(async () => {
-  Object.assign(globalThis, globals);
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
-  await import('@tensorflow/tfjs-backend-webgpu');
-  await import('@tensorflow/tfjs-backend-wasm');
-  if (!(await tf.setBackend('webgpu')))
-    throw new Error('the webgpu backend did not start in Node (Dawn + SwiftShader)');
-  await tf.ready();
-}, 60_000);
+useNodeWebgpu();
 
 async function onBackend(name: 'webgpu' | 'wasm'): Promise<void> {
   if (tf.getBackend() !== name && !(await tf.setBackend(name))) throw new Error(`${name} did not start`);

@@ -1,21 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { create, globals } from 'webgpu';
+import { describe, expect, it } from 'vitest';
 import { createMemory } from '../../../src/model/memory/createMemory';
 import { RandomStream } from '../../../src/model/memory/random';
+import { useNodeWebgpu } from '../nodeWebgpu';
 import { bruteForce, integers, integerWeights, makeSpec } from './helpers';
 import { checkSparseSteps } from './sparseCheck';
 
-// WebGPU in Node: Dawn (the `webgpu` package) on Chromium's SwiftShader; vitest.config.ts sets
-// VK_ICD_FILENAMES. The globals must exist before tfjs-backend-webgpu is loaded.
-beforeAll(async () => {
-  Object.assign(globalThis, globals);
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
-  await import('@tensorflow/tfjs-backend-webgpu');
-  if (!(await tf.setBackend('webgpu')))
-    throw new Error('the webgpu backend did not start in Node (Dawn + SwiftShader)');
-  await tf.ready();
-}, 60_000);
+useNodeWebgpu();
 
 describe('memory on WebGPU (Dawn in Node)', () => {
   it('tf.topk keeps the lower index first on ties on the GPU path', async () => {

@@ -1,6 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { create, globals } from 'webgpu';
+import { describe, expect, it } from 'vitest';
 import { TrainingTap, tapModel } from '../../../src/engine/instrument';
 import { createBatchSampler, knowledgeTextCorpus } from '../../../src/model/corpus/dataset';
 import type { PkmMemoryModule } from '../../../src/model/memory/createMemory';
@@ -8,17 +6,9 @@ import { denseAdamKernel } from '../../../src/model/ops/denseAdam';
 import { createTrainer } from '../../../src/model/training/trainer';
 import { createModel } from '../../../src/model/transformer';
 import { tinyConfig } from '../model/tinyConfig';
+import { useNodeWebgpu } from '../nodeWebgpu';
 
-// WebGPU in Node: Dawn (the `webgpu` package) on Chromium's SwiftShader; vitest.config.ts sets
-// VK_ICD_FILENAMES. The globals must exist before tfjs-backend-webgpu is loaded.
-beforeAll(async () => {
-  Object.assign(globalThis, globals);
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
-  await import('@tensorflow/tfjs-backend-webgpu');
-  if (!(await tf.setBackend('webgpu')))
-    throw new Error('the webgpu backend did not start in Node (Dawn + SwiftShader)');
-  await tf.ready();
-}, 60_000);
+useNodeWebgpu();
 
 describe('trainer on WebGPU (Dawn in Node)', () => {
   it('skips a NaN step on the device: weights, both optimisers and counters unchanged, then resumes', async () => {
