@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { selectProductWithGradient } from '../ops/productSelect';
+import { differentiableSelection } from './selectionOp';
 import { blockScores, productSubScores } from './subScores';
 import type { MemorySpec } from './types';
 
@@ -235,29 +236,10 @@ export function selectWithGradient(qn: tf.Tensor2D, keys: tf.Tensor, spec: Memor
 
 /** The plain-op selection with its gradient, product or flat keys: the reference path. */
 export function referenceSelectWithGradient(qn: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec): Selection {
-  let escaped: tf.Tensor3D | null = null;
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [q, k, save] = args as [tf.Tensor2D, tf.Tensor, tf.GradSaveFunc];
-    const selection = spec.mem_keys === 'product' ? productSelect(q, k, spec) : flatSelect(q, k, spec);
-    // The slots leave the customGrad scope (which tidies everything but its value) kept.
-    escaped = tf.keep(selection.slots);
-    save([q, k, selection.slots]);
-    return {
-      value: selection.scores,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        selectionGradient(
-          dy as tf.Tensor3D,
-          saved[0] as tf.Tensor2D,
-          saved[1],
-          saved[2] as tf.Tensor3D,
-          spec,
-        ),
-    };
-  });
-  const scores = op(qn, keys) as tf.Tensor3D;
-  const kept = escaped as unknown as tf.Tensor3D;
-  // A clone shares the data and belongs to the caller's scope, so the caller's tidy owns it.
-  const slots = tf.clone(kept);
-  kept.dispose();
-  return { slots, scores };
+  return differentiableSelection(
+    qn,
+    keys,
+    (q, k) => (spec.mem_keys === 'product' ? productSelect(q, k, spec) : flatSelect(q, k, spec)),
+    (dy, q, k, slots) => selectionGradient(dy, q, k, slots, spec),
+  );
 }

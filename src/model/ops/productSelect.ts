@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Selection } from '../memory/select';
+import { differentiableSelection } from '../memory/selectionOp';
 import { productSubScoreBlocks, productSubScores, splitHalves } from '../memory/subScores';
 import type { MemorySpec } from '../memory/types';
 import { CPU_KERNELS } from './cpu/kernels';
@@ -90,30 +91,12 @@ function selectionGradient(
  * flows to `qn` and `keys`. Same contract and scope handling as select.ts' reference op.
  */
 export function fusedProductSelect(qn: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec): Selection {
-  let escaped: tf.Tensor3D | null = null;
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [q, k, save] = args as [tf.Tensor2D, tf.Tensor, tf.GradSaveFunc];
-    const { slots, scores } = fusedProductTopK(q, k, spec);
-    // The slots leave the customGrad scope (which tidies everything but its value) kept.
-    escaped = tf.keep(slots);
-    save([q, k, slots]);
-    return {
-      value: scores,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        selectionGradient(
-          dy as tf.Tensor3D,
-          saved[0] as tf.Tensor2D,
-          saved[1],
-          saved[2] as tf.Tensor3D,
-          spec,
-        ),
-    };
-  });
-  const scores = op(qn, keys) as tf.Tensor3D;
-  const kept = escaped as unknown as tf.Tensor3D;
-  const slots = tf.clone(kept);
-  kept.dispose();
-  return { slots, scores };
+  return differentiableSelection(
+    qn,
+    keys,
+    (q, k) => fusedProductTopK(q, k, spec),
+    (dy, q, k, slots) => selectionGradient(dy, q, k, slots, spec),
+  );
 }
 
 /**
