@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterEach, expect, inject, test } from 'vitest';
 import { openApp, TINY_HASH, waitForLiveModel } from './app-helpers';
 import type { OpenPage } from './browser';
-import { contrastOffenders, horizontalOverflow } from './pageChecks';
+import { contrastOffenders, horizontalOverflow, truncatedTexts } from './pageChecks';
 
 let session: OpenPage | undefined;
 afterEach(async () => {
@@ -38,7 +38,7 @@ async function liveRun(page: Page): Promise<void> {
 }
 
 for (const scheme of ['light', 'dark'] as const) {
-  test(`every visible text meets WCAG AA contrast on each page (${scheme})`, async () => {
+  test(`every visible text meets WCAG AA contrast and none is cut off, on each page (${scheme})`, async () => {
     session = await openApp(inject('baseUrl'), HASH, { colorScheme: scheme });
     const { page } = session;
     await liveRun(page);
@@ -46,6 +46,7 @@ for (const scheme of ['light', 'dark'] as const) {
     let checked = 0;
     for (const name of PAGES) {
       await openTab(page, name);
+      for (const cut of await truncatedTexts(page)) report.add(`${name}: cut off ${cut}`);
       const result = await contrastOffenders(page);
       checked += result.checked;
       for (const o of result.offenders) {
@@ -59,7 +60,7 @@ for (const scheme of ['light', 'dark'] as const) {
   });
 }
 
-test('no page scrolls sideways on a phone (390 and 360 px wide)', async () => {
+test('no page scrolls sideways on a phone (390 and 360 px wide) and no text is cut off', async () => {
   session = await openApp(inject('baseUrl'), HASH);
   const { page } = session;
   await liveRun(page);

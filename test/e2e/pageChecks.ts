@@ -168,3 +168,17 @@ export function horizontalOverflow(page: Page): Promise<{ overflow: number; culp
     return { overflow: root.scrollWidth - width, culprits: culprits.slice(0, 8) };
   });
 }
+
+/** Visible texts cut off with "…" (text-overflow: ellipsis and more text than room). */
+export function truncatedTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const el of Array.from(document.body.querySelectorAll<HTMLElement>('*'))) {
+      const style = getComputedStyle(el);
+      if (style.textOverflow !== 'ellipsis' || !el.checkVisibility()) continue;
+      if (el.scrollWidth > el.clientWidth + 1)
+        out.push(`"${(el.textContent ?? '').trim().slice(0, 60)}" (${el.className})`);
+    }
+    return out;
+  });
+}
