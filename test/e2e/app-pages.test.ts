@@ -111,3 +111,25 @@ test('the built app carries its Content-Security-Policy, and a violation is caug
   expect(session.cspViolations[0]).toMatch(/script-src/);
   session.cspViolations.length = 0;
 });
+
+test('"Rebuild and retrain" rebuilds the model with the new setting and starts training it', async () => {
+  session = await openApp(inject('baseUrl'), HASH);
+  const { page } = session;
+  await liveRun(page);
+  const control = page.locator('.rebuild').first();
+  const select = control.getByRole('combobox', { name: 'k', exact: true });
+  const options = await select
+    .locator('option')
+    .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  const current = await select.inputValue();
+  await select.selectOption(options.find((v) => v !== current)!);
+  await control.getByRole('button', { name: 'Rebuild and retrain' }).click();
+  // Training runs on the fresh model: Pause shows and the step counts up from 0.
+  await expect
+    .poll(() => page.getByRole('button', { name: 'Pause', exact: true }).count(), { timeout: 60_000 })
+    .toBe(1);
+  await expect
+    .poll(() => page.getByLabel('Training step', { exact: true }).textContent(), { timeout: 60_000 })
+    .not.toBe('0');
+  expect(session.errors).toEqual([]);
+});
