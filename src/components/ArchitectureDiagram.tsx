@@ -69,7 +69,7 @@ export function ArchitectureDiagram({ embedding, blocks, head, memory, label }: 
         { text: 'Attention', params: b.attention + (b.norms ?? 0), kind: 'attn' },
         b.memory
           ? {
-              text: memory ? compactLabel(memory, width) : 'Memory',
+              text: memory ? memoryLabel(memory, width) : 'Memory',
               params: b.ffn,
               kind: 'memory',
             }
@@ -84,10 +84,10 @@ export function ArchitectureDiagram({ embedding, blocks, head, memory, label }: 
   // Narrow (a phone): no bar column, the row totals at the right, shorter labels, so nothing is
   // cut off; wide: boxes with their counts, and bars to compare the rows.
   const compact = width < 560;
-  const labelW = compact ? 72 : LABEL_W;
-  const totalW = 44;
+  const labelW = compact ? 84 : LABEL_W;
+  const totalW = 40;
   const inner = Math.max(120, width - labelW - totalW - 8);
-  const attnW = compact ? Math.round(inner * 0.4) : Math.max(84, Math.min(140, width * 0.15));
+  const attnW = compact ? Math.round(inner * 0.42) : Math.max(84, Math.min(140, width * 0.15));
   const ffnW = compact ? inner - attnW - 8 : Math.max(150, Math.min(330, width * 0.34));
   const barX = labelW + attnW + ffnW + 20;
   const barW = Math.max(40, width - barX - 60);
@@ -98,7 +98,11 @@ export function ArchitectureDiagram({ embedding, blocks, head, memory, label }: 
   const memBlocks = blocks.flatMap((b, i) => (b.memory ? [i + 1] : []));
 
   return (
-    <figure ref={ref} className="pkm-figure architecture" aria-label={name}>
+    <figure
+      ref={ref}
+      className={`pkm-figure architecture${compact ? ' architecture--compact' : ''}`}
+      aria-label={name}
+    >
       <svg
         width={width}
         height={height}
@@ -182,10 +186,20 @@ export function ArchitectureDiagram({ embedding, blocks, head, memory, label }: 
   );
 }
 
-/** The memory box's label: everything when there is room, less on a phone. */
-function compactLabel(memory: NonNullable<ArchitectureDiagramProps['memory']>, width: number): string {
-  if (width >= 560) {
-    return `Memory · ${memory.keys} keys · ${formatInt(memory.slots)} slots · ${memory.heads}×k${memory.knn}`;
-  }
-  return width >= 380 ? `Memory · ${formatCount(memory.slots)} slots` : 'Memory';
+/**
+ * The memory box's label: the longest that fits its box (the box's width follows the figure's),
+ * judged at about 7 px a character of the 12 px labels.
+ */
+function memoryLabel(memory: NonNullable<ArchitectureDiagramProps['memory']>, width: number): string {
+  const compact = width < 560;
+  const inner = Math.max(120, width - 84 - 40 - 8);
+  const box = compact ? inner - Math.round(inner * 0.42) - 8 : Math.max(150, Math.min(330, width * 0.34));
+  // Wide boxes also show the parameter count after the label (about 6 characters).
+  const room = Math.floor((box - 16) / 7) - (compact ? 0 : 6);
+  const candidates = [
+    `Memory · ${memory.keys} keys · ${formatInt(memory.slots)} slots · ${memory.heads}×k${memory.knn}`,
+    `Memory · ${formatCount(memory.slots)} slots · ${memory.heads}×k${memory.knn}`,
+    `Memory · ${formatCount(memory.slots)} slots`,
+  ];
+  return candidates.find((c) => c.length <= room) ?? 'Memory';
 }

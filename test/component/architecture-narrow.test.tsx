@@ -34,6 +34,19 @@ async function clipped(width: number): Promise<string[]> {
         `"${el.textContent || el.getAttribute('class')}" spans ${Math.round(r.left - frame.left)}–${Math.round(r.right - frame.left)} of ${Math.round(frame.width)} px`,
       );
   }
+  // A row's title ends before the residual stream's node.
+  for (const row of Array.from(svg.querySelectorAll('.architecture__row'))) {
+    const title = row.querySelector('.architecture__title')!.getBoundingClientRect();
+    const node = row.querySelector('.architecture__node')!.getBoundingClientRect();
+    if (title.right > node.left)
+      out.push(`"${row.querySelector('.architecture__title')!.textContent}" runs into the stream`);
+  }
+  // Box labels stay inside their boxes.
+  for (const box of Array.from(svg.querySelectorAll('.architecture__box'))) {
+    const rect = box.querySelector('rect')!.getBoundingClientRect();
+    const text = box.querySelector('text')!.getBoundingClientRect();
+    if (text.right > rect.right + 0.5) out.push(`"${box.textContent}" overflows its box`);
+  }
   return out;
 }
 
