@@ -30,7 +30,9 @@ function contentSecurityPolicy(): Plugin {
     name: 'pkm-content-security-policy',
     apply: 'build',
     // Right after the charset, before any script or stylesheet it must govern.
-    transformIndexHtml(html) {
+    transformIndexHtml(html, ctx) {
+      // Only the app's page: Storybook builds its own iframe.html with this config.
+      if (!ctx.filename.endsWith('/index.html')) return html;
       const charset = '<meta charset="UTF-8" />';
       if (!html.includes(charset))
         throw new Error('index.html: no <meta charset="UTF-8" /> to put the CSP after');
