@@ -133,3 +133,20 @@ test('"Rebuild and retrain" rebuilds the model with the new setting and starts t
     .not.toBe('0');
   expect(session.errors).toEqual([]);
 });
+
+test('settings that do not fit stop the run bar with the fix, which keeps the chosen backend', async () => {
+  // 1,048,576 slots of 512 values with their Adam moments: far over the engine's memory cap.
+  session = await openApp(inject('baseUrl'), 'page=lab&n_keys=1024&d_model=512&backend=wasm');
+  const { page } = session;
+  const status = page.getByRole('status', { name: 'Model status' });
+  await expect
+    .poll(() => status.textContent(), { timeout: 60_000 })
+    .toContain('Stopped · these settings do not fit in memory');
+  expect(await page.getByRole('button', { name: 'Train', exact: true }).isDisabled()).toBe(true);
+  await status.getByRole('button', { name: 'Use the default settings' }).click();
+  await waitForLiveModel(page);
+  expect(await status.textContent()).toContain('Live · paused on wasm');
+  expect(new URLSearchParams((await page.evaluate(() => location.hash)).slice(1)).get('backend')).toBe(
+    'wasm',
+  );
+});
