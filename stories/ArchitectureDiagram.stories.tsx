@@ -24,6 +24,24 @@ export const DefaultModel: Story = {
   },
 };
 
+/** On a phone (a 320 px card): no bar column, row totals at the right, nothing cut off. */
+export const Phone: Story = {
+  decorators: [
+    (Story) => (
+      <div style={{ width: 320 }}>
+        <Story />
+      </div>
+    ),
+  ],
+  play: async ({ canvasElement }) => {
+    const svg = canvasElement.querySelector('svg')!;
+    const right = svg.getBoundingClientRect().right;
+    for (const text of Array.from(svg.querySelectorAll('text'))) {
+      await expect(text.getBoundingClientRect().right).toBeLessThanOrEqual(right + 0.5);
+    }
+  },
+};
+
 export const Baseline: Story = {
   args: { ...estimateModelParams({ ...shape, mem_layers: [] }, memory) },
   play: async ({ canvasElement }) => {

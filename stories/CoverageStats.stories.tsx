@@ -25,6 +25,14 @@ export const DuringTraining: Story = {
   },
 };
 
+/** Usage says the set it is over. */
+export const OnTheValidationSet: Story = {
+  args: { over: 'on the validation set' },
+  play: async ({ canvasElement }) => {
+    await expect(within(canvasElement).getByText(/any weight on the validation set/)).toBeInTheDocument();
+  },
+};
+
 export const OneEvaluation: Story = {
   args: { history: history.slice(0, 1) },
   play: async ({ canvasElement }) => {

@@ -36,6 +36,29 @@ export const LogYAndReadout: Story = {
   },
 };
 
+/** A finished run shown for comparison: the step axis follows the short live run; the reference is cut at its edge. */
+export const LiveAgainstReference: Story = {
+  args: {
+    runs: [
+      { ...runs[0], name: 'precomputed (2,000 steps)', reference: true },
+      {
+        name: 'live model',
+        train: {
+          steps: Array.from(runs[1].train!.steps).slice(0, 60),
+          loss: Array.from(runs[1].train!.loss).slice(0, 60),
+        },
+      },
+    ],
+  },
+  play: async ({ canvasElement }) => {
+    const last = runs[1].train!.steps[59];
+    await expect(within(canvasElement).getByRole('img', { name: /^Loss chart/ })).toHaveAttribute(
+      'aria-label',
+      expect.stringContaining(`–${last.toLocaleString('en')},`),
+    );
+  },
+};
+
 export const OneRunTrainOnly: Story = {
   args: { runs: [{ name: 'memory', train: runs[0].train }] },
 };

@@ -29,6 +29,14 @@ export const HeadsAndAll: Story = {
   },
 };
 
+/** The summary says which reads the usage is over (the app's training map next to a validation figure). */
+export const UsedInTraining: Story = {
+  args: { usedOver: 'in training' },
+  play: async ({ canvasElement }) => {
+    await expect(within(canvasElement).getByText(/slots used in training/)).toBeInTheDocument();
+  },
+};
+
 export const KeyboardAndZoom: Story = {
   play: async ({ args, canvasElement }) => {
     const c = within(canvasElement);

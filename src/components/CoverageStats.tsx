@@ -26,6 +26,8 @@ export interface CoverageStatsProps {
   slots: number;
   /** Detail for the accessible name, e.g. "layer 3". */
   label?: string;
+  /** The set the metrics are over, shown with Usage, e.g. "on the validation set". */
+  over?: string;
 }
 
 type MetricKey = 'usage' | 'kl_w' | 'gini' | 'top50' | 'top90' | 'top99';
@@ -47,7 +49,7 @@ function formatMetric(key: MetricKey, v: number): string {
 }
 
 /** Usage %, KL, Gini and top-50/90/99, each with its history as a sparkline. */
-export function CoverageStats({ history, slots, label }: CoverageStatsProps) {
+export function CoverageStats({ history, slots, label, over }: CoverageStatsProps) {
   const name = `Coverage stats${label ? `, ${label}` : ''}`;
   if (history.length === 0) {
     return (
@@ -90,6 +92,7 @@ export function CoverageStats({ history, slots, label }: CoverageStatsProps) {
               />
               <div className="coverage-stats__help">
                 {m.help}
+                {m.key === 'usage' && over ? ` ${over}` : ''}
                 {m.key === 'kl_w' && current.kl_u !== undefined
                   ? ` · of the counts: ${formatValue(current.kl_u)}`
                   : ''}

@@ -21,6 +21,11 @@ export interface LossRun {
   name: string;
   train?: LossSeries;
   val?: LossSeries;
+  /**
+   * Shown for comparison only: once another run has data, the step axis scales to that run and
+   * this one is cut at its edge (a 1,500-step reference must not squash a live run of 40 steps).
+   */
+  reference?: boolean;
 }
 
 export interface LossChartProps {
@@ -91,6 +96,8 @@ export function LossChart({ runs, height = 300, label, ...props }: LossChartProp
   const logY = props.logY ?? ownLog;
   const [cursor, setCursor] = useState<number | null>(null);
   const checkboxId = useId();
+  // A reference run longer than the axis is cut at the plot's edge.
+  const clipId = `loss-clip-${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`;
   const { problem, lines, skipped = 0 } = useMemo(() => validate(runs), [runs]);
   const innerW = Math.max(80, width - M.left - M.right);
   const innerH = height - M.top - M.bottom;
@@ -101,12 +108,16 @@ export function LossChart({ runs, height = 300, label, ...props }: LossChartProp
     let y0 = Number.POSITIVE_INFINITY;
     let y1 = Number.NEGATIVE_INFINITY;
     let nonPositive = 0;
-    for (const l of lines) {
+    const own = lines.filter((l) => !runs[l.run]?.reference);
+    for (const l of own.length > 0 ? own : lines) {
       x0 = Math.min(x0, l.s.steps[0]);
       x1 = Math.max(x1, l.s.steps[l.s.steps.length - 1]);
+    }
+    for (const l of lines) {
       for (let i = 0; i < l.s.loss.length; i++) {
         const v = l.s.loss[i];
-        if (!Number.isFinite(v)) continue;
+        const step = l.s.steps[i];
+        if (!Number.isFinite(v) || step < x0 || step > x1) continue;
         if (logY && v <= 0) {
           nonPositive++;
           continue;
@@ -121,7 +132,7 @@ export function LossChart({ runs, height = 300, label, ...props }: LossChartProp
     const x = scaleLinear().domain([x0, x1]).range([0, innerW]);
     const y = (logY ? scaleLog() : scaleLinear()).domain([y0, y1]).range([innerH, 0]).nice();
     return { x, y, nonPositive };
-  }, [lines, logY, innerW, innerH]);
+  }, [lines, runs, logY, innerW, innerH]);
 
   const paths = useMemo(
     () =>
@@ -246,22 +257,27 @@ export function LossChart({ runs, height = 300, label, ...props }: LossChartProp
                   yTitle={`loss${logY ? ' (log)' : ''}`}
                   formatY={formatValue}
                 />
+                <clipPath id={clipId}>
+                  <rect x={-3} y={-3} width={innerW + 6} height={innerH + 6} />
+                </clipPath>
                 {/* Training lines first, validation on top: the noisy train line must not hide it. */}
-                {[...paths.filter((p) => p.kind === 'train'), ...paths.filter((p) => p.kind === 'val')].map(
-                  (p) => (
-                    <g
-                      key={`${p.run}:${p.kind}`}
-                      className={`loss-line loss-line--${p.kind}`}
-                      data-run={p.run}
-                      style={{ stroke: categoryColor(p.run), fill: categoryColor(p.run) }}
-                    >
-                      <path d={p.d} />
-                      {p.points.map((i) => (
-                        <circle key={i} cx={x(p.s.steps[i])} cy={y(p.s.loss[i])} r={2.5} />
-                      ))}
-                    </g>
-                  ),
-                )}
+                <g clipPath={`url(#${clipId})`}>
+                  {[...paths.filter((p) => p.kind === 'train'), ...paths.filter((p) => p.kind === 'val')].map(
+                    (p) => (
+                      <g
+                        key={`${p.run}:${p.kind}`}
+                        className={`loss-line loss-line--${p.kind}`}
+                        data-run={p.run}
+                        style={{ stroke: categoryColor(p.run), fill: categoryColor(p.run) }}
+                      >
+                        <path d={p.d} />
+                        {p.points.map((i) => (
+                          <circle key={i} cx={x(p.s.steps[i])} cy={y(p.s.loss[i])} r={2.5} />
+                        ))}
+                      </g>
+                    ),
+                  )}
+                </g>
                 {at.length > 0 ? (
                   <g className="loss-chart__cursor">
                     <line x1={x(at[0].step)} x2={x(at[0].step)} y1={0} y2={innerH} />

@@ -46,6 +46,8 @@ export interface UsageHeatmapProps {
   onSelectSlot?: (slot: number) => void;
   /** Largest drawn size in CSS pixels (the figure is square and shrinks to its container). */
   maxSize?: number;
+  /** What the counts are over, said after "used", e.g. "in training" (another figure may count another set). */
+  usedOver?: string;
 }
 
 const SCALES = [
@@ -370,8 +372,9 @@ export function UsageHeatmap(props: UsageHeatmapProps) {
                   extras={DEAD_SWATCH}
                 />
                 <span className="usage-heatmap__summary">
-                  <strong>{formatPercent(usedFraction)}</strong> of {formatInt(slots)} slots used ·{' '}
-                  <strong>{formatInt(stats!.dead)}</strong> dead
+                  <strong>{formatPercent(usedFraction)}</strong> of {formatInt(slots)} slots used
+                  {props.usedOver ? ` ${props.usedOver}` : ''} · <strong>{formatInt(stats!.dead)}</strong>{' '}
+                  dead
                   {stats!.max === 0 ? ' · no slot selected yet' : ''}
                 </span>
               </div>

@@ -15,10 +15,13 @@ export interface UiState {
   /** Slow (teaching) mode: one step every `slowMs`. */
   slow: boolean;
   slowMs: number;
+  /** Pause was asked for and the engine has not answered yet (a WebGPU step can take seconds). */
+  pausing: boolean;
   setPage(page: Page): void;
   setTheme(theme: ThemeChoice): void;
   setHelpOpen(open: boolean): void;
   setSlow(slow: boolean, slowMs?: number): void;
+  setPausing(pausing: boolean): void;
 }
 
 const THEME_KEY = 'pkm-explorer.theme';
@@ -38,6 +41,7 @@ export const useUiStore = create<UiState>()((set) => ({
   helpOpen: false,
   slow: false,
   slowMs: 500,
+  pausing: false,
   setPage(page) {
     set({ page });
   },
@@ -55,5 +59,8 @@ export const useUiStore = create<UiState>()((set) => ({
   },
   setSlow(slow, slowMs) {
     set((s) => ({ slow, slowMs: slowMs === undefined ? s.slowMs : Math.max(50, Math.min(60_000, slowMs)) }));
+  },
+  setPausing(pausing) {
+    set({ pausing });
   },
 }));

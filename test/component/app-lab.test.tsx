@@ -22,7 +22,8 @@ test('the settings form shows every field of the config, grouped, with its curre
     await expect.element(screen.getByRole('group', { name: group })).toBeInTheDocument();
   }
   await expect.element(screen.getByRole('textbox', { name: /n_keys/ })).toHaveValue('32');
-  await expect.element(screen.getByRole('textbox', { name: /mem_layers/ })).toHaveValue('1,2');
+  // Memory blocks are numbered from 1 in the form, as everywhere else in the app ("block 3").
+  await expect.element(screen.getByRole('textbox', { name: /mem_layers/ })).toHaveValue('2,3');
   await expect
     .element(screen.getByRole('combobox', { name: /query_norm/ }))
     .toHaveValue(DEFAULT_CONFIG.query_norm);
@@ -48,13 +49,39 @@ test('an invalid value shows the rule it breaks, on the field and the fields it 
   await userEvent.clear(lr);
   await userEvent.type(lr, 'fast');
   await expect
-    .element(screen.getByText('lr must be a number from 1e-7 to 1 (got null)', { exact: true }))
+    .element(screen.getByText('lr must be a number from 1e-7 to 1 (got "fast")', { exact: true }))
+    .toBeInTheDocument();
+  await userEvent.clear(lr);
+  await expect
+    .element(screen.getByText('lr must be a number from 1e-7 to 1 (got nothing)', { exact: true }))
     .toBeInTheDocument();
   await userEvent.click(screen.getByRole('button', { name: 'Revert' }));
   await expect.element(heads).toHaveValue('4');
   await expect.element(screen.getByRole('status')).toHaveTextContent('The model uses these settings');
   // Nothing was applied.
   expect(useConfigStore.getState().config).toEqual(DEFAULT_CONFIG);
+});
+
+test('memory blocks are block numbers from 1, and a number outside the model says so in those numbers', async () => {
+  const screen = await render(<ConfigForm />);
+  const blocks = screen.getByRole('textbox', { name: /mem_layers/ });
+  // The default memory sits in block 3 of 4 (mem_layers [2] in the config and the link).
+  await expect.element(blocks).toHaveValue('3');
+  await expect.element(screen.getByText(/block numbers, comma-separated/)).toHaveTextContent('1–24');
+  await userEvent.clear(blocks);
+  await userEvent.type(blocks, '5');
+  await expect
+    .element(
+      screen.getByText('memory blocks must be block numbers from 1 to 4, each at most once (got “5”)', {
+        exact: true,
+      }),
+    )
+    .toBeInTheDocument();
+  await userEvent.clear(blocks);
+  await userEvent.type(blocks, '1,4');
+  await expect.element(screen.getByRole('status')).toHaveTextContent('Changes not applied yet');
+  await userEvent.click(screen.getByRole('button', { name: 'Revert' }));
+  await expect.element(blocks).toHaveValue('3');
 });
 
 test('a lab slot renders its registered panel in a titled card, and nothing when empty', async () => {

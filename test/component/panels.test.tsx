@@ -91,7 +91,12 @@ test('ArchitectureDiagram sizes each row bar by its parameters and marks the mem
     { vocab: 256, context: 32, d_model: 64, layers: 4, ffn_mult: 4, mem_layers: [1] },
     memory,
   );
-  const screen = await render(<ArchitectureDiagram {...model} />);
+  // Wide: the bars column (a phone-width figure shows the totals as numbers instead).
+  const screen = await render(
+    <div style={{ width: 900 }}>
+      <ArchitectureDiagram {...model} />
+    </div>,
+  );
   const rows = [...screen.container.querySelectorAll('.architecture__row')];
   expect(rows.map((r) => r.getAttribute('data-kind'))).toEqual(['io', 'ffn', 'memory', 'ffn', 'ffn', 'io']);
   const bar = (i: number) => num(rows[i].querySelector('.architecture__bar')!, 'width');

@@ -107,6 +107,23 @@ test('Open in lab sets the lab config to the arm’s (keeping the backend choice
   expect(useConfigStore.getState().config).toEqual({ ...arm.config, backend: 'wasm' });
 });
 
+test('the page speaks plainly: no working shorthand, and Open in lab says how many steps reproduce a row', async () => {
+  const screen = await render(<ResultsPage />);
+  await expect.element(screen.getByRole('heading', { name: 'Results', level: 1 })).toBeInTheDocument();
+  const text = screen.container.textContent ?? '';
+  expect(text).not.toMatch(/\(2nd\)/);
+  expect(text).not.toMatch(/\bthe brief\b/i);
+  const { result } = ok[0];
+  const steps = result.scale.steps.toLocaleString('en');
+  await expect
+    .element(
+      screen
+        .getByRole('button', { name: `Open ${result.arms[0].label} in the lab · ${steps} steps` })
+        .first(),
+    )
+    .toHaveTextContent(`Open in lab · ${steps} steps`);
+});
+
 test('Download JSON is a Blob link holding the result', async () => {
   const { result } = ok[0];
   const screen = await render(<ResultsPage />);

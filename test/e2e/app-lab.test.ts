@@ -115,7 +115,8 @@ test('Open in lab on the Results page puts the arm’s config into the link and 
   const arm = [...result.arms].sort((a, b) => a.summary.params - b.summary.params)[0];
   session = await openApp(inject('baseUrl'), 'page=results');
   const { page } = session;
-  await page.getByRole('button', { name: `Open ${arm.label} in the lab`, exact: true }).click();
+  // The button also says how many steps reproduce the row ("… · 1,200 steps").
+  await page.getByRole('button', { name: `Open ${arm.label} in the lab · ` }).click();
   await expect.poll(() => page.url(), { timeout: 15_000 }).toContain('page=lab');
   const hash = new URLSearchParams(new URL(page.url()).hash.slice(1));
   expect(hash.get('n_keys')).toBe(String(arm.config.n_keys));

@@ -10,6 +10,8 @@ export interface OpenPage {
   errors: string[];
   /** Every console line, for the test log. */
   logs: string[];
+  /** Content-Security-Policy violations reported in any page of the session; close() fails on any. */
+  cspViolations: string[];
   close(): Promise<void>;
 }
 
@@ -26,6 +28,20 @@ export async function openPage(
     viewport: { width: 1440, height: 900 },
     colorScheme: options.colorScheme ?? 'light',
   });
+  const cspViolations: string[] = [];
+  // Every document of the session (reloads and new tabs too) reports the CSP violations it sees.
+  await context.exposeBinding('__pkmCspViolation', (_source, line: string) => {
+    cspViolations.push(line);
+  });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const report = (window as unknown as { __pkmCspViolation(line: string): Promise<void> })
+        .__pkmCspViolation;
+      void report(
+        `${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`,
+      );
+    });
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   const logs: string[] = [];
@@ -39,9 +55,13 @@ export async function openPage(
     page,
     errors,
     logs,
+    cspViolations,
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
+      if (cspViolations.length > 0) {
+        throw new Error(`Content-Security-Policy violations: ${cspViolations.slice(0, 10).join('; ')}`);
+      }
     },
   };
 }

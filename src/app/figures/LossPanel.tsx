@@ -11,7 +11,8 @@ export function LossPanel({ height = 240 }: { height?: number }) {
   const step = useRunDataStore((s) => s.data.step);
   const reference = useRunDataStore((s) => s.reference);
   const runs = useMemo(() => {
-    const list: LossRun[] = reference ? [reference] : [];
+    // The finished run is there to compare with: the step axis follows the run shown.
+    const list: LossRun[] = reference ? [{ ...reference, reference: true }] : [];
     if (source !== 'none') {
       const valSeries = {
         steps: Float64Array.from(val, (v) => v.step),

@@ -4,8 +4,10 @@ import { TokenPicker } from '../../components/TokenPicker';
 import { tokenLabel } from '../../model/tokenizer';
 import { useRunDataStore } from '../../state/runDataStore';
 import { useSelectionStore } from '../../state/selectionStore';
+import { cutToCodePoints } from '../textCut';
 
-const MAX_TEXT_BYTES = 256;
+/** Longest text to trace, in characters (code points: a maxLength attribute would count UTF-16 units and split an emoji). */
+export const MAX_TRACE_CHARS = 256;
 
 /** One label per UTF-8 byte: the character for ASCII, a hex escape for the bytes of other characters. */
 export function byteTokens(text: string): string[] {
@@ -33,9 +35,8 @@ export function TokenChooser({ showPredictions = true }: { showPredictions?: boo
         <input
           type="text"
           value={text}
-          maxLength={MAX_TEXT_BYTES}
           spellCheck={false}
-          onChange={(e) => setText(e.target.value)}
+          onChange={(e) => setText(cutToCodePoints(e.target.value, MAX_TRACE_CHARS))}
           aria-describedby="token-chooser-hint"
         />
       </label>

@@ -24,10 +24,15 @@ export function UsagePanel({ maxSize = 520 }: { maxSize?: number }) {
       })),
     ];
   }, [usage]);
-  if (!usage) {
+  // Before the first training step every slot is unread: a blank square would look broken.
+  if (!usage || usage.tokens === 0 || usage.counts.max === 0) {
     return (
       <Waiting>
-        <span>The usage map appears as soon as the model has read its first tokens.</span>
+        <span>
+          {usage
+            ? 'No slot read yet: the map fills in as the model trains (press Train or Step).'
+            : 'The usage map appears as soon as the model has read its first tokens.'}
+        </span>
       </Waiting>
     );
   }
@@ -39,6 +44,7 @@ export function UsagePanel({ maxSize = 520 }: { maxSize?: number }) {
       onSelectSlot={setSlot}
       maxSize={maxSize}
       defaultScale="log"
+      usedOver="in training"
     />
   );
 }
@@ -53,6 +59,7 @@ export function CoveragePanel({ head = null }: { head?: number | null }) {
     <CoverageStats
       history={history}
       slots={c?.slots ?? 0}
+      over="on the validation set"
       label={`${c ? `layer ${c.layer + 1}` : 'memory'}${head === null ? '' : `, head ${head + 1}`}, validation set`}
     />
   );

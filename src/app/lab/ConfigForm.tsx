@@ -3,12 +3,14 @@ import { FIELD_SPECS, type ModelConfig, validateConfig } from '../../model/confi
 import { useConfigStore } from '../../state/configStore';
 import { useEngineStore } from '../../state/engineStore';
 import { useEngine } from '../EngineContext';
-import { FIELD_GROUPS, type FieldInfo, formatField, parseField } from './fields';
+import { FIELD_GROUPS, type FieldInfo, fieldMessage, formatField, parseField } from './fields';
 
 type Draft = Record<keyof ModelConfig, string>;
 
 function draftOf(config: ModelConfig): Draft {
-  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, formatField(v)])) as Draft;
+  return Object.fromEntries(
+    Object.entries(config).map(([k, v]) => [k, formatField(v, k as keyof ModelConfig)]),
+  ) as Draft;
 }
 
 /** Every hyper-parameter, grouped; invalid values show their field's message and cannot be applied. */
@@ -27,14 +29,16 @@ export function ConfigForm() {
     );
     const result = validateConfig(input);
     const errors = new Map<keyof ModelConfig, string>();
+    const layers = Number.isInteger(input.layers) ? (input.layers as number) : config.layers;
     if (!result.ok) {
       for (const e of result.errors) {
-        if (!errors.has(e.field)) errors.set(e.field, e.message);
-        for (const r of e.related ?? []) if (!errors.has(r)) errors.set(r, `see ${e.field}: ${e.message}`);
+        const message = fieldMessage(e.field, e.message, draft[e.field], layers);
+        if (!errors.has(e.field)) errors.set(e.field, message);
+        for (const r of e.related ?? []) if (!errors.has(r)) errors.set(r, `see ${e.field}: ${message}`);
       }
     }
     return { errors, parsed: result.ok ? result.config : null };
-  }, [draft]);
+  }, [draft, config.layers]);
   const changed = parsed !== null && JSON.stringify(parsed) !== JSON.stringify(config);
   const dirty = JSON.stringify(draft) !== JSON.stringify(draftOf(config));
 
@@ -147,7 +151,9 @@ function Field({
     spec.kind === 'int' || spec.kind === 'number'
       ? `${spec.min}–${spec.max}`
       : spec.kind === 'int-list'
-        ? `${spec.min}–${spec.max}`
+        ? info.field === 'mem_layers'
+          ? `${spec.min + 1}–${spec.max + 1}`
+          : `${spec.min}–${spec.max}`
         : '';
   return (
     <div className={`config-field config-field--${spec.kind}${error ? ' has-error' : ''}`}>

@@ -38,7 +38,9 @@ export function LabPage() {
   const head = trace?.trace.heads[h];
   const setSlot = useSelectionStore((s) => s.setSlot);
   const slot = useInspectedSlot();
-  const [coverageScope, setCoverageScope] = useState<'all' | 'head'>('all');
+  // Every head of the model, not only the one the figures show ("all" or a head's index).
+  const [coverageScope, setCoverageScope] = useState<string>('all');
+  const scopeHead = coverageScope === 'all' ? null : Math.min(Number(coverageScope), heads - 1);
   const product = trace?.trace.mem_keys === 'product';
   const half = (i: 0 | 1) => (head ? subKeyScoresProps(head, i) : null);
   const h1 = half(0);
@@ -74,7 +76,7 @@ export function LabPage() {
         </section>
         {config.mem_layers.length === 0 ? (
           <p className="lab-note">
-            This configuration has no memory layer (a baseline): only the loss is shown. Add a block index to
+            This configuration has no memory layer (a baseline): only the loss is shown. Add a block number to
             “Memory blocks” to give it one.
           </p>
         ) : null}
@@ -97,15 +99,18 @@ export function LabPage() {
                   label="Scope"
                   options={[
                     { value: 'all', label: 'All heads' },
-                    { value: 'head', label: `Head ${h + 1}` },
+                    ...Array.from({ length: heads }, (_, i) => ({
+                      value: String(i),
+                      label: `Head ${i + 1}`,
+                    })),
                   ]}
-                  value={coverageScope}
+                  value={scopeHead === null ? 'all' : String(scopeHead)}
                   onChange={setCoverageScope}
                 />
               ) : undefined
             }
           >
-            <CoveragePanel head={coverageScope === 'head' ? h : null} />
+            <CoveragePanel head={scopeHead} />
           </FigureFrame>
           <FigureFrame title="Query halves" minHeight={220}>
             {trace ? (

@@ -1,5 +1,6 @@
 import { formatCount, formatInt } from '../../components/chart/format';
 import { useEngineStore } from '../../state/engineStore';
+import { trainingCorpus, useUserTextStore } from '../../state/userTextStore';
 
 function bytes(n: number): string {
   return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
@@ -9,6 +10,7 @@ function bytes(n: number): string {
 export function ModelInfoCard() {
   const info = useEngineStore((s) => s.model);
   const warmup = useEngineStore((s) => s.warmup);
+  const switched = useUserTextStore((s) => s.switched);
   if (!info) {
     return (
       <p className="lab-muted">
@@ -17,6 +19,7 @@ export function ModelInfoCard() {
     );
   }
   const p = info.parameters;
+  const corpus = trainingCorpus(info, switched);
   return (
     <dl className="info-list">
       <div>
@@ -45,7 +48,8 @@ export function ModelInfoCard() {
       <div>
         <dt>Corpus</dt>
         <dd>
-          {info.corpus.name} <span className="lab-muted">{formatCount(info.corpus.trainBytes)} bytes</span>
+          {corpus.kind === 'user' ? corpus.name : 'the knowledge corpus'}{' '}
+          <span className="lab-muted">{formatCount(corpus.trainBytes)} bytes to train on</span>
         </dd>
       </div>
     </dl>

@@ -23,7 +23,11 @@ export const FIELD_GROUPS: FieldGroup[] = [
       { field: 'attn_heads', label: 'Attention heads', help: 'must divide d_model' },
       { field: 'context', label: 'Context', help: 'bytes per training sequence' },
       { field: 'ffn_mult', label: 'FFN width ×', help: 'hidden size of dense blocks, × d_model' },
-      { field: 'mem_layers', label: 'Memory blocks', help: '0-based, comma-separated; empty = baseline' },
+      {
+        field: 'mem_layers',
+        label: 'Memory blocks',
+        help: 'block numbers, comma-separated; empty = baseline',
+      },
     ],
   },
   {
@@ -67,18 +71,28 @@ export const FIELD_GROUPS: FieldGroup[] = [
   },
 ];
 
-/** The text a field shows in the form. */
-export function formatField(value: ModelConfig[keyof ModelConfig]): string {
+/**
+ * The text a field shows in the form. Memory blocks are numbered from 1 as everywhere else in the
+ * app ("block 3"); the config (and the link) keep 0-based indices.
+ */
+export function formatField(value: ModelConfig[keyof ModelConfig], field?: keyof ModelConfig): string {
+  if (field === 'mem_layers' && Array.isArray(value)) return value.map((v) => v + 1).join(',');
   return Array.isArray(value) ? value.join(',') : String(value);
 }
 
-/** Reads a field's text back into a value (validation happens on the whole config). */
+/**
+ * Reads a field's text back into a value (validation happens on the whole config). Text that is
+ * not a number stays text, so the message quotes what was typed rather than "null".
+ */
 export function parseField(field: keyof ModelConfig, raw: string): unknown {
   const spec = FIELD_SPECS[field];
   switch (spec.kind) {
     case 'int':
-    case 'number':
-      return raw.trim() === '' ? Number.NaN : Number(raw);
+    case 'number': {
+      const text = raw.trim();
+      const n = Number(text);
+      return text === '' || Number.isNaN(n) ? text : n;
+    }
     case 'bool':
       return raw === 'true';
     case 'int-list':
@@ -86,8 +100,16 @@ export function parseField(field: keyof ModelConfig, raw: string): unknown {
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s !== '')
-        .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+        .map((s) => (/^\d+$/.test(s) ? Number(s) - (field === 'mem_layers' ? 1 : 0) : s));
     case 'choice':
       return raw;
   }
+}
+
+/** The form's message for a field: memory blocks in 1-based numbers, an empty value said in words. */
+export function fieldMessage(field: keyof ModelConfig, message: string, raw: string, layers: number): string {
+  if (field === 'mem_layers' && message.startsWith('mem_layers')) {
+    return `memory blocks must be block numbers from 1 to ${layers}, each at most once (got “${raw.trim()}”)`;
+  }
+  return message.replace('(got "")', '(got nothing)');
 }

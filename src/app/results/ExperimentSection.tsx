@@ -6,6 +6,7 @@ import { useEngine } from '../EngineContext';
 import { armRows } from './armRows';
 import { DownloadJson } from './DownloadJson';
 import { openInLab } from './openInLab';
+import { plainWords } from './plainWords';
 import { meanValidationCurve, type ResultEntry, runCommand, runFacts, sectionId } from './resultEntries';
 import { ClaimBadge, RowBadge } from './Verdict';
 import '../lab/lab.css';
@@ -18,7 +19,7 @@ export function ExperimentSection({ entry, reading }: { entry: ResultEntry; read
   return (
     <Frame name={entry.name} title={def.title} modifier={entry.status}>
       <p className="results-exp__paper">
-        <strong>Paper:</strong> {def.expectation}
+        <strong>Paper:</strong> {plainWords(def.expectation)}
       </p>
       {entry.status === 'error' ? (
         <div className="results-exp__problem" role="alert">
@@ -91,6 +92,7 @@ function ResultSection({ result, reading }: { result: ExperimentResult; reading?
     setProblem(errors.length > 0 ? `${label} cannot be opened in the lab: ${errors.join('; ')}` : null);
   };
   const notes = result.claims.filter((c) => c.note);
+  const steps = result.scale.steps.toLocaleString('en');
   return (
     <Frame
       name={result.experiment}
@@ -99,7 +101,7 @@ function ResultSection({ result, reading }: { result: ExperimentResult; reading?
       actions={<DownloadJson result={result} />}
     >
       <p className="results-exp__paper">
-        <strong>Paper:</strong> {result.expectation}
+        <strong>Paper:</strong> {plainWords(result.expectation)}
       </p>
       {result.mode !== 'full' ? (
         <p className="lab-note">
@@ -138,10 +140,11 @@ function ResultSection({ result, reading }: { result: ExperimentResult; reading?
                   <button
                     type="button"
                     className="link-button results-table__open"
-                    aria-label={`Open ${row.label} in the lab`}
+                    aria-label={`Open ${row.label} in the lab · ${steps} steps`}
+                    title={`Opens this config in the lab; train it for ${steps} steps (seed ${result.seeds.join(', ')}) to reproduce this row`}
                     onClick={() => void open(row.label)}
                   >
-                    Open in lab
+                    Open in lab · {steps} steps
                   </button>
                 </td>
               </tr>
@@ -169,13 +172,13 @@ function ResultSection({ result, reading }: { result: ExperimentResult; reading?
               <li key={c.id} className="results-claim">
                 <div className="results-claim__head">
                   <ClaimBadge agrees={c.agrees} />
-                  <span className="results-claim__statement">{c.statement}</span>
+                  <span className="results-claim__statement">{plainWords(c.statement)}</span>
                 </div>
                 <dl className="results-claim__facts">
                   <dt>paper</dt>
-                  <dd>{c.paper}</dd>
+                  <dd>{plainWords(c.paper)}</dd>
                   <dt>observed</dt>
-                  <dd>{c.observed}</dd>
+                  <dd>{plainWords(c.observed)}</dd>
                 </dl>
               </li>
             ))}
@@ -188,7 +191,7 @@ function ResultSection({ result, reading }: { result: ExperimentResult; reading?
           <ul>
             {notes.map((c) => (
               <li key={c.id}>
-                <strong>{c.statement}:</strong> {c.note}.
+                <strong>{plainWords(c.statement)}:</strong> {plainWords(c.note ?? '')}.
               </li>
             ))}
           </ul>
@@ -198,7 +201,7 @@ function ResultSection({ result, reading }: { result: ExperimentResult; reading?
         <div className="results-reading">
           <h3>Reading</h3>
           {reading.map((p) => (
-            <p key={p.slice(0, 40)}>{p}</p>
+            <p key={p.slice(0, 40)}>{plainWords(p)}</p>
           ))}
         </div>
       ) : null}

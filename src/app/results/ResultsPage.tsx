@@ -32,30 +32,32 @@ export function ResultsView({ results, readings }: ResultsViewProps) {
           with <code>npm run -s pkm -- experiment &lt;name&gt;</code>. Toy models disagree with the paper in
           places, and the page says where.
         </p>
-        <table className="results-summary" aria-label="Experiments">
-          <thead>
-            <tr>
-              <th scope="col">experiment</th>
-              <th scope="col">question</th>
-              <th scope="col">claims checked</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((e) => (
-              <tr key={e.name}>
-                <th scope="row">
-                  <button type="button" className="link-button" onClick={() => jumpTo(e.name)}>
-                    {e.name}
-                  </button>
-                </th>
-                <td>{e.status === 'ok' ? e.result.title : getExperiment(e.name).title}</td>
-                <td>
-                  <SummaryVerdict entry={e} />
-                </td>
+        <div className="results-table-wrap">
+          <table className="results-summary" aria-label="Experiments">
+            <thead>
+              <tr>
+                <th scope="col">experiment</th>
+                <th scope="col">question</th>
+                <th scope="col">claims checked</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {entries.map((e) => (
+                <tr key={e.name}>
+                  <th scope="row">
+                    <button type="button" className="link-button" onClick={() => jumpTo(e.name)}>
+                      {e.name}
+                    </button>
+                  </th>
+                  <td>{e.status === 'ok' ? e.result.title : getExperiment(e.name).title}</td>
+                  <td>
+                    <SummaryVerdict entry={e} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </div>
       {entries.map((e) => (
         <ExperimentSection

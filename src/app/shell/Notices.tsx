@@ -1,11 +1,11 @@
 import { type ReactElement, type ReactNode, useState } from 'react';
 import type { EngineFault } from '../../engine/protocol';
-import { DEFAULT_CONFIG } from '../../model/config';
 import { useConfigStore } from '../../state/configStore';
 import { isTraining, useEngineStore } from '../../state/engineStore';
 import { useUiStore } from '../../state/uiStore';
 import { useEngine } from '../EngineContext';
 import type { EngineConnection } from '../engineConnection';
+import { applyDefaultSettings } from './runControls';
 
 interface Action {
   label: string;
@@ -62,7 +62,7 @@ function faultBanner(
   const toLab: Action = { label: 'Open the lab', run: () => useUiStore.getState().setPage('lab') };
   const defaults: Action = {
     label: 'Use the default settings',
-    run: () => void engine?.apply({ ...DEFAULT_CONFIG }),
+    run: () => void applyDefaultSettings(engine),
   };
   switch (fault.kind) {
     case 'diverged':
@@ -182,7 +182,7 @@ export function Notices({ placement }: { placement: 'pinned' | 'flow' }) {
         }
         actions={
           problem.command === 'configure'
-            ? [{ label: 'Use the default settings', run: () => void engine?.apply({ ...DEFAULT_CONFIG }) }]
+            ? [{ label: 'Use the default settings', run: () => void applyDefaultSettings(engine) }]
             : []
         }
         onDismiss={() => useEngineStore.getState().setProblem(null)}

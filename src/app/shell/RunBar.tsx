@@ -1,4 +1,5 @@
 import { formatPercent } from '../../components/chart/format';
+import { useCompareStore } from '../../state/compareStore';
 import { isTraining, modelReady, useEngineStore } from '../../state/engineStore';
 import { lastLoss } from '../../state/lossHistory';
 import { useRunDataStore } from '../../state/runDataStore';
@@ -6,6 +7,7 @@ import { useUiStore } from '../../state/uiStore';
 import { useEngine } from '../EngineContext';
 import { useUsedFraction } from '../hooks';
 import { RunStatus } from './RunStatus';
+import { resetRun, settingsRefusal, stepOnce, toggleTraining } from './runControls';
 
 /** Train / Step / Reset, slow mode, and the numbers that move while training. Always visible. */
 export function RunBar() {
@@ -19,8 +21,17 @@ export function RunBar() {
   const slow = useUiStore((s) => s.slow);
   const slowMs = useUiStore((s) => s.slowMs);
   const hasModel = useEngineStore((s) => s.model !== null);
-  const ready = engine !== null && hasModel && modelReady(state);
+  const refusal = useEngineStore((s) => settingsRefusal(s.problem, s.model !== null));
+  const comparing = useCompareStore((s) => s.progress !== null);
+  const pausing = useUiStore((s) => s.pausing);
+  // A comparison trains its own runs on the engine: Train here would cancel all of them.
+  const ready = engine !== null && hasModel && modelReady(state) && !comparing;
   const training = isTraining(state);
+  const why = comparing
+    ? 'A comparison is running: cancel it in the lab to train the live model'
+    : refusal
+      ? `Nothing to train: ${refusal}`
+      : null;
   return (
     <div className="run-bar">
       <RunStatus />
@@ -28,21 +39,21 @@ export function RunBar() {
         <button
           type="button"
           className={`button button--primary run-bar__train${training ? ' is-training' : ''}`}
-          disabled={!ready}
-          onClick={() => void engine?.toggle()}
-          title={training ? 'Pause training (space)' : 'Train continuously (space)'}
+          disabled={!ready || (training && pausing)}
+          onClick={() => void toggleTraining(engine)}
+          title={why ?? (training ? 'Pause training (space)' : 'Train continuously (space)')}
         >
           <span aria-hidden="true" className="run-bar__icon">
             {training ? '❚❚' : '▶'}
           </span>
-          {training ? 'Pause' : 'Train'}
+          {training ? (pausing ? 'Pausing…' : 'Pause') : 'Train'}
         </button>
         <button
           type="button"
           className="button"
           disabled={!ready}
-          onClick={() => void engine?.step(1)}
-          title="One training step (s)"
+          onClick={() => void stepOnce(engine)}
+          title={why ?? 'One training step (s)'}
         >
           Step
         </button>
@@ -50,8 +61,8 @@ export function RunBar() {
           type="button"
           className="button"
           disabled={!ready}
-          onClick={() => void engine?.reset()}
-          title="Fresh weights, same settings (r)"
+          onClick={() => void resetRun(engine)}
+          title={why ?? 'Fresh weights, same settings (r)'}
         >
           Reset
         </button>

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useUiStore } from '../../state/uiStore';
 import { useEngine } from '../EngineContext';
 import { handleShortcut } from './keyboard';
+import { resetRun, stepOnce, toggleTraining } from './runControls';
 
 /** Puts the theme choice on <html data-theme> (absent = follow the system). */
 export function useThemeAttribute(): void {
@@ -20,9 +21,9 @@ export function useShortcuts(): void {
     const onKeyDown = (e: KeyboardEvent) => {
       const ui = useUiStore.getState();
       const handled = handleShortcut(e, {
-        toggleTraining: () => void engine?.toggle(),
-        step: () => void engine?.step(1),
-        reset: () => void engine?.reset(),
+        toggleTraining: () => void toggleTraining(engine),
+        step: () => void stepOnce(engine),
+        reset: () => void resetRun(engine),
         toggleHelp: () => ui.setHelpOpen(!ui.helpOpen),
         closeHelp: () => ui.setHelpOpen(false),
       });

@@ -21,6 +21,13 @@ export function formatValue(v: number): string {
   return fixed3(v).replace('-', '−');
 }
 
+/** Durations: 175.822 → "176", 12.34 → "12.3", 1.234 → "1.23" (three digits at most past the point's need). */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '—';
+  if (Math.abs(ms) >= 100) return grouped(Math.round(ms));
+  return ms.toFixed(Math.abs(ms) >= 10 ? 1 : 2);
+}
+
 export function formatPercent(fraction: number, digits = 1): string {
   return Number.isFinite(fraction) ? `${(fraction * 100).toFixed(digits)}%` : '—';
 }

@@ -5,6 +5,7 @@ import { useConfigStore } from '../../../state/configStore';
 import { useEngineStore } from '../../../state/engineStore';
 import { useUserTextStore } from '../../../state/userTextStore';
 import { useEngine } from '../../EngineContext';
+import { shortenName } from '../../textCut';
 import { DropZone, Message, Progress } from '../common/DropZone';
 import { errorMessage } from '../common/errors';
 import { fileSizeProblem, formatBytes, type ReadProgress, readFileBytes } from '../common/readFile';
@@ -39,11 +40,11 @@ export function ByoDataPanel() {
       setReading({ name: file.name, progress: { loaded: 0, total: file.size } });
       const bytes = await readFileBytes(file, (progress) => setReading({ name: file.name, progress }));
       setReading(null);
-      const info = await engine.request({
-        type: 'setCorpus',
-        corpus: { kind: 'user', bytes, name: file.name },
-      });
-      useUserTextStore.getState().set({ name: file.name, bytes: bytes.length, info });
+      // The engine keeps names of up to 200 characters: a longer one is shortened, not refused.
+      const name = shortenName(file.name, 200);
+      const info = await engine.request({ type: 'setCorpus', corpus: { kind: 'user', bytes, name } });
+      useUserTextStore.getState().set({ name, bytes: bytes.length, info });
+      remember(info);
       // The settings (and the link) now say "user", so a rebuilt model trains on this text too.
       if (useConfigStore.getState().config.corpus !== 'user')
         useConfigStore.getState().update({ corpus: 'user' });
@@ -65,6 +66,7 @@ export function ByoDataPanel() {
     setBusy(true);
     try {
       const info = await engine.request({ type: 'setCorpus', corpus: { kind: 'knowledge' } });
+      remember(info);
       useConfigStore.getState().update({ corpus: 'knowledge' });
       if (!useEngineStore.getState().model) await engine.configure();
       setDone(describe(info, 'Back to'));
@@ -127,6 +129,12 @@ export function ByoDataPanel() {
       ) : null}
     </div>
   );
+}
+
+/** The model now trains on `info` (the model card says so; a rebuilt model names its own). */
+function remember(info: CorpusInfo): void {
+  const model = useEngineStore.getState().model;
+  if (model) useUserTextStore.getState().setSwitched({ info, model });
 }
 
 function describe(info: CorpusInfo, lead: string): string {

@@ -20,6 +20,7 @@ import { defaultK, describeForPanel, inputsProblem, kProblem } from './memoryCho
 import { TryWithThisModel } from './TryWithThisModel';
 import '../common/labFeatures.css';
 import './byoMemory.css';
+import { shortenName } from '../../textCut';
 
 const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 
@@ -116,7 +117,8 @@ export function ByoMemoryPanel() {
         type: 'importMemory',
         memory: m.bytes,
         inputs: x.bytes,
-        name: m.name,
+        // The engine keeps names of up to 200 characters: a longer one is shortened, not refused.
+        name: shortenName(m.name, 200),
         knn,
         layout: target.layout,
         prefix: target.prefix,

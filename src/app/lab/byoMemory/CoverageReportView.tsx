@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { formatInt, formatPercent, formatValue } from '../../../components/chart/format';
+import { formatInt, formatMs, formatPercent, formatValue } from '../../../components/chart/format';
 import { UsageHeatmap, type UsageSeries } from '../../../components/UsageHeatmap';
 import type { CoverageReport } from '../../../engine/protocol';
 import type { SlotMetrics } from '../../../model/metrics/memoryMetrics';
@@ -38,7 +38,7 @@ export function CoverageReportView({ report }: { report: CoverageReport }) {
         <strong>{report.name}</strong> ({report.layout} layout{report.prefix ? ` at ${report.prefix}` : ''}):{' '}
         {spec.heads} head{spec.heads === 1 ? '' : 's'} × k {spec.knn} over {formatInt(n * n)} slots ({n}²,{' '}
         {spec.mem_keys} keys, k_dim {spec.k_dim}, query norm {spec.query_norm}) · {formatInt(report.inputs)}{' '}
-        inputs of d_in {spec.d_in} · {formatValue(report.ms)} ms
+        inputs of d_in {spec.d_in} · {formatMs(report.ms)} ms
       </p>
       <div className="byo-report__grid">
         <div className="figure-frame">

@@ -19,9 +19,15 @@ export function formatBytes(bytes: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
+/** 20,971,521 → "20,971,521 bytes": exact, for limits where a rounded size would read as equal. */
+export function exactBytes(bytes: number): string {
+  return `${bytes.toLocaleString('en-US')} byte${bytes === 1 ? '' : 's'}`;
+}
+
 /**
  * The problem with a file's size before it is read, or null: empty, or over `maxBytes`.
- * `what` names the expected content in the message ("training text", "memory file").
+ * `what` names the expected content in the message ("training text", "memory file"). When the
+ * rounded sizes look the same ("20 MB … 20 MB"), the exact byte counts are given.
  */
 export function fileSizeProblem(
   file: { name: string; size: number },
@@ -30,7 +36,11 @@ export function fileSizeProblem(
 ): string | null {
   if (file.size === 0) return `${file.name} is empty: choose a ${what} with some content.`;
   if (file.size > maxBytes) {
-    return `${file.name} is too large: ${formatBytes(file.size)}, the limit for a ${what} is ${formatBytes(maxBytes)}.`;
+    const [size, limit] = [formatBytes(file.size), formatBytes(maxBytes)];
+    const exact = size === limit;
+    const sizeText = exact ? exactBytes(file.size) : size;
+    const limitText = exact ? `${exactBytes(maxBytes)} (${limit})` : limit;
+    return `${file.name} is too large: ${sizeText}, the limit for a ${what} is ${limitText}.`;
   }
   return null;
 }

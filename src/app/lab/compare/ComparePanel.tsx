@@ -1,5 +1,5 @@
 import { useId, useMemo, useState } from 'react';
-import { formatInt, formatPercent, formatValue } from '../../../components/chart/format';
+import { formatInt, formatMs, formatPercent, formatValue } from '../../../components/chart/format';
 import { Segmented } from '../../../components/chart/Segmented';
 import { LossChart, type LossRun } from '../../../components/LossChart';
 import { useCompareStore } from '../../../state/compareStore';
@@ -363,7 +363,7 @@ function CompareResults({ comparison }: { comparison: Comparison }) {
                     {cov ? formatPercent(cov.usage) : r.config?.mem_layers.length === 0 ? 'no memory' : '—'}
                   </td>
                   <td>{recall ? formatPercent(recall.accuracy) : '—'}</td>
-                  <td>{ms === null ? '—' : formatValue(ms)}</td>
+                  <td>{ms === null ? '—' : formatMs(ms)}</td>
                   <td>{r.parameters === null ? '—' : formatInt(r.parameters)}</td>
                 </tr>
               );

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { formatValue } from '../../../components/chart/format';
+import { formatMs } from '../../../components/chart/format';
 import type { EngineEvent } from '../../../engine/protocol';
 import { useEngineStore } from '../../../state/engineStore';
 import { useEngine } from '../../EngineContext';
@@ -58,7 +58,7 @@ export function GeneratePanel() {
       });
       // The reply has the whole text: it wins over the events (which may still be in flight).
       setText(result.text);
-      setStatus(`${result.tokens.length} bytes in ${formatValue(result.ms)} ms.`);
+      setStatus(`${result.tokens.length} bytes in ${formatMs(result.ms)} ms.`);
     } catch (err) {
       if (isCancelled(err)) setStatus('Cancelled: the text so far is kept.');
       else setError(errorMessage(err));

@@ -2,9 +2,11 @@ import { useEffect, useState } from 'react';
 import type { ModelConfig } from '../../../model/config';
 import { useEngineStore } from '../../../state/engineStore';
 import { useEngine } from '../../EngineContext';
+import type { EngineConnection } from '../../engineConnection';
 
 /**
- * A choice for one config field that rebuilds the model (training restarts) on confirmation.
+ * A choice for one config field that rebuilds the model on confirmation and starts training it, as
+ * the button says.
  */
 export function RebuildControl<K extends 'knn' | 'query_norm' | 'heads'>({
   field,
@@ -44,11 +46,18 @@ export function RebuildControl<K extends 'knn' | 'query_norm' | 'heads'>({
         type="button"
         className="button"
         disabled={!changed || engine === null || building}
-        onClick={() => void engine?.apply({ [field]: draft } as Partial<ModelConfig>)}
+        onClick={() => void rebuildAndTrain(engine, { [field]: draft } as Partial<ModelConfig>)}
       >
         Rebuild and retrain
       </button>
       <span className="rebuild__note">{changed ? 'Training starts again from fresh weights.' : ''}</span>
     </div>
   );
+}
+
+/** Applies the change (a fresh model) and, once it is built, trains it. */
+async function rebuildAndTrain(engine: EngineConnection | null, patch: Partial<ModelConfig>): Promise<void> {
+  if (!engine) return;
+  const errors = await engine.apply(patch);
+  if (errors.length === 0 && useEngineStore.getState().model) await engine.train();
 }
