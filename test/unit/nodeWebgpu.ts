@@ -8,7 +8,7 @@ import { create, globals } from 'webgpu';
  * and `navigator.gpu` must exist before tfjs-backend-webgpu is first imported, so it is imported
  * here, after them.
  */
-export function useNodeWebgpu(): void {
+export function runOnNodeWebgpu(): void {
   beforeAll(async () => {
     Object.assign(globalThis, globals);
     Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });

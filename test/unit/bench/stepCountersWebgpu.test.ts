@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { countStepWork } from '../../../bench/lib/stepCounters';
-import { useNodeWebgpu } from '../nodeWebgpu';
+import { runOnNodeWebgpu } from '../nodeWebgpu';
 
-useNodeWebgpu();
+runOnNodeWebgpu();
 
 describe('countStepWork on WebGPU', () => {
   it('counts the programs dispatched and the read-back the sequence waits on', async () => {

@@ -5,7 +5,7 @@ import { RandomStream } from '../../../src/model/memory/random';
 import { withKernelMode } from '../../../src/model/ops/kernelMode';
 import { fusedProductSelectAvailable, fusedProductTopK } from '../../../src/model/ops/productSelect';
 import { PRODUCT_SUBSCORE_GRAD, PRODUCT_TOPK } from '../../../src/model/ops/productSelectKernels';
-import { useNodeWebgpu } from '../nodeWebgpu';
+import { runOnNodeWebgpu } from '../nodeWebgpu';
 import {
   checkFiniteDifferences,
   expectClose,
@@ -21,7 +21,7 @@ import {
 } from './fusedSelectCases';
 import { bruteForce, integers, integerWeights, makeSpec, uniform } from './helpers';
 
-useNodeWebgpu();
+runOnNodeWebgpu();
 
 async function onBackend(name: 'webgpu' | 'wasm'): Promise<void> {
   if (tf.getBackend() !== name && !(await tf.setBackend(name))) throw new Error(`${name} did not start`);

@@ -1,8 +1,8 @@
 import { describe, it } from 'vitest';
-import { useNodeWebgpu } from '../nodeWebgpu';
+import { runOnNodeWebgpu } from '../nodeWebgpu';
 import { checkSharedValueSteps } from './sharedValueCheck';
 
-useNodeWebgpu();
+runOnNodeWebgpu();
 
 describe('mem_share_values on WebGPU (Dawn in Node)', () => {
   it('a training step sums both layers’ row gradients per slot and applies ONE sparse Adam step', async () => {

@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { createMemory } from '../../../src/model/memory/createMemory';
 import { RandomStream } from '../../../src/model/memory/random';
-import { useNodeWebgpu } from '../nodeWebgpu';
+import { runOnNodeWebgpu } from '../nodeWebgpu';
 import { bruteForce, integers, integerWeights, makeSpec } from './helpers';
 import { checkSparseSteps } from './sparseCheck';
 
-useNodeWebgpu();
+runOnNodeWebgpu();
 
 describe('memory on WebGPU (Dawn in Node)', () => {
   it('tf.topk keeps the lower index first on ties on the GPU path', async () => {

@@ -1,9 +1,9 @@
 import { describe, it } from 'vitest';
-import { useNodeWebgpu } from '../nodeWebgpu';
+import { runOnNodeWebgpu } from '../nodeWebgpu';
 import { checkFusedAgainstReference } from './denseAdamCheck';
 import { checkValueUpdateMask } from './valueMaskCheck';
 
-useNodeWebgpu();
+runOnNodeWebgpu();
 
 describe('fused dense Adam on WebGPU (Dawn in Node)', () => {
   // The shader may contract a·b + c into one fused multiply-add: float32 tolerance, not bits.

@@ -6,9 +6,9 @@ import { denseAdamKernel } from '../../../src/model/ops/denseAdam';
 import { createTrainer } from '../../../src/model/training/trainer';
 import { createModel } from '../../../src/model/transformer';
 import { tinyConfig } from '../model/tinyConfig';
-import { useNodeWebgpu } from '../nodeWebgpu';
+import { runOnNodeWebgpu } from '../nodeWebgpu';
 
-useNodeWebgpu();
+runOnNodeWebgpu();
 
 describe('trainer on WebGPU (Dawn in Node)', () => {
   it('skips a NaN step on the device: weights, both optimisers and counters unchanged, then resumes', async () => {
