@@ -139,7 +139,8 @@ test('shared values: a checkbox that needs two memory blocks, applied through th
     .toBe(1);
   expect(await shared.getAttribute('aria-invalid')).toBe('true');
   expect(await page.getByRole('button', { name: 'Apply and rebuild' }).isDisabled()).toBe(true);
-  await page.getByRole('textbox', { name: /mem_layers/ }).fill('0,1');
+  // Memory blocks are numbered from 1 in the form (0-based in the link).
+  await page.getByRole('textbox', { name: /mem_layers/ }).fill('1,2');
   await waitForLiveModel(page);
   await page.getByRole('button', { name: 'Apply and rebuild' }).click();
   await expect.poll(() => page.url(), { timeout: 15_000 }).toContain('mem_share_values=true');

@@ -32,7 +32,7 @@ export type DenseAdamKernel = 'cpu' | 'wasm' | 'webgpu' | 'reference';
 
 /** The kernel `applyDenseAdam` runs now: the backend's fused one in 'fused' mode, else the reference. */
 export function denseAdamKernel(): DenseAdamKernel {
-  if (kernelMode() === 'reference') return 'reference';
+  if (kernelMode('denseAdam') === 'reference') return 'reference';
   const name = tf.getBackend();
   const backend = tf.backend();
   if (name === 'cpu' && isCpuBackend(backend)) return 'cpu';

@@ -9,24 +9,36 @@ export type KernelMode = 'fused' | 'reference';
 
 export const KERNEL_MODES: readonly KernelMode[] = ['fused', 'reference'];
 
-let mode: KernelMode = 'fused';
+/** The ops that have fused kernels. */
+export type FusedOp = 'productSelect' | 'denseAdam';
 
-export function kernelMode(): KernelMode {
-  return mode;
+let mode: KernelMode = 'fused';
+/** Ops kept on their reference while the mode is 'fused': one fused op checked on its own. */
+let referenceOps: ReadonlySet<FusedOp> = new Set();
+
+/** The mode `op` runs in now (without `op`: the process-wide mode). */
+export function kernelMode(op?: FusedOp): KernelMode {
+  return op && referenceOps.has(op) ? 'reference' : mode;
 }
 
-export function setKernelMode(next: KernelMode): void {
+export function setKernelMode(next: KernelMode, options: { referenceOps?: readonly FusedOp[] } = {}): void {
   if (!KERNEL_MODES.includes(next)) throw new Error(`kernel mode must be one of ${KERNEL_MODES.join(', ')}`);
   mode = next;
+  referenceOps = new Set(options.referenceOps ?? []);
 }
 
-/** Runs `fn` with `next` as the kernel mode, then restores the previous one (tests, benchmarks). */
-export async function withKernelMode<T>(next: KernelMode, fn: () => T | Promise<T>): Promise<T> {
-  const previous = mode;
-  setKernelMode(next);
+/** Runs `fn` in `next` mode (with `referenceOps` kept on their reference), then restores the previous. */
+export async function withKernelMode<T>(
+  next: KernelMode,
+  fn: () => T | Promise<T>,
+  options: { referenceOps?: readonly FusedOp[] } = {},
+): Promise<T> {
+  const previous = { mode, referenceOps };
+  setKernelMode(next, options);
   try {
     return await fn();
   } finally {
-    mode = previous;
+    mode = previous.mode;
+    referenceOps = previous.referenceOps;
   }
 }

@@ -39,7 +39,7 @@ function gradRoute(backend: string): GradRoute | null {
 
 /** Whether the fused op runs now: kernel mode 'fused' and kernels for the active backend. */
 export function fusedProductSelectAvailable(): boolean {
-  if (kernelMode() !== 'fused') return false;
+  if (kernelMode('productSelect') !== 'fused') return false;
   const backend = tf.getBackend();
   return tf.getKernel(PRODUCT_TOPK, backend) != null && gradRoute(backend) !== null;
 }
