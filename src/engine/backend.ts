@@ -52,8 +52,7 @@ async function probeWebgpu(): Promise<{ reason: string } | { fallback: boolean; 
     const info = adapter.info ?? {};
     return {
       fallback: Boolean(adapter.isFallbackAdapter ?? info.isFallbackAdapter),
-      description:
-        [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown',
+      description: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown',
     };
   } catch (err) {
     return { reason: `requesting a WebGPU adapter failed: ${(err as Error).message}` };

@@ -35,9 +35,10 @@ import {
   WorkerChannel,
   type WorkerLike,
 } from './workerChannel';
-import { engineWorkerCode } from './workerSource';
+import { createEngineWorker } from './workerSource';
 
 export type { WorkerLike } from './workerChannel';
+export { createEngineWorker } from './workerSource';
 
 /** A command the engine answered with an error (see CommandErrorKind). */
 export class EngineCommandError extends Error {
@@ -64,14 +65,6 @@ export interface EngineClientOptions {
   heartbeat?: HeartbeatOptions;
 }
 
-/** The engine's Worker, started from the script kept in memory; its wasm binaries go with it. */
-export async function createEngineWorker(): Promise<WorkerLike> {
-  const code = await engineWorkerCode();
-  const worker = new Worker(code.url, { type: 'module', name: 'pkm-engine' }) as Worker & WorkerLike;
-  worker.files = code.files;
-  return worker;
-}
-
 /** Restarts are counted over this window: a worker that ran well for a while starts afresh. */
 const RESTART_WINDOW_MS = 5 * 60_000;
 /** Tries per restart, and the wait before the n-th retry: 0.5 s, 1 s, 2 s, 4 s. */
@@ -89,6 +82,8 @@ export class EngineClient {
   private currentState: EngineState = 'starting';
   private currentBackend: BackendReport | null = null;
   private latestCheckpoint: CheckpointFile | null = null;
+  /** The report of the backend a crashed worker ran on (see presentBackend). */
+  private restartedFrom: BackendReport | null = null;
   private closed = false;
 
   private constructor(private readonly options: EngineClientOptions) {
@@ -127,9 +122,15 @@ export class EngineClient {
   /**
    * Sends one command; resolves with its result or rejects with an EngineCommandError. Waits for
    * a restart in progress; with no worker (restarts gave up) it tries to start one first. A
-   * command the worker does not answer in time rejects, and the hung worker is replaced.
+   * command whose worker died before answering is sent once more to the new worker (a Pause
+   * pressed while the worker was dead still pauses); a command the worker does not answer in
+   * time rejects, and the hung worker is replaced.
    */
-  async request<K extends CommandType>(command: CommandOf<K>): Promise<ResultOf<K>> {
+  request<K extends CommandType>(command: CommandOf<K>): Promise<ResultOf<K>> {
+    return this.send(command, command.type !== 'debug');
+  }
+
+  private async send<K extends CommandType>(command: CommandOf<K>, resend: boolean): Promise<ResultOf<K>> {
     if (this.closed) throw new EngineCommandError('invalid-state', 'the engine was shut down');
     if (this.restarting) await this.restarting;
     if (!this.connection) await this.restart();
@@ -139,14 +140,21 @@ export class EngineClient {
     try {
       reply = await connection.call(command);
     } catch (err) {
-      if (!(err instanceof ChannelTimeoutError)) throw err;
+      if (!(err instanceof ChannelTimeoutError)) {
+        // The worker died under the command (a debug command may be what killed it: not again).
+        if (resend && this.connection !== connection && !this.closed) return this.send(command, false);
+        throw err;
+      }
       void this.recover('worker-crashed', `The engine stopped responding (${err.message}).`);
       throw new EngineCommandError('internal', `${err.message}: the engine is restarting.`);
     }
     if (!reply.ok)
       throw new EngineCommandError(reply.error.kind, reply.error.message, reply.error.configErrors);
-    if (this.memory.remember(command, reply.value as ResultOf<K>)) this.latestCheckpoint = null;
-    return reply.value as ResultOf<K>;
+    const value = reply.value as ResultOf<K> & { backend?: BackendReport | null };
+    if (value && typeof value === 'object' && value.backend)
+      value.backend = this.presentBackend(value.backend);
+    if (this.memory.remember(command, value)) this.latestCheckpoint = null;
+    return value;
   }
 
   configure(config: Partial<ModelConfig>, options?: Partial<EngineOptions>) {
@@ -265,11 +273,14 @@ export class EngineClient {
   /**
    * A worker restarted on the backend it had keeps that backend's report: it was forced only to
    * land there again, and what the automatic choice said (e.g. a software adapter passed over)
-   * still holds.
+   * still holds — until the engine moves to another backend.
    */
   private presentBackend(report: BackendReport): BackendReport {
-    const before = this.currentBackend;
-    if (!this.restarting || !before || before.backend !== report.backend) return report;
+    const before = this.restartedFrom;
+    if (!before || before.backend !== report.backend) {
+      if (!this.restarting) this.restartedFrom = null;
+      return report;
+    }
     return { ...report, requested: before.requested, fallbacks: before.fallbacks, ...pickSoftware(before) };
   }
 
@@ -348,6 +359,7 @@ export class EngineClient {
     }
     this.restartTimes.push(now);
     this.memory.planRestart(kind, failed);
+    this.restartedFrom = this.currentBackend;
     const step = this.memory.model?.step ?? 0;
     let lastError: Error | null = null;
     for (let attempt = 0; attempt < RESTART_ATTEMPTS && !this.closed; attempt++) {

@@ -72,7 +72,9 @@ export interface LimitProblem {
 /** The first buffer of `config` over the device's limits, with what would fit; null when all fit. */
 export function checkDeviceLimits(config: ModelConfig, limits: DeviceBufferLimits): LimitProblem | null {
   const limitName: keyof DeviceBufferLimits =
-    limits.maxStorageBufferBindingSize <= limits.maxBufferSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
+    limits.maxStorageBufferBindingSize <= limits.maxBufferSize
+      ? 'maxStorageBufferBindingSize'
+      : 'maxBufferSize';
   const limit = limits[limitName];
   const buffers = largestBuffers(config);
   const buffer = buffers.find((b) => b.bytes > limit);

@@ -4,14 +4,7 @@
  * silence (a worker that called `close()` or was killed sends no event at all) through a heartbeat.
  */
 import * as Comlink from 'comlink';
-import type {
-  CommandOf,
-  CommandType,
-  EngineEvent,
-  EngineWorkerApi,
-  Reply,
-  ResultOf,
-} from './protocol';
+import type { CommandOf, CommandType, EngineEvent, EngineWorkerApi, Reply, ResultOf } from './protocol';
 
 /** What the client needs of a Worker (a real one, or a MessagePort-backed one in tests). */
 export interface WorkerLike extends Comlink.Endpoint {
@@ -83,7 +76,11 @@ export class WorkerChannel {
     });
     await this.within(this.remote.subscribe(listen), 'subscribe', commandTimeoutMs('init'));
     if (this.worker.files) {
-      await this.within(this.remote.provideFiles(this.worker.files), 'provideFiles', commandTimeoutMs('init'));
+      await this.within(
+        this.remote.provideFiles(this.worker.files),
+        'provideFiles',
+        commandTimeoutMs('init'),
+      );
     }
     this.lastHeard = performance.now();
     this.heartbeat = setInterval(() => this.listen(), this.beat.intervalMs);

@@ -4,8 +4,10 @@
  * offline or with the server gone. A Blob worker needs `worker-src blob:` in a CSP; its wasm
  * binaries are handed over as bytes, so no `connect-src blob:` is needed.
  */
-import workerScriptUrl from './worker.ts?worker&url';
+
 import { WASM_FILES_USED } from './wasmFiles';
+import workerScriptUrl from './worker.ts?worker&url';
+import type { WorkerLike } from './workerChannel';
 
 export interface EngineWorkerCode {
   /** Where to start the worker from: a Blob URL of the built script (the dev server's URL in dev). */
@@ -44,4 +46,12 @@ export function engineWorkerCode(): Promise<EngineWorkerCode> {
     throw new Error(`the engine's code could not be loaded (${(err as Error).message})`);
   });
   return reading;
+}
+
+/** The engine's Worker, started from the script kept in memory; its wasm binaries go with it. */
+export async function createEngineWorker(): Promise<WorkerLike> {
+  const code = await engineWorkerCode();
+  const worker = new Worker(code.url, { type: 'module', name: 'pkm-engine' }) as Worker & WorkerLike;
+  worker.files = code.files;
+  return worker;
 }
