@@ -12,7 +12,7 @@ export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'wasm', 'webgl',
 
 /** Why the automatic order puts WebGL after wasm (shown when wasm is chosen). */
 export const WEBGL_SKIPPED =
-  'not tried: on WebGL the memory layers’ sparse update copies whole value tables every step, so wasm comes first';
+  'tried after wasm, since on WebGL the memory layers’ sparse update copies whole value tables every step';
 
 export interface BackendFallback {
   backend: BackendName;
