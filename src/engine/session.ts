@@ -364,7 +364,8 @@ export class EngineSession {
       throw new EngineError('out-of-memory', overCapMessage(estimate));
     this.dropRun();
     const wanted = config.backend;
-    if (wanted !== 'auto' && wanted !== this.backend!.backend) {
+    // A checkpoint's backend is where it was made, not a request: loading it never switches.
+    if (!checkpoint && wanted !== 'auto' && wanted !== this.backend!.backend) {
       this.backend = await this.switchBackend(wanted);
     }
     const overLimit = webgpuLimitProblem(config);
