@@ -141,8 +141,10 @@ test('a crash while training on wasm loses at most a few seconds and training go
   await waitForLiveModel(page);
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect.poll(() => trainingStep(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+  const rateFrom = { step: await trainingStep(page), at: Date.now() };
   await page.waitForTimeout(5_000);
   const crashedAt = await trainingStep(page);
+  const stepsPerSecond = ((crashedAt - rateFrom.step) * 1000) / (Date.now() - rateFrom.at);
   const started = Date.now();
   await debug(page, 'crash');
   const restored = await restartedNotice(page, 'wasm');
@@ -150,8 +152,11 @@ test('a crash while training on wasm loses at most a few seconds and training go
   console.log(
     `e2e: crash at about step ${crashedAt} → restarted on wasm from step ${restored} in ${(tookMs / 1000).toFixed(1)} s`,
   );
-  // The default recovery checkpoint comes every 3 s of training.
+  // The default recovery checkpoint comes every 3 s of training: at most a few seconds are lost.
+  const lostSeconds = (crashedAt - restored) / stepsPerSecond;
+  console.log(`e2e: ${stepsPerSecond.toFixed(1)} steps/s, ${lostSeconds.toFixed(1)} s of training lost`);
   expect(restored).toBeGreaterThan(0);
+  expect(lostSeconds).toBeLessThan(6);
   expect(await labelled(page, 'Backend')).toBe('wasm');
   await expect.poll(() => trainingStep(page), { timeout: 60_000 }).toBeGreaterThan(restored + 2);
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
