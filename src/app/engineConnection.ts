@@ -113,8 +113,23 @@ export class EngineConnection {
         return;
       useRunDataStore.getState().snapshot(e.snapshot);
     }
-    // A new worker after a crash or a lost device: show the picked byte's trace again.
-    if (e.type === 'fault' && e.fault.recovery === 'restarted') void this.select();
+    if (e.type === 'fault' && e.fault.recovery === 'restarted') {
+      // A lost device moved the engine off the backend the config forced: the URL says where it runs.
+      const forced = useConfigStore.getState().config.backend;
+      const running = this.link?.backend?.backend;
+      if (running && forced !== 'auto' && forced !== running)
+        useConfigStore.getState().update({ backend: running });
+      // A new worker after a crash or a lost device: show the picked byte's trace again.
+      void this.select();
+    }
+  }
+
+  /** Starts a new engine worker (the fault banner's action after restarts gave up). */
+  async restartEngine(): Promise<void> {
+    await this.run('restart', async () => {
+      const link = await this.engine();
+      if (link.restart) await link.restart();
+    });
   }
 
   /** Whether init succeeded (waits for it). */
@@ -234,6 +249,7 @@ export class EngineConnection {
     if (!(await this.started())) return false;
     const wasTraining = isTraining(useEngineStore.getState().state);
     if (wasTraining) await this.pause();
+    const previous = useConfigStore.getState().config.backend;
     const errors = useConfigStore.getState().update({ backend });
     if (errors.length > 0) return false;
     const config = useConfigStore.getState().config;
@@ -245,6 +261,15 @@ export class EngineConnection {
       const saved = useEngineStore.getState().model ? await engine.request({ type: 'saveCheckpoint' }) : null;
       // configure with a forced backend switches the worker's tfjs backend before building.
       const fresh = await engine.request({ type: 'configure', config, options: this.options.engineOptions });
+      if (fresh.backend.backend !== backend) {
+        // The switch did not land: the config (and the URL) keep saying where the engine runs.
+        useConfigStore.getState().update({ backend: previous });
+        if (saved) await engine.request({ type: 'loadCheckpoint', bytes: saved.bytes });
+        const why = fresh.backend.fallbacks.find((f) => f.backend === backend)?.reason ?? 'it did not start';
+        throw new Error(
+          `The engine could not switch to ${backend} (${why}); it runs on ${fresh.backend.backend}.`,
+        );
+      }
       if (!saved) return fresh;
       // The checkpoint's config says the backend it was built with ('auto'): the engine stays put.
       const loaded = await engine.request({ type: 'loadCheckpoint', bytes: saved.bytes });
@@ -346,7 +371,7 @@ export class EngineConnection {
   }
 
   /** Tests only (the page was opened with ?debug). */
-  async debug(action: 'lose-device' | 'nan-next-step' | 'crash'): Promise<void> {
+  async debug(action: 'lose-device' | 'nan-next-step' | 'crash' | 'exit'): Promise<void> {
     await this.run('debug', async () => (await this.engine()).request({ type: 'debug', action }));
   }
 

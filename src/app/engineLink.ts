@@ -18,6 +18,8 @@ export interface EngineLink {
   /** Adds a listener of every engine event; returns the function that removes it. */
   subscribe(listener: EngineListener): () => void;
   readonly backend: BackendReport | null;
+  /** Starts a new engine worker from the last recovery checkpoint (after restarts gave up). */
+  restart?(): Promise<void>;
   terminate(): void;
 }
 
@@ -67,6 +69,7 @@ export const startEngineClient: EngineLinkFactory = async (init) => {
     get backend() {
       return client.backend;
     },
+    restart: () => client.restart(),
     terminate: () => client.terminate(),
   };
 };

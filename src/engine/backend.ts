@@ -4,8 +4,15 @@ import '@tensorflow/tfjs-backend-webgpu';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
-/** Fastest first: the order in which backends are tried when none is forced. */
-export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+/**
+ * The automatic order. wasm comes before WebGL: a memory model's sparse value update copies whole
+ * tables on WebGL (no in-place scatter there), and on small models wasm beats it anyway.
+ */
+export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
+
+/** Why the automatic order puts WebGL after wasm (shown when wasm is chosen). */
+export const WEBGL_SKIPPED =
+  'tried after wasm, since on WebGL the memory layers’ sparse update copies whole value tables every step';
 
 export interface BackendFallback {
   backend: BackendName;
@@ -14,10 +21,12 @@ export interface BackendFallback {
 
 export interface BackendChoice {
   backend: BackendName;
-  /** Backends tried before the chosen one, each with why it was not used. */
+  /** Backends passed over before (or, for WebGL, instead of) the chosen one, each with why. */
   fallbacks: BackendFallback[];
   /** Adapter details when running on WebGPU (e.g. SwiftShader is a software fallback adapter). */
   adapter?: { fallback: boolean; description: string };
+  /** The automatic choice passed over a software WebGPU adapter: its description. */
+  softwareAdapter?: string;
 }
 
 export function isBackendName(value: unknown): value is BackendName {
@@ -33,14 +42,18 @@ interface GpuLike {
   requestAdapter(): Promise<GpuAdapterLike | null>;
 }
 
-/** Why WebGPU cannot be used here, or null when an adapter is available. */
-async function webgpuUnavailable(): Promise<{ reason: string } | { adapter: GpuAdapterLike }> {
+/** Why WebGPU cannot be used here, or the adapter's details. */
+async function probeWebgpu(): Promise<{ reason: string } | { fallback: boolean; description: string }> {
   const gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu;
   if (!gpu) return { reason: 'navigator.gpu is missing (this browser or context has no WebGPU)' };
   try {
     const adapter = await gpu.requestAdapter();
     if (!adapter) return { reason: 'no WebGPU adapter was found' };
-    return { adapter };
+    const info = adapter.info ?? {};
+    return {
+      fallback: Boolean(adapter.isFallbackAdapter ?? info.isFallbackAdapter),
+      description: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown',
+    };
   } catch (err) {
     return { reason: `requesting a WebGPU adapter failed: ${(err as Error).message}` };
   }
@@ -55,10 +68,27 @@ function precondition(name: BackendName): string | null {
   return null;
 }
 
+/** Switches tfjs to `name`: null when it runs, else why not. */
+async function activate(name: BackendName): Promise<string | null> {
+  const blocked = precondition(name);
+  if (blocked) return blocked;
+  try {
+    if (await tf.setBackend(name)) {
+      await tf.ready();
+      return null;
+    }
+    return `tfjs could not initialise ${name}`;
+  } catch (err) {
+    return `${name} failed to start: ${(err as Error).message}`;
+  }
+}
+
 /**
  * Switches tfjs to the first backend of `order` that initialises, starting from `preferred` when
  * given, and says why each earlier one was skipped. Backends in `avoid` (e.g. one whose device was
- * lost) are skipped with that reason.
+ * lost) are skipped with that reason. Without `preferred` (automatic), a software WebGPU adapter
+ * (SwiftShader: tens of times slower than wasm on the same CPU) is kept as the last resort; and
+ * when wasm is chosen, the note on WebGL says why it came after.
  */
 export async function chooseBackend(
   preferred?: BackendName,
@@ -68,6 +98,7 @@ export async function chooseBackend(
   const candidates = preferred ? [preferred, ...order.filter((b) => b !== preferred)] : [...order];
   const fallbacks: BackendFallback[] = [];
   let adapter: BackendChoice['adapter'];
+  let softwareAdapter: string | undefined;
   for (const name of candidates) {
     const avoided = avoid.find((a) => a.backend === name);
     if (avoided) {
@@ -75,32 +106,40 @@ export async function chooseBackend(
       continue;
     }
     if (name === 'webgpu') {
-      const probe = await webgpuUnavailable();
+      const probe = await probeWebgpu();
       if ('reason' in probe) {
         fallbacks.push({ backend: name, reason: probe.reason });
         continue;
       }
-      const info = probe.adapter.info ?? {};
-      adapter = {
-        fallback: Boolean(probe.adapter.isFallbackAdapter ?? info.isFallbackAdapter),
-        description:
-          [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown',
-      };
+      adapter = probe;
+      if (!preferred && probe.fallback) {
+        softwareAdapter = probe.description;
+        fallbacks.push({
+          backend: name,
+          reason:
+            `its only adapter is a software renderer (${probe.description}), many times slower than ` +
+            'wasm on this CPU: ask for backend=webgpu to use it anyway',
+        });
+        continue;
+      }
     }
-    const blocked = precondition(name);
-    if (blocked) {
-      fallbacks.push({ backend: name, reason: blocked });
+    const problem = await activate(name);
+    if (problem) {
+      fallbacks.push({ backend: name, reason: problem });
       continue;
     }
-    try {
-      if (await tf.setBackend(name)) {
-        await tf.ready();
-        return { backend: name, fallbacks, ...(name === 'webgpu' ? { adapter } : {}) };
-      }
-      fallbacks.push({ backend: name, reason: `tfjs could not initialise ${name}` });
-    } catch (err) {
-      fallbacks.push({ backend: name, reason: `${name} failed to start: ${(err as Error).message}` });
-    }
+    if (name === 'webgpu') return { backend: name, fallbacks, adapter };
+    if (name === 'wasm' && !preferred && order.indexOf('webgl') > order.indexOf('wasm'))
+      fallbacks.push({ backend: 'webgl', reason: WEBGL_SKIPPED });
+    return { backend: name, fallbacks, ...(softwareAdapter ? { softwareAdapter } : {}) };
+  }
+  // Nothing else works: a software adapter is still better than no engine.
+  if (softwareAdapter && !(await activate('webgpu'))) {
+    return {
+      backend: 'webgpu',
+      fallbacks: fallbacks.filter((f) => f.backend !== 'webgpu'),
+      adapter,
+    };
   }
   throw new Error(
     `No tfjs backend could start: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`,

@@ -1,10 +1,12 @@
 /**
  * The main-thread side of the engine: starts the worker, exposes the protocol as typed methods
- * and one event subscription, and recovers from a crashed worker or a lost GPU device by starting
- * a new worker on the next backend with the last recovery checkpoint, the same corpus, options,
- * selection and pace. Nothing heavy runs here: it only forwards messages and keeps references.
+ * and one event subscription, and recovers when the worker crashes, goes silent, hangs or loses
+ * its GPU device: a new worker (from code kept in memory, so no network is needed) on the same
+ * backend — another only when the backend caused it — with the last recovery checkpoint, the same
+ * corpus, options, selection and pace. Restarts are retried with backoff; when they keep failing
+ * the engine reports a fault with recovery 'none', and any later command (or `restart()`) tries
+ * again. Nothing heavy runs here: it only forwards messages and keeps references.
  */
-import * as Comlink from 'comlink';
 import type { ConfigError, ModelConfig } from '../model/config';
 import type {
   BackendName,
@@ -15,20 +17,28 @@ import type {
   CommandType,
   CorpusSource,
   DebugAction,
-  EngineCommand,
   EngineEvent,
   EngineFault,
   EngineListener,
   EngineOptions,
   EngineState,
-  EngineWorkerApi,
   GenerateArgs,
-  InitArgs,
-  Reply,
   ResultOf,
   TokenSelection,
   TrainingPace,
 } from './protocol';
+import { RecoveryMemory } from './recoveryMemory';
+import {
+  type ChannelEnd,
+  ChannelTimeoutError,
+  type HeartbeatOptions,
+  WorkerChannel,
+  type WorkerLike,
+} from './workerChannel';
+import { createEngineWorker } from './workerSource';
+
+export type { WorkerLike } from './workerChannel';
+export { createEngineWorker } from './workerSource';
 
 /** A command the engine answered with an error (see CommandErrorKind). */
 export class EngineCommandError extends Error {
@@ -42,84 +52,53 @@ export class EngineCommandError extends Error {
   }
 }
 
-/** What the client needs of a Worker (a real one, or a MessagePort-backed one in tests). */
-export interface WorkerLike extends Comlink.Endpoint {
-  terminate(): void;
-}
-
 export interface EngineClientOptions {
   /** Backend to ask for first (config.backend or the URL); default 'auto'. */
   backend?: BackendName | 'auto';
   /** Allow debug commands (tests). */
   allowDebug?: boolean;
-  /** Starts a worker; default: the engine's module Worker. */
-  createWorker?: () => WorkerLike;
-  /** Restarts after crashes or lost devices before giving up (default 3). */
+  /** Starts a worker; default: the engine's Worker, from code read once (engineWorkerCode). */
+  createWorker?: () => WorkerLike | Promise<WorkerLike>;
+  /** Restarts within RESTART_WINDOW_MS before giving up (default 3). */
   maxRestarts?: number;
+  /** Heartbeat timing (tests shorten it). */
+  heartbeat?: HeartbeatOptions;
 }
 
-export function createEngineWorker(): Worker {
-  return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'pkm-engine' });
-}
+/** Restarts are counted over this window: a worker that ran well for a while starts afresh. */
+const RESTART_WINDOW_MS = 5 * 60_000;
+/** Tries per restart, and the wait before the n-th retry: 0.5 s, 1 s, 2 s, 4 s. */
+const RESTART_ATTEMPTS = 5;
+const backoffMs = (attempt: number) => Math.min(8_000, 250 * 2 ** attempt);
 
-/** What a new worker needs to continue where the old one stopped. */
-interface Memory {
-  init: InitArgs;
-  avoid: Set<BackendName>;
-  options: Partial<EngineOptions>;
-  corpus: CorpusSource | null;
-  /** The model: its config, and the latest checkpoint of it (null = rebuild from the config's seed). */
-  model: { config: ModelConfig; checkpoint: Uint8Array | null; step: number } | null;
-  selection: TokenSelection | null;
-  /** The pace while training, null while not. */
-  training: TrainingPace | null;
-  /**
-   * The pace an 'internal' fault stopped, and when. A lost device often fails the running step
-   * before `device.lost` is reported, so that fault is a symptom of the loss: a restart soon after
-   * it resumes training at this pace. Cleared by any command that sets training or the model.
-   */
-  interrupted: { pace: TrainingPace; at: number } | null;
-}
-
-/** How long after an 'internal' fault a crash or lost device still counts as its cause, ms. */
-const INTERRUPTED_WINDOW_MS = 30_000;
-
-interface Connection {
-  worker: WorkerLike;
-  remote: Comlink.Remote<EngineWorkerApi>;
-  /** Rejects when this worker is given up, so requests to it never hang. */
-  dead: Promise<never>;
-  kill: (reason: Error) => void;
-}
+type FailureKind = 'worker-crashed' | 'device-lost';
 
 export class EngineClient {
-  private connection: Connection | null = null;
+  private connection: WorkerChannel | null = null;
   private readonly listeners = new Set<EngineListener>();
-  private readonly memory: Memory;
+  private readonly memory: RecoveryMemory;
   private restarting: Promise<void> | null = null;
-  private restarts = 0;
+  private restartTimes: number[] = [];
   private currentState: EngineState = 'starting';
   private currentBackend: BackendReport | null = null;
   private latestCheckpoint: CheckpointFile | null = null;
+  /** The report of the backend a crashed worker ran on (see presentBackend). */
+  private restartedFrom: BackendReport | null = null;
   private closed = false;
 
   private constructor(private readonly options: EngineClientOptions) {
-    this.memory = {
-      init: { backend: options.backend ?? 'auto', allowDebug: options.allowDebug ?? false },
-      avoid: new Set(),
-      options: {},
-      corpus: null,
-      model: null,
-      selection: null,
-      training: null,
-      interrupted: null,
-    };
+    this.memory = new RecoveryMemory(options.backend ?? 'auto', options.allowDebug ?? false);
   }
 
   /** Starts the worker and its backend. */
   static async start(options: EngineClientOptions = {}): Promise<EngineClient> {
     const client = new EngineClient(options);
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (err) {
+      client.terminate();
+      throw err;
+    }
     return client;
   }
 
@@ -140,16 +119,42 @@ export class EngineClient {
     return () => this.listeners.delete(listener);
   }
 
-  /** Sends one command; resolves with its result or rejects with an EngineCommandError. */
-  async request<K extends CommandType>(command: CommandOf<K>): Promise<ResultOf<K>> {
+  /**
+   * Sends one command; resolves with its result or rejects with an EngineCommandError. Waits for
+   * a restart in progress; with no worker (restarts gave up) it tries to start one first. A
+   * command whose worker died before answering is sent once more to the new worker (a Pause
+   * pressed while the worker was dead still pauses); a command the worker does not answer in
+   * time rejects, and the hung worker is replaced.
+   */
+  request<K extends CommandType>(command: CommandOf<K>): Promise<ResultOf<K>> {
+    return this.send(command, command.type !== 'debug');
+  }
+
+  private async send<K extends CommandType>(command: CommandOf<K>, resend: boolean): Promise<ResultOf<K>> {
     if (this.closed) throw new EngineCommandError('invalid-state', 'the engine was shut down');
     if (this.restarting) await this.restarting;
-    const connection = this.connection!;
-    const reply = await Promise.race([connection.remote.request(command), connection.dead]);
+    if (!this.connection) await this.restart();
+    const connection = this.connection;
+    if (!connection) throw new EngineCommandError('internal', 'the engine could not be restarted');
+    let reply: Awaited<ReturnType<typeof connection.call<K>>>;
+    try {
+      reply = await connection.call(command);
+    } catch (err) {
+      if (!(err instanceof ChannelTimeoutError)) {
+        // The worker died under the command (a debug command may be what killed it: not again).
+        if (resend && this.connection !== connection && !this.closed) return this.send(command, false);
+        throw err;
+      }
+      void this.recover('worker-crashed', `The engine stopped responding (${err.message}).`);
+      throw new EngineCommandError('internal', `${err.message}: the engine is restarting.`);
+    }
     if (!reply.ok)
       throw new EngineCommandError(reply.error.kind, reply.error.message, reply.error.configErrors);
-    this.remember(command, reply.value as ResultOf<K>);
-    return reply.value as ResultOf<K>;
+    const value = reply.value as ResultOf<K> & { backend?: BackendReport | null };
+    if (value && typeof value === 'object' && value.backend)
+      value.backend = this.presentBackend(value.backend);
+    if (this.memory.remember(command, value)) this.latestCheckpoint = null;
+    return value;
   }
 
   configure(config: Partial<ModelConfig>, options?: Partial<EngineOptions>) {
@@ -215,54 +220,80 @@ export class EngineClient {
     this.connection = null;
   }
 
+  /**
+   * Starts a new worker now (the user's "restart" after restarts gave up), from the last recovery
+   * checkpoint; waits for a restart already under way instead.
+   */
+  restart(): Promise<void> {
+    if (this.restarting) return this.restarting;
+    this.restartTimes = [];
+    return this.recover('worker-crashed', 'The engine was restarted.');
+  }
+
   // ------------------------------------------------------------------------------------------
 
   private async connect(): Promise<void> {
-    const worker = (this.options.createWorker ?? createEngineWorker)();
-    let kill: (reason: Error) => void = () => {};
-    const dead = new Promise<never>((_, reject) => {
-      kill = (reason) => {
-        reject(reason);
-        worker.removeEventListener('error', onError);
-        remote[Comlink.releaseProxy]();
-        worker.terminate();
-      };
-    });
-    dead.catch(() => {});
-    const onError = (event: Event) => {
-      event.preventDefault?.();
-      const message = (event as ErrorEvent).message || 'the engine worker stopped';
-      void this.recover('worker-crashed', `The engine worker crashed (${message}).`);
-    };
-    worker.addEventListener('error', onError);
-    const remote = Comlink.wrap<EngineWorkerApi>(worker);
-    const connection: Connection = { worker, remote, dead, kill };
-    this.connection = connection;
-    await Promise.race([remote.subscribe(Comlink.proxy((event: EngineEvent) => this.onEvent(event))), dead]);
-    const init: InitArgs = { ...this.memory.init, avoid: [...this.memory.avoid] };
-    const reply = await Promise.race([call<'init'>(connection, { type: 'init', ...init }), dead]);
-    if (!reply.ok) throw new EngineCommandError(reply.error.kind, reply.error.message);
-    this.currentBackend = reply.value.backend;
+    const worker = await (this.options.createWorker ?? createEngineWorker)();
+    const channel: WorkerChannel = new WorkerChannel(
+      worker,
+      (event) => {
+        if (this.connection === channel) this.onEvent(event);
+      },
+      (end) => this.channelEnded(channel, end),
+      this.options.heartbeat,
+    );
+    this.connection = channel;
+    try {
+      await channel.open();
+      const reply = await channel.call<'init'>({ type: 'init', ...this.memory.initArgs() });
+      if (!reply.ok) throw new EngineCommandError(reply.error.kind, reply.error.message);
+      this.currentBackend = this.presentBackend(reply.value.backend);
+    } catch (err) {
+      channel.kill(err as Error);
+      if (this.connection === channel) this.connection = null;
+      throw err;
+    }
+  }
+
+  /** A worker died: replace it (a new worker failing during a restart is retried by the restart). */
+  private channelEnded(channel: WorkerChannel, end: ChannelEnd): void {
+    if (channel !== this.connection) return;
+    const message =
+      end.cause === 'silent'
+        ? `The engine stopped (${end.message}).`
+        : `The engine worker crashed (${end.message}).`;
+    if (this.restarting) {
+      channel.kill(new EngineCommandError('internal', message));
+      this.connection = null;
+      return;
+    }
+    void this.recover('worker-crashed', message);
+  }
+
+  /**
+   * A worker restarted on the backend it had keeps that backend's report: it was forced only to
+   * land there again, and what the automatic choice said (e.g. a software adapter passed over)
+   * still holds — until the engine moves to another backend.
+   */
+  private presentBackend(report: BackendReport): BackendReport {
+    const before = this.restartedFrom;
+    if (!before || before.backend !== report.backend) {
+      if (!this.restarting) this.restartedFrom = null;
+      return report;
+    }
+    return { ...report, requested: before.requested, fallbacks: before.fallbacks, ...pickSoftware(before) };
   }
 
   private onEvent(event: EngineEvent): void {
     if (event.type === 'state') this.currentState = event.state;
-    if (event.type === 'backend') this.currentBackend = event.backend;
-    if (event.type === 'checkpoint') {
-      const model = this.memory.model;
-      if (model && sameConfig(model.config, event.checkpoint.config)) {
-        model.checkpoint = event.checkpoint.bytes;
-        model.step = event.checkpoint.step;
-        this.latestCheckpoint = event.checkpoint;
-      }
+    if (event.type === 'backend') {
+      this.currentBackend = this.presentBackend(event.backend);
+      event = { type: 'backend', backend: this.currentBackend };
     }
+    if (event.type === 'checkpoint' && this.memory.checkpoint(event.checkpoint))
+      this.latestCheckpoint = event.checkpoint;
     if (event.type === 'fault') {
-      if (event.fault.recovery === 'paused') {
-        const pace = this.memory.training;
-        this.memory.interrupted =
-          pace && event.fault.kind === 'internal' ? { pace, at: performance.now() } : null;
-        this.memory.training = null;
-      }
+      this.memory.fault(event.fault);
       if (event.fault.kind === 'device-lost' && event.fault.recovery === 'restarting') {
         // The worker already said it; recovery reports the result.
         this.dispatch(event);
@@ -283,90 +314,56 @@ export class EngineClient {
     }
   }
 
+  private setState(state: EngineState, reason?: string): void {
+    this.currentState = state;
+    this.dispatch({ type: 'state', state, ...(reason ? { reason } : {}) });
+  }
+
   private fault(fault: Omit<EngineFault, 'backend'>): void {
     this.dispatch({ type: 'fault', fault: { ...fault, backend: this.currentBackend?.backend ?? null } });
   }
 
-  /** Keeps what a restart needs from every successful command. */
-  private remember<K extends CommandType>(command: CommandOf<K>, result: ResultOf<K>): void {
-    const m = this.memory;
-    const c = command as EngineCommand;
-    if (['configure', 'reset', 'loadCheckpoint', 'start', 'pause', 'cancel'].includes(c.type))
-      m.interrupted = null;
-    switch (c.type) {
-      case 'configure':
-      case 'reset': {
-        const info = result as ResultOf<'configure'>;
-        if (c.type === 'configure' && c.options) m.options = { ...m.options, ...c.options };
-        m.model = { config: info.config, checkpoint: null, step: 0 };
-        m.training = null;
-        this.latestCheckpoint = null;
-        break;
-      }
-      case 'loadCheckpoint': {
-        const info = result as ResultOf<'loadCheckpoint'>;
-        m.model = { config: info.config, checkpoint: c.bytes, step: info.step };
-        m.training = null;
-        this.latestCheckpoint = null;
-        break;
-      }
-      case 'setOptions':
-        m.options = { ...m.options, ...c.options };
-        break;
-      case 'setCorpus':
-        m.corpus = c.corpus;
-        if (m.model) m.model.config = { ...m.model.config, corpus: c.corpus.kind };
-        break;
-      case 'select':
-        m.selection = c.selection;
-        break;
-      case 'start':
-        m.training = c.pace ?? { kind: 'fast' };
-        break;
-      case 'pause':
-      case 'cancel':
-        m.training = null;
-        break;
-    }
+  /** Replaces the worker (see restartLoop); one restart at a time. */
+  private recover(kind: FailureKind, message: string, announce = true): Promise<void> {
+    if (this.restarting || this.closed) return this.restarting ?? Promise.resolve();
+    const failed = this.currentBackend?.backend;
+    this.restarting = this.restartLoop(kind, message, failed, announce).finally(() => {
+      this.restarting = null;
+    });
+    return this.restarting;
   }
 
   /**
-   * Replaces a crashed worker (or one whose device was lost) with a new one on the next backend,
-   * and puts back corpus, options, model (last recovery checkpoint), selection and pace.
+   * Stops the old worker, then starts a new one and replays the remembered state, retrying with
+   * backoff. Ends in 'restarted', or in a fault with recovery 'none' that the next command retries.
    */
-  private recover(kind: 'worker-crashed' | 'device-lost', message: string, announce = true): Promise<void> {
-    if (this.restarting || this.closed) return this.restarting ?? Promise.resolve();
-    const failed = this.currentBackend?.backend;
-    this.restarting = (async () => {
-      const old = this.connection;
-      this.currentState = 'restarting';
-      this.dispatch({ type: 'state', state: 'restarting', reason: kind });
-      if (announce)
-        this.fault({ kind, message: `${message} Restarting the engine.`, step: 0, recovery: 'restarting' });
-      old?.kill(
-        new EngineCommandError('internal', `${message} The engine is restarting: send the command again.`),
-      );
-      if (this.restarts >= (this.options.maxRestarts ?? 3)) {
-        this.fault({
-          kind,
-          message: `${message} The engine gave up after ${this.restarts} restarts.`,
-          step: 0,
-          recovery: 'none',
-        });
-        this.closed = true;
-        return;
-      }
-      this.restarts++;
-      // Training stopped by the failure itself (see Memory.interrupted) resumes after the restart.
-      const cut = this.memory.interrupted;
-      if (!this.memory.training && cut && performance.now() - cut.at < INTERRUPTED_WINDOW_MS) {
-        this.memory.training = cut.pace;
-      }
-      this.memory.interrupted = null;
-      // The backend that failed is not tried again; a forced one falls back to the usual order.
-      if (failed) this.memory.avoid.add(failed);
-      if (failed && this.memory.init.backend === failed) this.memory.init.backend = 'auto';
-      const step = this.memory.model?.step ?? 0;
+  private async restartLoop(
+    kind: FailureKind,
+    message: string,
+    failed: BackendName | undefined,
+    announce: boolean,
+  ): Promise<void> {
+    this.connection?.kill(
+      new EngineCommandError('internal', `${message} The engine is restarting: send the command again.`),
+    );
+    this.connection = null;
+    this.setState('restarting', kind);
+    if (announce)
+      this.fault({ kind, message: `${message} Restarting the engine.`, step: 0, recovery: 'restarting' });
+    const now = performance.now();
+    this.restartTimes = this.restartTimes.filter((t) => now - t < RESTART_WINDOW_MS);
+    const allowed = this.options.maxRestarts ?? 3;
+    if (this.restartTimes.length >= allowed) {
+      this.giveUp(kind, `${message} The engine gave up after ${allowed} restarts in a few minutes.`);
+      return;
+    }
+    this.restartTimes.push(now);
+    this.memory.planRestart(kind, failed);
+    this.restartedFrom = this.currentBackend;
+    const step = this.memory.model?.step ?? 0;
+    let lastError: Error | null = null;
+    for (let attempt = 0; attempt < RESTART_ATTEMPTS && !this.closed; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
       try {
         await this.connect();
         await this.replay();
@@ -377,52 +374,34 @@ export class EngineClient {
           recovery: 'restarted',
           restoredStep: step,
         });
+        return;
       } catch (err) {
-        this.fault({
-          kind,
-          message: `${message} Restarting failed: ${(err as Error).message}`,
-          step: 0,
-          recovery: 'none',
-        });
+        lastError = err as Error;
+        // connect() cleans up after itself; a failed replay leaves its worker to stop here.
+        (this.connection as WorkerChannel | null)?.kill(lastError);
+        this.connection = null;
       }
-    })().finally(() => {
-      this.restarting = null;
-    });
-    return this.restarting;
+    }
+    if (!this.closed)
+      this.giveUp(kind, `${message} Restarting failed ${RESTART_ATTEMPTS} times: ${lastError?.message}`);
+  }
+
+  private giveUp(kind: FailureKind, message: string): void {
+    this.setState('faulted', 'restart failed');
+    this.fault({ kind, message, step: this.memory.model?.step ?? 0, recovery: 'none' });
   }
 
   /** Sends the remembered state to a fresh worker (bypassing the restart queue). */
   private async replay(): Promise<void> {
-    const m = this.memory;
-    const send = async <K extends CommandType>(command: CommandOf<K>): Promise<ResultOf<K>> => {
-      const connection = this.connection!;
-      const reply = await Promise.race([call(connection, command), connection.dead]);
-      if (!reply.ok) throw new EngineCommandError(reply.error.kind, reply.error.message);
-      return reply.value as ResultOf<K>;
-    };
-    if (Object.keys(m.options).length > 0)
-      await send<'setOptions'>({ type: 'setOptions', options: m.options });
-    if (m.corpus) await send<'setCorpus'>({ type: 'setCorpus', corpus: m.corpus });
-    if (m.model) {
-      // The config's forced backend may be the one that failed: let the new worker's choice stand.
-      const config = { ...m.model.config, backend: 'auto' as const };
-      if (m.model.checkpoint)
-        await send<'loadCheckpoint'>({ type: 'loadCheckpoint', bytes: m.model.checkpoint });
-      else await send<'configure'>({ type: 'configure', config });
-      if (m.selection) await send<'select'>({ type: 'select', selection: m.selection }).catch(() => null);
-      if (m.training) await send<'start'>({ type: 'start', pace: m.training });
+    for (const { command, optional } of this.memory.replay()) {
+      const connection = this.connection;
+      if (!connection) throw new EngineCommandError('internal', 'the new engine worker stopped');
+      const reply = await connection.call(command as CommandOf<CommandType>);
+      if (!reply.ok && !optional) throw new EngineCommandError(reply.error.kind, reply.error.message);
     }
   }
 }
 
-function sameConfig(a: ModelConfig, b: ModelConfig): boolean {
-  return JSON.stringify({ ...a, backend: null }) === JSON.stringify({ ...b, backend: null });
-}
-
-/** Comlink's Remote drops the generic of request(): put the command's result type back. */
-function call<K extends CommandType>(
-  connection: Connection,
-  command: CommandOf<K>,
-): Promise<Reply<ResultOf<K>>> {
-  return connection.remote.request(command as never) as Promise<Reply<ResultOf<K>>>;
+function pickSoftware(report: BackendReport): Pick<BackendReport, 'softwareAdapter'> {
+  return report.softwareAdapter ? { softwareAdapter: report.softwareAdapter } : {};
 }

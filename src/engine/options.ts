@@ -7,7 +7,8 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = Object.freeze({
   traceHz: 4,
   usageHz: 4,
   usageHalfLife: 0,
-  checkpointEveryMs: 20_000,
+  // A crash costs at most this much training; a recovery checkpoint takes milliseconds.
+  checkpointEveryMs: 3_000,
   memoryCapBytes: 1.5 * 2 ** 30,
 });
 

@@ -43,8 +43,9 @@ export const PROTOCOL_VERSION = 1;
  * - `slow`: training one step per `intervalMs` (teaching mode).
  * - `faulted`: training stopped by a fault (see the `fault` event); the model, if any, holds the
  *   weights of the last good step and every command works again (start resumes training).
- * - `restarting`: set by the client only: the worker crashed or lost its device and a new one is
- *   starting on the next backend with the last recovery checkpoint.
+ * - `restarting`: set by the client only: the worker crashed, went silent or lost its device and
+ *   a new one is starting (on the same backend after a crash, another after a lost device) with
+ *   the last recovery checkpoint.
  */
 export type EngineState =
   | 'starting'
@@ -68,10 +69,12 @@ export interface BackendReport {
   backend: BackendName;
   /** What was asked for: config.backend, or 'auto' for the fastest that works. */
   requested: BackendName | 'auto';
-  /** Backends tried before the chosen one, fastest first, each with why it was not used. */
+  /** Backends passed over, in the order tried, each with why it was not used. */
   fallbacks: { backend: BackendName; reason: string }[];
   /** WebGPU only: adapter description; `fallback` is true for a software adapter (SwiftShader). */
   adapter?: { fallback: boolean; description: string };
+  /** 'auto' passed over a software WebGPU adapter (slower than wasm): its description. */
+  softwareAdapter?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -90,7 +93,7 @@ export interface EngineOptions {
   usageHz: number;
   /** Half-life in steps of the live usage counts; 0 = plain cumulative counts (default 0). */
   usageHalfLife: number;
-  /** A recovery checkpoint goes to the client at most this often while training, ms; 0 = never (default 20,000). */
+  /** A recovery checkpoint goes to the client at most this often while training, ms; 0 = never (default 3,000). */
   checkpointEveryMs: number;
   /** Largest estimated model memory (parameters + Adam moments + activations) accepted by configure, bytes (default 1.5 GiB). */
   memoryCapBytes: number;
@@ -362,9 +365,11 @@ export interface EngineFault {
   backend: BackendName | null;
   /**
    * - `paused`: the worker is fine and paused on its last good weights.
-   * - `restarting`: the client is starting a new worker (next backend, last recovery checkpoint).
+   * - `restarting`: the client is starting a new worker (last recovery checkpoint; another backend
+   *   only when this one lost its device).
    * - `restarted`: recovery finished; `restoredStep` says which step's weights were restored.
-   * - `none`: nothing could be done (e.g. no backend left).
+   * - `none`: nothing could be done (e.g. no backend left, restarts kept failing); any command,
+   *   or the client's `restart()`, tries again.
    */
   recovery: 'paused' | 'restarting' | 'restarted' | 'none';
   restoredStep?: number;
@@ -400,10 +405,12 @@ export type DebugAction =
   /** Makes the next training step throw an ordinary error (as a step on a dying GPU device does). */
   | 'fail-next-step'
   /** Throws from the worker's global scope so the worker dies (tests the client's restart). */
-  | 'crash';
+  | 'crash'
+  /** Ends the worker silently (`close()`: no error event), as a killed worker would. */
+  | 'exit';
 
 export interface InitArgs {
-  /** Backend wanted: 'auto' (default) tries webgpu, webgl, wasm, cpu in that order. */
+  /** Backend wanted: 'auto' (default) tries webgpu (not a software adapter), wasm, webgl, cpu. */
   backend?: BackendName | 'auto';
   /** Backends not to try (e.g. the one whose device was lost). */
   avoid?: BackendName[];
@@ -570,4 +577,11 @@ export interface EngineWorkerApi {
   /** Replaces the event listener (pass `Comlink.proxy(fn)`). */
   subscribe(listener: EngineListener): void;
   request<K extends CommandType>(command: CommandOf<K>): Promise<Reply<ResultOf<K>>>;
+  /** Answers at once, never waiting for the engine (the client's heartbeat). */
+  ping(): number;
+  /**
+   * Files the worker would otherwise fetch (the wasm binaries), by the URL it would fetch them
+   * from: a restarted worker then needs no network.
+   */
+  provideFiles(files: Record<string, ArrayBuffer>): void;
 }

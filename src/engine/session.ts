@@ -14,6 +14,7 @@ import { activeWebgpuDevice, type BackendFallback, chooseBackend } from './backe
 import { type CheckpointContents, decodeCheckpoint } from './checkpoint';
 import { Corpora, corpusInfo } from './corpora';
 import { memoryCoverage } from './coverage';
+import { webgpuLimitProblem } from './deviceLimits';
 import { EngineError, isOutOfMemory, toCommandError } from './errors';
 import { LiveUsage, MAX_PENDING_STEPS } from './liveUsage';
 import { LossLog } from './lossLog';
@@ -61,6 +62,8 @@ export interface SessionHost {
   emit(event: EngineEvent, transfer: Transferable[]): void;
   /** Ends the host abruptly (debug 'crash'); absent where that is impossible. */
   crash?: () => void;
+  /** Ends the host silently, with no error event (debug 'exit'). */
+  exit?: () => void;
 }
 
 export interface HandledReply {
@@ -94,7 +97,7 @@ const NEEDS_MODEL: readonly CommandType[] = [
 ];
 
 interface GpuErrorScopes {
-  pushErrorScope(filter: 'out-of-memory'): void;
+  pushErrorScope(filter: 'out-of-memory' | 'validation'): void;
   popErrorScope(): Promise<{ message: string } | null>;
 }
 
@@ -304,7 +307,9 @@ export class EngineSession {
   private async switchBackend(requested: BackendName | 'auto'): Promise<BackendReport> {
     let report: BackendReport;
     try {
-      const choice = await chooseBackend(requested === 'auto' ? undefined : requested, undefined, this.avoid);
+      // An explicit request (the user's own switch) may retry a backend that failed earlier.
+      const avoid = this.avoid.filter((a) => a.backend !== requested);
+      const choice = await chooseBackend(requested === 'auto' ? undefined : requested, undefined, avoid);
       report = { ...choice, requested };
     } catch (err) {
       this.fault('backend-failed', (err as Error).message, 'none');
@@ -366,17 +371,19 @@ export class EngineSession {
       throw new EngineError('out-of-memory', overCapMessage(estimate));
     this.dropRun();
     const wanted = config.backend;
-    if (
-      wanted !== 'auto' &&
-      wanted !== this.backend!.backend &&
-      !this.avoid.some((a) => a.backend === wanted)
-    ) {
+    // A checkpoint's backend is where it was made, not a request: loading it never switches.
+    if (!checkpoint && wanted !== 'auto' && wanted !== this.backend!.backend) {
       this.backend = await this.switchBackend(wanted);
     }
+    const overLimit = webgpuLimitProblem(config);
+    if (overLimit) throw new EngineError('out-of-memory', overLimit);
     this.setState('building');
     this.emit({ type: 'warmup', phase: 'build', fraction: 0, message: 'building the model' });
     const device = activeWebgpuDevice() as unknown as GpuErrorScopes | null;
+    // Validation errors (e.g. a buffer over a device limit) would otherwise only be logged.
+    device?.pushErrorScope('validation');
     device?.pushErrorScope('out-of-memory');
+    let openScopes = device ? 2 : 0;
     try {
       const started = performance.now();
       const run = createRun(config, corpus, checkpoint, estimate, this.options.usageHalfLife);
@@ -390,11 +397,14 @@ export class EngineSession {
         skipWarmupSteps,
         (phase, fraction, message) => this.emit({ type: 'warmup', phase, fraction, message }),
       );
+      openScopes = 0;
       const scopeError = await device?.popErrorScope();
+      const invalid = await device?.popErrorScope();
       if (scopeError)
         throw new EngineError('out-of-memory', `The GPU ran out of memory: ${scopeError.message}`);
+      if (invalid) throw new EngineError('internal', `WebGPU refused the model: ${invalid.message}`);
     } catch (err) {
-      if (device) await device.popErrorScope().catch(() => null);
+      for (; device && openScopes > 0; openScopes--) await device.popErrorScope().catch(() => null);
       this.dropRun();
       this.setState('unconfigured');
       if (err instanceof EngineError || !isOutOfMemory(err)) throw err;
@@ -743,6 +753,9 @@ export class EngineSession {
     } else if (action === 'nan-next-step') {
       if (!this.run) throw new EngineError('invalid-state', 'nan-next-step needs a model');
       this.run.tap.nanNext = true;
+    } else if (action === 'exit') {
+      if (!this.host.exit) throw new EngineError('invalid-state', 'this host cannot exit on purpose');
+      this.host.exit();
     } else {
       if (!this.host.crash) throw new EngineError('invalid-state', 'this host cannot crash on purpose');
       this.host.crash();

@@ -176,7 +176,7 @@ const COMMANDS: Record<CommandType, Fields> = {
   },
   cancel: {},
   status: {},
-  debug: { action: req(oneOf(['lose-device', 'nan-next-step', 'fail-next-step', 'crash'])) },
+  debug: { action: req(oneOf(['lose-device', 'nan-next-step', 'fail-next-step', 'crash', 'exit'])) },
 };
 
 export const COMMAND_TYPES = Object.keys(COMMANDS) as CommandType[];

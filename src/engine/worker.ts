@@ -4,13 +4,17 @@
  * over Comlink. The UI thread never touches the GPU.
  */
 import { serveEngine } from './serve';
-import { configureWasmForBrowser } from './wasmPaths';
+import { configureWasmForBrowser, provideWasmFiles } from './wasmPaths';
 
 configureWasmForBrowser();
 
-serveEngine(self, () => {
+serveEngine(self, {
   // An error nobody catches: the page sees the worker's error event, as after a real crash.
-  setTimeout(() => {
-    throw new Error('engine worker crashed on purpose (debug command)');
-  });
+  crash: () =>
+    setTimeout(() => {
+      throw new Error('engine worker crashed on purpose (debug command)');
+    }),
+  // Gone without a word, as a worker the browser killed: only the client's heartbeat notices.
+  exit: () => setTimeout(() => self.close()),
+  provideFiles: provideWasmFiles,
 });

@@ -128,6 +128,43 @@ test('faults become banners that say what happened and offer an action', async (
   expect(useEngineStore.getState().fault).toBeNull();
 });
 
+test('a software GPU passed over is explained with WebGPU offered; restarts that gave up offer a restart', async () => {
+  const screen = await render(<BothNotices />);
+  useEngineStore.setState({
+    backend: {
+      backend: 'wasm',
+      requested: 'auto',
+      fallbacks: [
+        { backend: 'webgpu', reason: 'its only adapter is a software renderer (google swiftshader)' },
+        { backend: 'webgl', reason: 'tried after wasm, since it copies whole value tables' },
+      ],
+      softwareAdapter: 'google swiftshader',
+    },
+  });
+  const notice = screen.getByRole('status', {
+    name: 'Training runs on wasm: the GPU here is a software adapter',
+  });
+  await expect.element(notice).toHaveTextContent(/runs on google swiftshader/);
+  await expect.element(notice).toHaveTextContent('Not webgl: tried after wasm');
+  await expect.element(screen.getByRole('button', { name: 'Use WebGPU anyway' })).toBeInTheDocument();
+  // One notice says it all: no second list of fallbacks.
+  expect(screen.getByRole('status', { name: 'Training runs on wasm', exact: true }).elements()).toHaveLength(
+    0,
+  );
+
+  useEngineStore.setState({
+    fault: fault({
+      kind: 'worker-crashed',
+      recovery: 'none',
+      message: 'The engine stopped. Restarting failed 5 times: the engine’s code could not be loaded.',
+    }),
+  });
+  const gaveUp = screen.getByRole('alert', { name: 'The engine crashed' });
+  await expect.element(gaveUp).toHaveTextContent('Restarting failed 5 times');
+  await expect.element(screen.getByRole('button', { name: 'Restart the engine' })).toBeInTheDocument();
+  await expect.element(screen.getByRole('button', { name: 'Reset model' })).toBeInTheDocument();
+});
+
 test('a refused command and settings from the link that were not used are shown and dismissible', async () => {
   useConfigStore.getState().loadHash('#knn=999');
   const screen = await render(<BothNotices />);

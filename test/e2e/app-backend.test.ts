@@ -8,8 +8,8 @@ afterEach(async () => {
   session = undefined;
 });
 
-test('on a software GPU a notice offers wasm; the switch keeps the model and its step and trains on', async () => {
-  session = await openApp(inject('baseUrl'), TINY_HASH);
+test('backend=webgpu forces the software GPU; its notice offers wasm, and the switch keeps the model and its step', async () => {
+  session = await openApp(inject('baseUrl'), `${TINY_HASH}&backend=webgpu`);
   const { page } = session;
   await waitForLiveModel(page);
   expect(await labelled(page, 'Backend')).toBe('webgpu');
@@ -27,6 +27,31 @@ test('on a software GPU a notice offers wasm; the switch keeps the model and its
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect.poll(() => trainingStep(page), { timeout: 60_000 }).toBeGreaterThan(10);
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  expect(session.errors).toEqual([]);
+});
+
+test('auto runs on wasm and offers WebGPU anyway: the switch lands on WebGPU with the step, and the URL says so', async () => {
+  session = await openApp(inject('baseUrl'), TINY_HASH);
+  const { page } = session;
+  await waitForLiveModel(page);
+  expect(await labelled(page, 'Backend')).toBe('wasm');
+  const notice = page.getByRole('status', {
+    name: /^Training runs on wasm: the GPU here is a software adapter$/,
+  });
+  await expect.poll(() => notice.count(), { timeout: 30_000 }).toBe(1);
+  for (let i = 0; i < 2; i++) await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await expect.poll(() => trainingStep(page), { timeout: 30_000 }).toBe(2);
+  await notice.getByRole('button', { name: 'Use WebGPU anyway' }).click();
+  await expect.poll(() => labelled(page, 'Backend'), { timeout: 120_000 }).toBe('webgpu');
+  await waitForLiveModel(page);
+  expect(await trainingStep(page)).toBe(2);
+  expect(await page.evaluate(() => window.location.hash)).toContain('backend=webgpu');
+  // Now forced onto the software adapter, its own notice offers the way back.
+  await expect
+    .poll(() => page.getByRole('status', { name: 'The GPU is a software adapter' }).count(), {
+      timeout: 30_000,
+    })
+    .toBe(1);
   expect(session.errors).toEqual([]);
 });
 

@@ -44,7 +44,8 @@ const records = () => session.page.evaluate(() => window.engineTest.records()) a
 
 test('the engine warms up on WebGPU, trains a tiny model, streams bounded snapshots, keeps the page responsive', async () => {
   const { page } = session;
-  const backend = await page.evaluate(() => window.engineTest.start());
+  // Only a software adapter here: 'auto' would pick wasm, so the WebGPU path is asked for.
+  const backend = await page.evaluate(() => window.engineTest.start('webgpu'));
   console.log(`e2e engine: backend ${backend?.backend} (${backend?.adapter?.description})`);
   expect(backend?.backend).toBe('webgpu');
   const started = performance.now();
@@ -193,7 +194,7 @@ test('a lost WebGPU device restarts the engine on another backend from the last 
   expect(result.steps.every((s) => Number.isFinite(s.loss))).toBe(true);
 });
 
-test('a crashed worker is replaced by a new one on the next backend, training state kept', async () => {
+test('a crashed worker is replaced by a new one on the same backend, training state kept', async () => {
   const { page } = session;
   const result = await page.evaluate(async () => {
     const { client } = window.engineTest;
@@ -218,8 +219,10 @@ test('a crashed worker is replaced by a new one on the next backend, training st
     ['worker-crashed', 'restarting'],
     ['worker-crashed', 'restarted'],
   ]);
-  expect(result.after.backend?.backend).not.toBe(result.before.backend?.backend);
-  expect(result.after.backend?.fallbacks.map((f) => f.backend)).toContain(result.before.backend?.backend);
+  // A plain JS crash is not the backend's fault (here wasm, after the lost device above).
+  expect(result.before.backend?.backend).toBe('wasm');
+  expect(result.after.backend?.backend).toBe('wasm');
+  expect(result.after.backend?.fallbacks.map((f) => f.backend)).not.toContain('wasm');
   expect(result.after.state).toBe('slow');
   expect(result.after.step).toBeGreaterThanOrEqual(result.before.step);
   expect(result.after.config).toEqual(result.before.config);

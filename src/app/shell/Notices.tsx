@@ -59,6 +59,7 @@ function faultBanner(
 ) {
   const resume: Action = { label: 'Resume training', run: () => void engine?.train() };
   const reset: Action = { label: 'Reset model', run: () => void engine?.reset() };
+  const restart: Action = { label: 'Restart the engine', run: () => void engine?.restartEngine() };
   const toLab: Action = { label: 'Open the lab', run: () => useUiStore.getState().setPage('lab') };
   const defaults: Action = {
     label: 'Use the default settings',
@@ -80,7 +81,7 @@ function faultBanner(
         return {
           tone: 'warning' as const,
           title: `${what} — restarting…`,
-          text: `${fault.message} Restarting on the next backend from the last recovery checkpoint.`,
+          text: `${fault.message} Restarting from the last recovery checkpoint.`,
           actions: [],
         };
       }
@@ -93,7 +94,8 @@ function faultBanner(
           actions: training ? [] : [resume],
         };
       }
-      return { tone: 'error' as const, title: what, text: fault.message, actions: [reset] };
+      // Restarts gave up (e.g. offline with no worker code): the user can try again, or start afresh.
+      return { tone: 'error' as const, title: what, text: fault.message, actions: [restart, reset] };
     }
     case 'out-of-memory':
       return {
@@ -236,8 +238,33 @@ export function Notices({ placement }: { placement: 'pinned' | 'flow' }) {
       </Banner>,
     );
   }
-  const fallbacks = backend?.fallbacks ?? [];
-  if (backend && !fallbackSeen && fallbacks.length > 0) {
+  // The automatic choice passed over a software WebGPU adapter: say why, and offer it anyway.
+  const passedOver = backend && backend.backend !== 'webgpu' ? backend.softwareAdapter : undefined;
+  const fallbacks = (backend?.fallbacks ?? []).filter((f) => !(passedOver && f.backend === 'webgpu'));
+  if (backend && passedOver && !softwareSeen) {
+    banners.push(
+      <Banner
+        key="software"
+        tone="info"
+        title={`Training runs on ${backend.backend}: the GPU here is a software adapter`}
+        actions={[{ label: 'Use WebGPU anyway', run: () => void engine?.switchBackend('webgpu') }]}
+        onDismiss={() => setSoftwareSeen(true)}
+      >
+        WebGPU here runs on {passedOver}, with no real GPU behind it: training on it is many times slower than
+        on the CPU with {backend.backend}, so the engine chose {backend.backend}. Using WebGPU keeps the
+        model, its weights and its step.
+        {fallbacks.length > 0 ? (
+          <ul>
+            {fallbacks.map((f) => (
+              <li key={f.backend}>
+                Not {f.backend}: {f.reason}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </Banner>,
+    );
+  } else if (backend && !fallbackSeen && fallbacks.length > 0) {
     banners.push(
       <Banner
         key="fallback"
