@@ -22,9 +22,14 @@ export interface RecallResult {
  * to the lowest byte as in argmax (so a model whose rows are all equal predicts byte 0 and
  * recalls nothing, rather than everything). `loss` is the summed cross-entropy, nats.
  */
-export function scoreAnswer(logProbs: Float32Array, answer: ArrayLike<number>): { recalled: boolean; loss: number } {
+export function scoreAnswer(
+  logProbs: Float32Array,
+  answer: ArrayLike<number>,
+): { recalled: boolean; loss: number } {
   if (logProbs.length !== answer.length * VOCAB_SIZE) {
-    throw new Error(`scoreAnswer needs ${answer.length} rows of ${VOCAB_SIZE} (got ${logProbs.length} values)`);
+    throw new Error(
+      `scoreAnswer needs ${answer.length} rows of ${VOCAB_SIZE} (got ${logProbs.length} values)`,
+    );
   }
   let recalled = true;
   let loss = 0;

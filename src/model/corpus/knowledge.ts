@@ -171,7 +171,9 @@ export const DEFAULT_KNOWLEDGE: Readonly<KnowledgeOptions> = Object.freeze({
 });
 
 /** Training lines of a corpus (one fact stated once per line, ~22 bytes each). */
-export function trainingLines(options: Pick<KnowledgeOptions, 'entities' | 'attributes' | 'repeats'>): number {
+export function trainingLines(
+  options: Pick<KnowledgeOptions, 'entities' | 'attributes' | 'repeats'>,
+): number {
   return options.entities * options.attributes * options.repeats;
 }
 
@@ -253,7 +255,10 @@ export function generateKnowledgeCorpus(options: Partial<KnowledgeOptions> = {})
   const { seed, entities, repeats, attributes, templates, heldOut } = resolveKnowledge(options);
   const rng = createRng(seed);
   const people = names(entities, rng);
-  const used = ATTRIBUTES.slice(0, attributes).map((a) => ({ ...a, wordings: attributeTemplates(a, templates) }));
+  const used = ATTRIBUTES.slice(0, attributes).map((a) => ({
+    ...a,
+    wordings: attributeTemplates(a, templates),
+  }));
   const facts: Fact[] = [];
   const trainLines: string[] = [];
   const validationLines: string[] = [];

@@ -83,7 +83,11 @@ export function armConfigs(def: ExperimentDefinition, scale: Scale, seed: number
     try {
       const config = parseConfig({ ...base, ...arm.overrides, seed });
       if (!arm.knowledge) return { label: arm.label, config };
-      return { label: arm.label, config, knowledge: resolveKnowledge({ ...scale.knowledge, ...arm.knowledge }) };
+      return {
+        label: arm.label,
+        config,
+        knowledge: resolveKnowledge({ ...scale.knowledge, ...arm.knowledge }),
+      };
     } catch (err) {
       throw new Error(`${def.name}, arm '${arm.label}': ${(err as Error).message}`);
     }

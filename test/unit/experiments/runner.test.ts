@@ -20,7 +20,9 @@ function checkCommonStructure(result: ExperimentResult) {
   expect(result.corpus.name).toBe('knowledge');
   expect(result.wallSeconds).toBeGreaterThan(0);
   const def = getExperiment(result.experiment);
-  expect(result.arms.map((a) => a.label)).toEqual(def.arms(result.arms[0].config, result.scale).map((a) => a.label));
+  expect(result.arms.map((a) => a.label)).toEqual(
+    def.arms(result.arms[0].config, result.scale).map((a) => a.label),
+  );
   for (const arm of result.arms) {
     expect(arm.runs).toHaveLength(1);
     const run = arm.runs[0];

@@ -54,7 +54,9 @@ describe('knowledge corpus', () => {
   it('rejects impossible sizes', () => {
     expect(() => generateKnowledgeCorpus({ entities: 0 })).toThrow(/entities must be an integer from 1/);
     expect(() => generateKnowledgeCorpus({ repeats: 1.5 })).toThrow(/repeats must be an integer/);
-    expect(() => generateKnowledgeCorpus({ attributes: 6 })).toThrow(/attributes must be an integer from 1 to 5/);
+    expect(() => generateKnowledgeCorpus({ attributes: 6 })).toThrow(
+      /attributes must be an integer from 1 to 5/,
+    );
     expect(() => generateKnowledgeCorpus({ templates: MAX_TEMPLATES + 1 })).toThrow(/templates must be/);
     expect(() => generateKnowledgeCorpus({ templates: 3, heldOut: 3 })).toThrow(
       /heldOut must be an integer from 1 to 2/,
@@ -78,7 +80,9 @@ describe('knowledge corpus', () => {
     expect(generateKnowledgeCorpus({ ...options, seed: 10 }).train).not.toBe(a.train);
     expect(generateKnowledgeCorpus({ ...options, templates: 5 }).train).not.toBe(a.train);
     expect(a.facts).toHaveLength(12 * 3);
-    expect(new Set(a.facts.map((f) => f.attribute))).toEqual(new Set(ATTRIBUTES.slice(0, 3).map((x) => x.name)));
+    expect(new Set(a.facts.map((f) => f.attribute))).toEqual(
+      new Set(ATTRIBUTES.slice(0, 3).map((x) => x.name)),
+    );
     expect(a.train.trim().split('\n')).toHaveLength(trainingLines(options));
     expect(a.validation.trim().split('\n')).toHaveLength(12 * 3);
   });
@@ -105,7 +109,10 @@ describe('knowledge corpus', () => {
     for (const attribute of ATTRIBUTES) {
       for (const t of attributeTemplates(attribute, 6)) {
         const shape = new RegExp(
-          `^${t.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace('{n}', '[A-Z][a-z]+ [A-Z][a-z]+').replace('{v}', '[A-Za-z0-9]+')}$`,
+          `^${t
+            .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+            .replace('{n}', '[A-Z][a-z]+ [A-Z][a-z]+')
+            .replace('{v}', '[A-Za-z0-9]+')}$`,
         );
         expect(train.some((line) => shape.test(line))).toBe(true);
       }

@@ -90,7 +90,11 @@ function recallOf(probes: FactProbe[], predict: (p: FactProbe) => string): numbe
 describe('the recall score of one answer', () => {
   // Many people, so each attribute's values are close to uniformly represented.
   const corpus = generateKnowledgeCorpus({ seed: 11, entities: 2000, repeats: 1 });
-  const probes = corpus.facts.map((f, i) => ({ prompt: corpus.prompts[i], answer: f.value, attribute: f.attribute }));
+  const probes = corpus.facts.map((f, i) => ({
+    prompt: corpus.prompts[i],
+    answer: f.value,
+    attribute: f.attribute,
+  }));
 
   it('is 100% for a predictor of the right bytes and 0% when one byte is off', () => {
     expect(recallOf(probes, (p) => p.answer)).toBe(1);

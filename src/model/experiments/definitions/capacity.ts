@@ -124,7 +124,9 @@ export const capacity: ExperimentDefinition = {
     const base = none?.summary.factAccuracy ?? null;
     const known = (x: number | null): x is number => x !== null && Number.isFinite(x);
     const curve = meanRecallBySize(arms);
-    const grows = curve.every((c, i) => i === 0 || (known(c.recall) && known(curve[i - 1].recall) && c.recall > curve[i - 1].recall!));
+    const grows = curve.every(
+      (c, i) => i === 0 || (known(c.recall) && known(curve[i - 1].recall) && c.recall > curve[i - 1].recall!),
+    );
     const chance = `uniform guess ${pct(CHANCE_FACT_RECALL)}`;
     const seeds = (a: ArmResult | undefined) => (a && a.runs.length > 1 ? ` (seeds ${recallSpread(a)})` : '');
     return [
@@ -146,7 +148,8 @@ export const capacity: ExperimentDefinition = {
       },
       {
         id: 'recall-grows-with-size',
-        statement: 'recall, averaged over the fact counts, grows at every step from no memory to the largest memory',
+        statement:
+          'recall, averaged over the fact counts, grows at every step from no memory to the largest memory',
         paper: 'more slots hold more facts before recall falls',
         observed: curve.map((c) => `${c.label} ${pct(c.recall)}`).join(', '),
         agrees: curve.every((c) => known(c.recall)) ? grows : null,
