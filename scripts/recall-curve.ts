@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { parseConfig } from '../src/model/config';
 import { createBatchSampler, knowledgeTextCorpus } from '../src/model/corpus/dataset';
-import { resolveKnowledge } from '../src/model/corpus/knowledge';
+import { generateKnowledgeCorpus, resolveKnowledge } from '../src/model/corpus/knowledge';
 import { spreadSubset, surnameProbes } from '../src/model/experiments/probes';
 import { factRecall } from '../src/model/factRecall';
 import { createTrainer } from '../src/model/training/trainer';
@@ -38,6 +38,16 @@ const config = parseConfig(JSON.parse(args.config));
 const corpus = knowledgeTextCorpus(knowledge);
 const facts = spreadSubset(corpus.probes!, Number(args.probes));
 const surnames = spreadSubset(surnameProbes(knowledge), Number(args.probes));
+// The same facts asked in a wording they were trained in: memorised but not generalised shows here.
+const generated = generateKnowledgeCorpus(knowledge);
+const trainLines = generated.train.split('\n');
+const seen = spreadSubset(
+  generated.facts.map((f) => {
+    const line = trainLines.find((l) => l.startsWith(f.entity) && l.endsWith(` ${f.value}.`))!;
+    return { prompt: line.slice(0, line.length - f.value.length - 1), answer: f.value };
+  }),
+  Number(args.probes),
+);
 const steps = Number(args.steps);
 const every = Number(args.every);
 console.log(
@@ -52,9 +62,11 @@ while (trainer.steps < steps) {
   const summary = await trainFor(trainer, sampler, Math.min(every, steps - trainer.steps));
   const f = await factRecall(model, facts);
   const s = await factRecall(model, surnames);
+  const t = await factRecall(model, seen);
   console.log(
     `${args.label} step ${String(trainer.steps).padStart(5)}  train ${summary.meanLoss.toFixed(3)}  ` +
       `facts ${(100 * f.accuracy).toFixed(1).padStart(5)}%  answer loss ${f.answerLoss.toFixed(3)}  ` +
+      `trained wording ${(100 * t.accuracy).toFixed(1).padStart(5)}%  ` +
       `surnames ${(100 * s.accuracy).toFixed(1).padStart(5)}%  ${(summary.ms / summary.steps).toFixed(0)} ms/step  ` +
       `${((performance.now() - start) / 1000).toFixed(0)} s`,
   );

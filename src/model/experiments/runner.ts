@@ -32,7 +32,7 @@ export interface RunExperimentOptions {
   scale?: ScaleName;
   /** Overrides the preset's step budget (the result's mode becomes 'custom'). */
   steps?: number;
-  /** Every arm is trained once per seed (default [1]); summaries average over seeds. */
+  /** Every arm is trained once per seed (default: the experiment's, else [1]); summaries average over seeds. */
   seeds?: number[];
   /** Machine and git state as the host knows them (the backend is read from tfjs). */
   host?: Omit<EnvironmentInfo, 'backend'>;
@@ -156,7 +156,7 @@ export async function runExperiment(
   const def = typeof nameOrDefinition === 'string' ? getExperiment(nameOrDefinition) : nameOrDefinition;
   const scaleName = options.scale ?? 'full';
   const scale = resolveScale(def, scaleName, options.steps);
-  const seeds = options.seeds ?? [1];
+  const seeds = options.seeds ?? def.seeds ?? [1];
   if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
     throw new RangeError(`seeds must be a non-empty list of integers ≥ 0 (got ${seeds.join(', ')})`);
   }

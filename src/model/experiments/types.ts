@@ -179,6 +179,8 @@ export interface ExperimentDefinition {
   base: Partial<ModelConfig>;
   /** The scale is passed for experiments whose arms depend on it (capacity: its fact counts). */
   arms(base: ModelConfig, scale: Scale): Arm[];
+  /** Seeds when the caller names none (default [1]); capacity reports the spread over two. */
+  seeds?: number[];
   /** Fields of a scale preset this experiment sets for itself (e.g. its own knowledge task). */
   scales?: Partial<Record<ScaleName, Partial<Scale>>>;
   /** Full step budget (the quick preset has its own). */
