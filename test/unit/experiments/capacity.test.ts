@@ -19,7 +19,11 @@ import type {
 } from '../../../src/model/experiments/types';
 
 const def = getExperiment('capacity');
-const FACTS = [200, 600, 1800];
+const PLAN = armConfigs(def, resolveScale(def, 'full'), 1);
+/** The full preset's fact counts, smallest first (the claims are checked at the middle one). */
+const FACTS = [...new Set(PLAN.map((p) => p.knowledge!.entities * p.knowledge!.attributes))].sort(
+  (a, b) => a - b,
+);
 const SIZES: (number | null)[] = [null, ...CAPACITY_SIZES];
 
 const SUMMARY: ArmSummary = {
@@ -50,7 +54,7 @@ function run(seed: number, factAccuracy: number): RunResult {
  * arm two runs at mean ± spread.
  */
 function arms(recall: (number | null)[][], spread = 0): ArmResult[] {
-  return armConfigs(def, resolveScale(def, 'full'), 1).map(({ label, config, knowledge }) => {
+  return PLAN.map(({ label, config, knowledge }) => {
     const s = SIZES.indexOf(config.mem_layers.length === 0 ? null : config.n_keys);
     const f = FACTS.indexOf(knowledge!.entities * knowledge!.attributes);
     const r = recall[s][f];
@@ -63,7 +67,8 @@ const verdicts = (a: ArmResult[]) => Object.fromEntries(def.claims(a).map((c) =>
 
 describe('capacity experiment', () => {
   it('has one arm per memory size and fact count, each trained on a corpus of that many facts', () => {
-    const plan = armConfigs(def, resolveScale(def, 'full'), 1);
+    const plan = PLAN;
+    expect(FACTS).toHaveLength(3);
     expect(plan).toHaveLength(SIZES.length * PEOPLE_MULTIPLES.length);
     expect(plan.map((p) => p.label)).toEqual(FACTS.flatMap((f) => SIZES.map((n) => capacityLabel(n, f))));
     for (const p of plan) {
@@ -89,7 +94,7 @@ describe('capacity experiment', () => {
         [0.2, 0.1, 0.06],
         [0.6, 0.3, 0.1],
         [0.9, 0.7, 0.3],
-        [1, 0.95, 0.6],
+        [1, 0.6, 0.4],
       ],
       0.02,
     );
@@ -99,20 +104,23 @@ describe('capacity experiment', () => {
       'recall-grows-with-size': true,
     });
     const claims = def.claims(good);
-    expect(claims[0].statement).toBe('256² slots recalls ≥ 50% of 1800 facts');
+    // Checked at the middle fact count; the others draw the curve.
+    expect(claims[0].statement).toBe(`256² slots recalls ≥ 50% of ${FACTS[1]} facts`);
     expect(claims[0].observed).toContain('60.0% (seeds 58.0–62.0%)');
-    expect(claims[1].observed).toContain('0.10×');
-    expect(claims[0].arms).toEqual(['256² slots · 1800 facts']);
+    expect(claims[1].observed).toContain('10.0% (seeds 8.0–12.0%) vs 60.0%: 0.17×');
+    expect(claims[0].arms).toEqual([capacityLabel(256, FACTS[1])]);
+    expect(claims[1].arms).toEqual([capacityLabel(null, FACTS[1]), capacityLabel(256, FACTS[1])]);
   });
 
   it('disagrees when any of the three fails, on the numbers alone', () => {
     const bad = arms([
-      [0.5, 0.3, 0.2],
+      [0.5, 0.2, 0.3],
       [0.4, 0.3, 0.1],
       [0.9, 0.7, 0.3],
-      [1, 0.9, 0.45],
+      [1, 0.45, 0.9],
     ]);
-    // 45% < 50%; no memory 20% > 0.4 × 45% = 18%; 16² (mean 26.7%) is below no memory (33.3%).
+    // At the middle count 45% < 50%, and no memory's 20% > 0.4 × 45% = 18% (at the largest count
+    // 90% would pass: it is not the one checked); 16² (mean 26.7%) is below no memory (33.3%).
     expect(verdicts(bad)).toEqual({
       'largest-recalls-half': false,
       'no-memory-far-below': false,
@@ -134,10 +142,10 @@ describe('capacity experiment', () => {
 
   it('is undecided without recall numbers, and the table shows facts and the seeds’ spread', () => {
     const missing = arms([
-      [0.1, 0.1, null],
+      [0.1, null, 0.1],
       [0.3, 0.3, 0.3],
       [0.4, 0.4, 0.4],
-      [0.6, 0.6, null],
+      [0.6, null, 0.6],
     ]);
     expect(verdicts(missing)).toEqual({
       'largest-recalls-half': null,
@@ -159,8 +167,8 @@ describe('capacity experiment', () => {
       claims: def.claims(good),
     } as unknown as ExperimentResult;
     const table = armTable(result);
-    const row = table.rows.find((r) => r[0] === '64² slots · 600 facts')!;
-    expect(row[table.headers.indexOf('facts')]).toBe('600');
+    const row = table.rows.find((r) => r[0] === capacityLabel(64, FACTS[1]))!;
+    expect(row[table.headers.indexOf('facts')]).toBe(String(FACTS[1]));
     expect(row[table.headers.indexOf('fact recall')]).toBe('40.0%');
     expect(row[table.headers.indexOf('recall over seeds')]).toBe('35.0–45.0%');
   });

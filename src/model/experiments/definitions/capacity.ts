@@ -54,10 +54,13 @@ export function recallSpread(arm: ArmResult): string {
   return values.length === 1 ? pct(lo) : `${(100 * lo).toFixed(1)}–${pct(hi)}`;
 }
 
-/** The arms storing the most facts, by memory size (no memory first). */
-function atMostFacts(arms: ArmResult[]): { facts: number | null; bySize: ArmResult[] } {
-  const counts = arms.map(armFacts).filter((f): f is number => f !== null);
-  const facts = counts.length > 0 ? Math.max(...counts) : null;
+/**
+ * The arms at the middle fact count (the task the experiment was designed around; the smaller
+ * and larger counts draw the curve), by memory size, no memory first.
+ */
+function atMiddleFacts(arms: ArmResult[]): { facts: number | null; bySize: ArmResult[] } {
+  const counts = [...new Set(arms.map(armFacts).filter((f): f is number => f !== null))].sort((a, b) => a - b);
+  const facts = counts.length > 0 ? counts[(counts.length - 1) >> 1] : null;
   const bySize = arms
     .filter((a) => armFacts(a) === facts)
     .sort((a, b) => (armSize(a) ?? 0) - (armSize(b) ?? 0));
@@ -120,7 +123,7 @@ export const capacity: ExperimentDefinition = {
     },
   },
   claims(arms): Claim[] {
-    const { facts, bySize } = atMostFacts(arms);
+    const { facts, bySize } = atMiddleFacts(arms);
     const none = bySize.find((a) => armSize(a) === null);
     const largest = bySize.at(-1);
     const big = largest?.summary.factAccuracy ?? null;
