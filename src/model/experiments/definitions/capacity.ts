@@ -13,7 +13,7 @@ export const CAPACITY_SIZES = [16, 64, 256];
  * trained on for that fact while the model has seen five others.
  */
 export const CAPACITY_KNOWLEDGE: Partial<KnowledgeOptions> = {
-  entities: 40,
+  entities: 20,
   templates: 6,
   heldOut: 1,
   repeats: 40,
@@ -87,11 +87,15 @@ export const capacity: ExperimentDefinition = {
   name: 'capacity',
   title: 'Capacity: fact recall against the number of facts stored, with and without memory',
   expectation:
-    "The paper's central point: the memory's slots hold knowledge. On a knowledge corpus of N people × 5 " +
+    "The paper's central point: the memory's slots hold knowledge. A 4-block model of width 64 with narrow " +
+    'feed-forward blocks (1× d_model), one memory in block 3 or none. On a knowledge corpus of N people × 5 ' +
     'attributes, a fact counts as recalled when every byte of its value is the top prediction, asked in a ' +
     'wording never trained on for that fact. A larger memory should hold more facts before recall falls, ' +
     'and the same model without memory should recall far fewer. Seeds give the spread.',
-  base: {},
+  // Narrow dense blocks (hidden width 1× d_model): at 4× the dense parameters alone learn the
+  // 300 facts within ~500 steps of the memory (70% vs 84% at 3,000 steps, measured); at 1× they
+  // hold few (11% at 2,500 steps), so what is recalled beyond that is what the memory holds.
+  base: { ffn_mult: 1 },
   arms(_base, scale): Arm[] {
     const arms: Arm[] = [];
     const people = scale.knowledge.entities ?? 1;
@@ -106,7 +110,7 @@ export const capacity: ExperimentDefinition = {
     }
     return arms;
   },
-  fullSteps: 3000,
+  fullSteps: 2500,
   timeInference: false,
   seeds: [1, 2],
   scales: {
