@@ -1,7 +1,8 @@
 /**
  * Runs one experiment: every arm trained on the same knowledge corpus (or, where an arm says so,
- * its own size of it), with the same seeds (so the same batches) and the same step budget, one after the other; then the inference timing
- * where the experiment asks for it, the arm summaries and the paper's claims checked on them.
+ * its own size of it), with the same seeds (so the same batches) and the same step budget, one
+ * after the other; then the inference timing where the experiment asks for it, the arm summaries
+ * and the paper's claims checked on them.
  * Uses whatever tfjs backend is active (the CLI sets wasm); runs in Node and in a worker.
  */
 import * as tf from '@tensorflow/tfjs';

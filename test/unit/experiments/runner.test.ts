@@ -112,6 +112,10 @@ describe('runExperiment (quick scale, a few steps)', () => {
     expect(result.claims).toEqual(full.claims(result.arms));
     const reread = parseExperimentResult(JSON.parse(resultToJson(result)));
     expect(reread.arms[1].knowledge).toEqual(result.arms[1].knowledge);
+    const noSize = { ...result, arms: [{ ...result.arms[0], knowledge: { seed: 1 } }] };
+    expect(() => parseExperimentResult(JSON.parse(JSON.stringify(noSize)))).toThrow(
+      /arm 1 has a knowledge corpus without its size/,
+    );
   });
 
   it('rejects bad options before training anything', async () => {

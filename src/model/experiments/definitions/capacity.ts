@@ -59,7 +59,9 @@ export function recallSpread(arm: ArmResult): string {
  * and larger counts draw the curve), by memory size, no memory first.
  */
 function atMiddleFacts(arms: ArmResult[]): { facts: number | null; bySize: ArmResult[] } {
-  const counts = [...new Set(arms.map(armFacts).filter((f): f is number => f !== null))].sort((a, b) => a - b);
+  const counts = [...new Set(arms.map(armFacts).filter((f): f is number => f !== null))].sort(
+    (a, b) => a - b,
+  );
   const facts = counts.length > 0 ? counts[(counts.length - 1) >> 1] : null;
   const bySize = arms
     .filter((a) => armFacts(a) === facts)
