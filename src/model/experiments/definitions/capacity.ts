@@ -94,9 +94,10 @@ export const capacity: ExperimentDefinition = {
     'attributes, a fact counts as recalled when every byte of its value is the top prediction, asked in a ' +
     'wording never trained on for that fact. A larger memory should hold more facts before recall falls, ' +
     'and the same model without memory should recall far fewer. Seeds give the spread.',
-  // Narrow dense blocks (hidden width 1× d_model): at 4× the dense parameters alone learn the
-  // 300 facts within ~500 steps of the memory (70% vs 84% at 3,000 steps, measured); at 1× they
-  // hold few (11% at 2,500 steps), so what is recalled beyond that is what the memory holds.
+  // Narrow dense blocks (hidden width 1× d_model). Measured on 300 facts (seed 1, held-out
+  // wording): at 4× the dense blocks alone learn them ~500 steps after a 256² memory (70% vs 84%
+  // at 3,000 steps); at 1× they hold few (11% at 2,500 steps, 256² memory 79%), so what is
+  // recalled beyond that is what the memory holds.
   base: { ffn_mult: 1 },
   arms(_base, scale): Arm[] {
     const arms: Arm[] = [];
