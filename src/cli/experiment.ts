@@ -114,7 +114,7 @@ export const experimentCommand: CliCommand = {
     seeds: {
       type: 'string',
       value: '<list>',
-      description: 'seeds, each config is trained once per seed (default 1)',
+      description: 'seeds, each config is trained once per seed (default 1; capacity: 1,2)',
     },
     out: { type: 'string', value: '<file>', description: 'write the full result JSON here' },
   },

@@ -17,6 +17,38 @@ export interface RecallResult {
 }
 
 /**
+ * One answer, teacher-forced: `logProbs` holds one row of VOCAB_SIZE log-probabilities per answer
+ * byte (row i predicts `answer[i]`). Recalled when every byte is the top prediction, ties going
+ * to the lowest byte as in argmax (so a model whose rows are all equal predicts byte 0 and
+ * recalls nothing, rather than everything). `loss` is the summed cross-entropy, nats.
+ */
+export function scoreAnswer(
+  logProbs: Float32Array,
+  answer: ArrayLike<number>,
+): { recalled: boolean; loss: number } {
+  if (logProbs.length !== answer.length * VOCAB_SIZE) {
+    throw new Error(
+      `scoreAnswer needs ${answer.length} rows of ${VOCAB_SIZE} (got ${logProbs.length} values)`,
+    );
+  }
+  let recalled = true;
+  let loss = 0;
+  for (let i = 0; i < answer.length; i++) {
+    const row = logProbs.subarray(i * VOCAB_SIZE, (i + 1) * VOCAB_SIZE);
+    const target = answer[i];
+    loss -= row[target];
+    if (!recalled) continue;
+    for (let v = 0; v < VOCAB_SIZE; v++) {
+      if (row[v] > row[target] || (v < target && row[v] === row[target])) {
+        recalled = false;
+        break;
+      }
+    }
+  }
+  return { recalled, loss };
+}
+
+/**
  * How well the model knows the facts: the loss and greedy accuracy on the answer bytes only (the
  * validation loss also counts names and template words, which dilute the effect of memory).
  * Each probe is one row of a fixed [batch, context] input (eval mode); a probe longer than the
@@ -57,26 +89,16 @@ export async function factRecall(
     const values = (await logProbs.data()) as Float32Array;
     logProbs.dispose();
     rows.forEach((r, b) => {
-      let allTop = true;
       // Answer byte i is predicted at position (first answer index - 1 + i).
       const first = r.seq.length - r.answerLength;
-      for (let i = 0; i < r.answerLength; i++) {
-        const position = first - 1 + i;
-        const row = values.subarray(
-          (b * context + position) * VOCAB_SIZE,
-          (b * context + position + 1) * VOCAB_SIZE,
-        );
-        const target = r.seq[first + i];
-        lossSum -= row[target];
-        answerBytes++;
-        for (let v = 0; v < VOCAB_SIZE; v++) {
-          if (row[v] > row[target]) {
-            allTop = false;
-            break;
-          }
-        }
-      }
-      if (allTop) correct++;
+      const offset = (b * context + first - 1) * VOCAB_SIZE;
+      const scored = scoreAnswer(
+        values.subarray(offset, offset + r.answerLength * VOCAB_SIZE),
+        r.seq.subarray(first),
+      );
+      lossSum += scored.loss;
+      answerBytes += r.answerLength;
+      if (scored.recalled) correct++;
     });
   }
   return { accuracy: correct / probes.length, answerLoss: lossSum / answerBytes, probes: probes.length };

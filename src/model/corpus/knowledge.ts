@@ -6,9 +6,13 @@ import { createRng, type Rng, shuffle } from '../random';
  * them is to memorise every fact: the corpus is built so that memory capacity matters.
  *
  * Every fact appears in training `repeats` times, each time in one of its attribute's templates
- * except one held-out template; the validation text states every fact once, in its held-out
+ * except its held-out ones; the validation text states every fact once, in its (first) held-out
  * template, in a different order. All templates occur in training (for other people), so a low
  * validation loss on the values needs the fact itself, not a memorised sentence.
+ *
+ * The size of the task is explicit (people, attributes, templates, held-out templates, repeats);
+ * the defaults are the app's corpus, and the options that are not set draw nothing extra from the
+ * seed, so the default corpus stays byte for byte what it was.
  */
 
 export interface Attribute {
@@ -114,6 +118,28 @@ export const ATTRIBUTES: readonly Attribute[] = [
   },
 ];
 
+/**
+ * More wordings per attribute, used only when `templates` > 3 (kept apart so the default
+ * corpus, which uses the first three, is unchanged). Each starts with the name and never shares
+ * its words before the value with another attribute's templates, so the attribute is known
+ * before the value is asked.
+ */
+export const EXTRA_TEMPLATES: Readonly<Record<string, readonly string[]>> = {
+  city: ['{n} moved to {v}.', '{n} was born in {v}.', '{n} stays in {v}.'],
+  colour: ['{n} loves {v}.', "{n}'s car is {v}.", '{n} paints in {v}.'],
+  number: ["{n}'s lucky number is {v}.", '{n} turned {v}.', '{n} chose {v}.'],
+  job: ['{n} trained as a {v}.', '{n} became a {v}.', "{n}'s trade is {v}."],
+  pet: ['{n} owns a {v}.', '{n} feeds a {v}.', '{n} walks a {v}.'],
+};
+
+/** Wordings available per attribute (the three base templates and the extra ones). */
+export const MAX_TEMPLATES = 6;
+
+/** The first `count` templates of an attribute. */
+export function attributeTemplates(attribute: Attribute, count: number): string[] {
+  return [...attribute.templates, ...(EXTRA_TEMPLATES[attribute.name] ?? [])].slice(0, count);
+}
+
 export interface Fact {
   entity: string;
   attribute: string;
@@ -127,13 +153,46 @@ export interface KnowledgeOptions {
   entities: number;
   /** Times each fact is stated in the training text. */
   repeats: number;
+  /** The first this many of ATTRIBUTES (1 to 5): facts = entities × attributes. */
+  attributes: number;
+  /** Wordings per attribute (2 to MAX_TEMPLATES), held-out ones included. */
+  templates: number;
+  /** Per fact, this many of its attribute's wordings never state it in training (≥ 1, < templates). */
+  heldOut: number;
 }
 
 export const DEFAULT_KNOWLEDGE: Readonly<KnowledgeOptions> = Object.freeze({
   seed: 2019,
   entities: 400,
   repeats: 8,
+  attributes: ATTRIBUTES.length,
+  templates: 3,
+  heldOut: 1,
 });
+
+/** Training lines of a corpus (one fact stated once per line, ~22 bytes each). */
+export function trainingLines(
+  options: Pick<KnowledgeOptions, 'entities' | 'attributes' | 'repeats'>,
+): number {
+  return options.entities * options.attributes * options.repeats;
+}
+
+function checkInt(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer from ${min} to ${max} (got ${value})`);
+  }
+}
+
+/** The complete options, validated (a RangeError names the first bad field). */
+export function resolveKnowledge(options: Partial<KnowledgeOptions> = {}): KnowledgeOptions {
+  const o = { ...DEFAULT_KNOWLEDGE, ...options };
+  checkInt('entities', o.entities, 1, 100_000);
+  checkInt('repeats', o.repeats, 1, 1000);
+  checkInt('attributes', o.attributes, 1, ATTRIBUTES.length);
+  checkInt('templates', o.templates, 2, MAX_TEMPLATES);
+  checkInt('heldOut', o.heldOut, 1, o.templates - 1);
+  return o;
+}
 
 export interface KnowledgeCorpus {
   train: string;
@@ -179,30 +238,41 @@ function render(template: string, name: string, value: string): string {
   return template.replace('{n}', name).replace('{v}', value);
 }
 
+/**
+ * `count` distinct indices below `n`. The first is drawn exactly as the corpus always drew its
+ * one held-out template, so heldOut = 1 keeps the default corpus unchanged.
+ */
+function distinct(rng: Rng, n: number, count: number): number[] {
+  const out: number[] = [];
+  while (out.length < count) {
+    const i = rng.int(n);
+    if (!out.includes(i)) out.push(i);
+  }
+  return out;
+}
+
 export function generateKnowledgeCorpus(options: Partial<KnowledgeOptions> = {}): KnowledgeCorpus {
-  const { seed, entities, repeats } = { ...DEFAULT_KNOWLEDGE, ...options };
-  if (!Number.isInteger(entities) || entities < 1 || entities > 100_000) {
-    throw new RangeError(`entities must be an integer from 1 to 100000 (got ${entities})`);
-  }
-  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 1000) {
-    throw new RangeError(`repeats must be an integer from 1 to 1000 (got ${repeats})`);
-  }
+  const { seed, entities, repeats, attributes, templates, heldOut } = resolveKnowledge(options);
   const rng = createRng(seed);
   const people = names(entities, rng);
+  const used = ATTRIBUTES.slice(0, attributes).map((a) => ({
+    ...a,
+    wordings: attributeTemplates(a, templates),
+  }));
   const facts: Fact[] = [];
   const trainLines: string[] = [];
   const validationLines: string[] = [];
   const prompts: string[] = [];
   for (const person of people) {
-    for (const attribute of ATTRIBUTES) {
+    for (const attribute of used) {
       const value = attribute.values[rng.int(attribute.values.length)];
       facts.push({ entity: person, attribute: attribute.name, value });
-      const heldOut = rng.int(attribute.templates.length);
-      const trainTemplates = attribute.templates.filter((_, i) => i !== heldOut);
+      const held = distinct(rng, attribute.wordings.length, heldOut);
+      const trainTemplates = attribute.wordings.filter((_, i) => !held.includes(i));
       for (let r = 0; r < repeats; r++) {
         trainLines.push(render(trainTemplates[rng.int(trainTemplates.length)], person, value));
       }
-      const template = attribute.templates[heldOut];
+      const template = attribute.wordings[held[0]];
       validationLines.push(render(template, person, value));
       prompts.push(template.slice(0, template.indexOf('{v}')).replace('{n}', person));
     }

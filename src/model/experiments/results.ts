@@ -42,6 +42,11 @@ export function parseExperimentResult(json: unknown, source = 'the file'): Exper
     const where = `arm ${i + 1}`;
     need(isObject(arm) && typeof arm.label === 'string', source, `${where} has no label`);
     need(isObject(arm.config), source, `${where} has no config`);
+    need(
+      arm.knowledge === undefined || (isObject(arm.knowledge) && typeof arm.knowledge.entities === 'number'),
+      source,
+      `${where} has a knowledge corpus without its size`,
+    );
     need(Array.isArray(arm.runs) && arm.runs.length > 0, source, `${where} has no runs`);
     need(
       isObject(arm.summary) && typeof arm.summary.loss === 'number',

@@ -1,13 +1,15 @@
 /**
- * Runs one experiment: every arm trained on the same knowledge corpus, with the same seeds (so
- * the same batches) and the same step budget, one after the other; then the inference timing
- * where the experiment asks for it, the arm summaries and the paper's claims checked on them.
+ * Runs one experiment: every arm trained on the same knowledge corpus (or, where an arm says so,
+ * its own size of it), with the same seeds (so the same batches) and the same step budget, one
+ * after the other; then the inference timing where the experiment asks for it, the arm summaries
+ * and the paper's claims checked on them.
  * Uses whatever tfjs backend is active (the CLI sets wasm); runs in Node and in a worker.
  */
 import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, parseConfig } from '../config';
-import { knowledgeTextCorpus } from '../corpus/dataset';
-import { DEFAULT_KNOWLEDGE } from '../corpus/knowledge';
+import { knowledgeTextCorpus, type TextCorpus } from '../corpus/dataset';
+import { type KnowledgeOptions, resolveKnowledge } from '../corpus/knowledge';
+import type { FactProbe } from '../factRecall';
 import type { PkmModel } from '../transformer';
 import { getExperiment } from './definitions';
 import { measureInference } from './inference';
@@ -31,7 +33,7 @@ export interface RunExperimentOptions {
   scale?: ScaleName;
   /** Overrides the preset's step budget (the result's mode becomes 'custom'). */
   steps?: number;
-  /** Every arm is trained once per seed (default [1]); summaries average over seeds. */
+  /** Every arm is trained once per seed (default: the experiment's, else [1]); summaries average over seeds. */
   seeds?: number[];
   /** Machine and git state as the host knows them (the backend is read from tfjs). */
   host?: Omit<EnvironmentInfo, 'backend'>;
@@ -54,25 +56,68 @@ function defaultHost(): Omit<EnvironmentInfo, 'backend'> {
 
 /** The scale actually used: the preset, with the step budget overridden if asked. */
 export function resolveScale(def: ExperimentDefinition, scale: ScaleName, steps?: number): Scale {
-  const preset = scalePreset(scale, def.fullSteps);
+  const own = def.scales?.[scale] ?? {};
+  const generic = scalePreset(scale, def.fullSteps);
+  const preset: Scale = {
+    ...generic,
+    ...own,
+    model: { ...generic.model, ...own.model },
+    knowledge: { ...generic.knowledge, ...own.knowledge },
+  };
   if (steps === undefined) return preset;
   if (!Number.isInteger(steps) || steps < 1)
     throw new RangeError(`steps must be a positive integer (got ${steps})`);
   return { ...preset, steps, evalEvery: Math.min(preset.evalEvery, steps) };
 }
 
-/** The complete config of every arm (seed = `seed`), validated. */
-export function armConfigs(def: ExperimentDefinition, scale: Scale, seed: number) {
+export interface ArmPlan {
+  label: string;
+  config: ModelConfig;
+  /** The arm's own corpus options (complete); undefined when it trains on the scale's corpus. */
+  knowledge?: KnowledgeOptions;
+}
+
+/** The complete config (seed = `seed`) and corpus options of every arm, validated. */
+export function armConfigs(def: ExperimentDefinition, scale: Scale, seed: number): ArmPlan[] {
   const base = parseConfig({ ...scale.model, ...def.base, seed });
-  return def.arms(base).map((arm) => {
-    let config: ModelConfig;
+  return def.arms(base, scale).map((arm) => {
     try {
-      config = parseConfig({ ...base, ...arm.overrides, seed });
+      const config = parseConfig({ ...base, ...arm.overrides, seed });
+      if (!arm.knowledge) return { label: arm.label, config };
+      return {
+        label: arm.label,
+        config,
+        knowledge: resolveKnowledge({ ...scale.knowledge, ...arm.knowledge }),
+      };
     } catch (err) {
       throw new Error(`${def.name}, arm '${arm.label}': ${(err as Error).message}`);
     }
-    return { label: arm.label, config };
   });
+}
+
+interface PreparedCorpus {
+  corpus: TextCorpus;
+  factProbes: FactProbe[];
+  surnames: FactProbe[];
+}
+
+/** The corpus and its recall probes, built once per distinct set of options. */
+function corpusCache(recallProbes: number) {
+  const cache = new Map<string, PreparedCorpus>();
+  return (knowledge: KnowledgeOptions): PreparedCorpus => {
+    const key = JSON.stringify(knowledge);
+    let found = cache.get(key);
+    if (!found) {
+      const corpus = knowledgeTextCorpus(knowledge);
+      found = {
+        corpus,
+        factProbes: spreadSubset(corpus.probes ?? [], recallProbes),
+        surnames: spreadSubset(surnameProbes(knowledge), recallProbes),
+      };
+      cache.set(key, found);
+    }
+    return found;
+  };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -112,7 +157,7 @@ export async function runExperiment(
   const def = typeof nameOrDefinition === 'string' ? getExperiment(nameOrDefinition) : nameOrDefinition;
   const scaleName = options.scale ?? 'full';
   const scale = resolveScale(def, scaleName, options.steps);
-  const seeds = options.seeds ?? [1];
+  const seeds = options.seeds ?? def.seeds ?? [1];
   if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
     throw new RangeError(`seeds must be a non-empty list of integers ≥ 0 (got ${seeds.join(', ')})`);
   }
@@ -122,20 +167,20 @@ export async function runExperiment(
   const startedAt = new Date().toISOString();
   const start = performance.now();
 
-  const knowledge = { ...DEFAULT_KNOWLEDGE, ...scale.knowledge };
-  const corpus = knowledgeTextCorpus(knowledge);
-  const factProbes = spreadSubset(corpus.probes ?? [], scale.recallProbes);
-  const surnames = spreadSubset(surnameProbes(knowledge), scale.recallProbes);
+  const knowledge = resolveKnowledge(scale.knowledge);
+  const prepare = corpusCache(scale.recallProbes);
+  const { corpus } = prepare(knowledge);
 
   const runs = new Map<string, RunResult[]>(plans[0].map((p) => [p.label, []]));
   const kept: { run: RunResult; model: PkmModel; seed: number }[] = [];
   try {
     for (const [s, plan] of plans.entries()) {
-      for (const [i, { label, config }] of plan.entries()) {
+      for (const [i, { label, config, knowledge: own }] of plan.entries()) {
         progress(
           `${def.name}: ${label} (seed ${seeds[s]}, arm ${i + 1}/${plan.length}), ${scale.steps} steps`,
         );
-        const { result, model } = await trainRun(label, config, corpus, {
+        const { corpus: armCorpus, factProbes, surnames } = prepare(own ?? knowledge);
+        const { result, model } = await trainRun(label, config, armCorpus, {
           steps: scale.steps,
           evalEvery: scale.evalEvery,
           lossEvery: scale.lossEvery,
@@ -168,9 +213,10 @@ export async function runExperiment(
     for (const k of kept) k.model.dispose();
   }
 
-  const arms: ArmResult[] = plans[0].map(({ label, config }) => ({
+  const arms: ArmResult[] = plans[0].map(({ label, config, knowledge: own }) => ({
     label,
     config,
+    ...(own ? { knowledge: own } : {}),
     runs: runs.get(label)!,
     summary: summariseRuns(runs.get(label)!),
   }));

@@ -16,7 +16,8 @@ export type ExperimentName =
   | 'product-vs-flat'
   | 'heads-x-k'
   | 'position'
-  | 'memory-size';
+  | 'memory-size'
+  | 'capacity';
 
 export type ScaleName = 'full' | 'quick';
 
@@ -47,6 +48,8 @@ export interface Arm {
   label: string;
   /** Fields that differ from the experiment's base config. */
   overrides: Partial<ModelConfig>;
+  /** Knowledge-corpus fields of this arm only, on top of the scale's (e.g. how many facts it stores). */
+  knowledge?: Partial<KnowledgeOptions>;
 }
 
 /** A finding of the paper checked against this experiment's numbers. */
@@ -136,6 +139,8 @@ export interface ArmResult {
   label: string;
   /** The complete, validated config of this arm (seed = the first seed). */
   config: ModelConfig;
+  /** Only where the arm trains on its own corpus (Arm.knowledge): that corpus's complete options. */
+  knowledge?: KnowledgeOptions;
   runs: RunResult[];
   summary: ArmSummary;
 }
@@ -172,7 +177,12 @@ export interface ExperimentDefinition {
   expectation: string;
   /** Config fields shared by all arms, on top of the scale's model fields. */
   base: Partial<ModelConfig>;
-  arms(base: ModelConfig): Arm[];
+  /** The scale is passed for experiments whose arms depend on it (capacity: its fact counts). */
+  arms(base: ModelConfig, scale: Scale): Arm[];
+  /** Seeds when the caller names none (default [1]); capacity reports the spread over two. */
+  seeds?: number[];
+  /** Fields of a scale preset this experiment sets for itself (e.g. its own knowledge task). */
+  scales?: Partial<Record<ScaleName, Partial<Scale>>>;
   /** Full step budget (the quick preset has its own). */
   fullSteps: number;
   /** Whether inference speed is measured (the models are kept until every arm is trained). */

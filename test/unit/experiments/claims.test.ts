@@ -35,11 +35,11 @@ const SUMMARY: ArmSummary = {
 /** Arms of the full preset with the given summary fields per label. */
 function arms(name: ExperimentName, fields: Record<string, Partial<ArmSummary>>): ArmResult[] {
   const def = getExperiment(name);
-  return armConfigs(def, resolveScale(def, 'full'), 1).map(({ label, config }) => {
+  return armConfigs(def, resolveScale(def, 'full'), 1).map(({ label, config, knowledge }) => {
     const f = fields[label] ?? {};
     const summary = { ...SUMMARY, ...f };
     if (f.loss !== undefined && f.perplexity === undefined) summary.perplexity = Math.exp(f.loss);
-    return { label, config, runs: [], summary };
+    return { label, config, ...(knowledge ? { knowledge } : {}), runs: [], summary };
   });
 }
 

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ModelConfig } from '../../../src/model/config';
 import { getExperiment } from '../../../src/model/experiments/definitions';
 import { armTable, claimTable, markdownReport, plainReport } from '../../../src/model/experiments/report';
 import { resultToJson } from '../../../src/model/experiments/resultJson';
 import { parseExperimentResult } from '../../../src/model/experiments/results';
 import { runExperiment } from '../../../src/model/experiments/runner';
-import type { ExperimentResult } from '../../../src/model/experiments/types';
+import type { ExperimentResult, Scale } from '../../../src/model/experiments/types';
 import { useWasm } from '../model/wasmBackend';
 
 beforeAll(useWasm);
@@ -20,7 +21,9 @@ function checkCommonStructure(result: ExperimentResult) {
   expect(result.corpus.name).toBe('knowledge');
   expect(result.wallSeconds).toBeGreaterThan(0);
   const def = getExperiment(result.experiment);
-  expect(result.arms.map((a) => a.label)).toEqual(def.arms(result.arms[0].config).map((a) => a.label));
+  expect(result.arms.map((a) => a.label)).toEqual(
+    def.arms(result.arms[0].config, result.scale).map((a) => a.label),
+  );
   for (const arm of result.arms) {
     expect(arm.runs).toHaveLength(1);
     const run = arm.runs[0];
@@ -82,6 +85,37 @@ describe('runExperiment (quick scale, a few steps)', () => {
     expect(result.arms.map((a) => a.config.mem_keys)).toEqual(['product', 'flat']);
     expect(result.arms[0].config.n_keys).toBe(result.arms[1].config.n_keys);
     for (const arm of result.arms) expect(arm.summary.inferenceTokensPerSecond).toBeNull();
+  });
+
+  it('capacity: each arm trains on its own corpus, with the experiment’s two seeds', async () => {
+    const full = getExperiment('capacity');
+    // Two of its arms (the smallest and middle fact counts), to keep the test short.
+    const keep = ['no memory · 40 facts', '16² slots · 120 facts'];
+    const def = {
+      ...full,
+      arms: (b: ModelConfig, s: Scale) => full.arms(b, s).filter((a) => keep.includes(a.label)),
+    };
+    const result = await runExperiment(def, { scale: 'quick', steps: STEPS });
+    expect(result.seeds).toEqual([1, 2]);
+    expect(result.arms.map((a) => a.label)).toEqual(keep);
+    expect(result.arms.map((a) => a.knowledge?.entities)).toEqual([8, 24]);
+    expect(result.corpus.knowledge).toMatchObject({ entities: 8, templates: 6, heldOut: 1 });
+    for (const [i, arm] of result.arms.entries()) {
+      expect(arm.runs.map((r) => r.seed)).toEqual([1, 2]);
+      // Every fact of the arm's own corpus is asked (40 and 120 facts, under the probe limit).
+      for (const run of arm.runs) expect(run.final.recall?.probes).toBe([40, 120][i]);
+      const recall = arm.runs.map((r) => r.final.recall!.factAccuracy);
+      expect(arm.summary.factAccuracy).toBeCloseTo((recall[0] + recall[1]) / 2, 9);
+    }
+    expect(result.arms[0].runs[0].final.memories).toHaveLength(0);
+    expect(result.arms[1].config.n_keys).toBe(16);
+    expect(result.claims).toEqual(full.claims(result.arms));
+    const reread = parseExperimentResult(JSON.parse(resultToJson(result)));
+    expect(reread.arms[1].knowledge).toEqual(result.arms[1].knowledge);
+    const noSize = { ...result, arms: [{ ...result.arms[0], knowledge: { seed: 1 } }] };
+    expect(() => parseExperimentResult(JSON.parse(JSON.stringify(noSize)))).toThrow(
+      /arm 1 has a knowledge corpus without its size/,
+    );
   });
 
   it('rejects bad options before training anything', async () => {

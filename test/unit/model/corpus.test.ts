@@ -6,7 +6,14 @@ import {
   userTextCorpus,
   validationBatches,
 } from '../../../src/model/corpus/dataset';
-import { ATTRIBUTES, generateKnowledgeCorpus } from '../../../src/model/corpus/knowledge';
+import {
+  ATTRIBUTES,
+  attributeTemplates,
+  DEFAULT_KNOWLEDGE,
+  generateKnowledgeCorpus,
+  MAX_TEMPLATES,
+  trainingLines,
+} from '../../../src/model/corpus/knowledge';
 import { USER_TEXT_MAX_BYTES, validateUserText } from '../../../src/model/corpus/userText';
 import { encode } from '../../../src/model/tokenizer';
 
@@ -47,6 +54,69 @@ describe('knowledge corpus', () => {
   it('rejects impossible sizes', () => {
     expect(() => generateKnowledgeCorpus({ entities: 0 })).toThrow(/entities must be an integer from 1/);
     expect(() => generateKnowledgeCorpus({ repeats: 1.5 })).toThrow(/repeats must be an integer/);
+    expect(() => generateKnowledgeCorpus({ attributes: 6 })).toThrow(
+      /attributes must be an integer from 1 to 5/,
+    );
+    expect(() => generateKnowledgeCorpus({ templates: MAX_TEMPLATES + 1 })).toThrow(/templates must be/);
+    expect(() => generateKnowledgeCorpus({ templates: 3, heldOut: 3 })).toThrow(
+      /heldOut must be an integer from 1 to 2/,
+    );
+    expect(() => generateKnowledgeCorpus({ heldOut: 0 })).toThrow(/heldOut must be/);
+  });
+
+  it('keeps the default corpus (the one the precomputed run was trained on) byte for byte', () => {
+    const corpus = generateKnowledgeCorpus();
+    // Passing every default explicitly is the same corpus: the new options draw nothing when unset.
+    expect(generateKnowledgeCorpus({ ...DEFAULT_KNOWLEDGE })).toEqual(corpus);
+    expect(corpus.train.length).toBe(413_213);
+    expect(corpus.validation.length).toBe(51_578);
+    expect(corpus.train.slice(0, 60)).toBe("Paton Veto likes blue.\nRujar Teju's pet is a mole.\nLovas Noj");
+  });
+
+  it('is deterministic from its seed with the size options, and they set the size', () => {
+    const options = { seed: 9, entities: 12, repeats: 5, attributes: 3, templates: 6, heldOut: 2 };
+    const a = generateKnowledgeCorpus(options);
+    expect(generateKnowledgeCorpus(options)).toEqual(a);
+    expect(generateKnowledgeCorpus({ ...options, seed: 10 }).train).not.toBe(a.train);
+    expect(generateKnowledgeCorpus({ ...options, templates: 5 }).train).not.toBe(a.train);
+    expect(a.facts).toHaveLength(12 * 3);
+    expect(new Set(a.facts.map((f) => f.attribute))).toEqual(
+      new Set(ATTRIBUTES.slice(0, 3).map((x) => x.name)),
+    );
+    expect(a.train.trim().split('\n')).toHaveLength(trainingLines(options));
+    expect(a.validation.trim().split('\n')).toHaveLength(12 * 3);
+  });
+
+  it('never states a fact in training in any of its held-out wordings, and uses every other one', () => {
+    const options = { seed: 4, entities: 40, repeats: 30, templates: 6, heldOut: 2 };
+    const corpus = generateKnowledgeCorpus(options);
+    const train = corpus.train.trim().split('\n');
+    const trainSet = new Set(train);
+    corpus.facts.forEach((fact, i) => {
+      const attribute = ATTRIBUTES.find((a) => a.name === fact.attribute)!;
+      const wordings = attributeTemplates(attribute, 6).map((t) =>
+        t.replace('{n}', fact.entity).replace('{v}', fact.value),
+      );
+      const stated = wordings.filter((w) => trainSet.has(w));
+      // 2 held out of 6; with 30 repeats over 4 wordings every one of them occurs (p ≈ 4·0.75³⁰).
+      expect(stated).toHaveLength(4);
+      // The probe's prompt starts no training line: not even the words before the value were seen.
+      expect(train.some((line) => line.startsWith(corpus.prompts[i]))).toBe(false);
+      expect(wordings).toContain(`${corpus.prompts[i]}${fact.value}.`);
+    });
+    // Every wording of an attribute occurs in training for some people: the held-out ones are new
+    // only for the fact asked, so recall tests the fact and not an unseen sentence shape.
+    for (const attribute of ATTRIBUTES) {
+      for (const t of attributeTemplates(attribute, 6)) {
+        const shape = new RegExp(
+          `^${t
+            .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+            .replace('{n}', '[A-Z][a-z]+ [A-Z][a-z]+')
+            .replace('{v}', '[A-Za-z0-9]+')}$`,
+        );
+        expect(train.some((line) => shape.test(line))).toBe(true);
+      }
+    }
   });
 });
 

@@ -34,6 +34,7 @@ describe('collectResults', () => {
       'heads-x-k',
       'position',
       'memory-size',
+      'capacity',
     ]);
     expect(strays).toEqual([]);
     for (const e of entries) {

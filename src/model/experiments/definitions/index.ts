@@ -1,4 +1,5 @@
 import type { ExperimentDefinition, ExperimentName } from '../types';
+import { capacity } from './capacity';
 import { depthVsMemory } from './depthVsMemory';
 import { headsByK } from './headsByK';
 import { memorySize } from './memorySize';
@@ -14,6 +15,7 @@ export const EXPERIMENTS: Readonly<Record<ExperimentName, ExperimentDefinition>>
   'heads-x-k': headsByK,
   position,
   'memory-size': memorySize,
+  capacity,
 };
 
 export const EXPERIMENT_NAMES = Object.keys(EXPERIMENTS) as ExperimentName[];
