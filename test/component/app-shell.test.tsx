@@ -151,6 +151,10 @@ test('a software GPU passed over is explained with WebGPU offered; restarts that
   expect(screen.getByRole('status', { name: 'Training runs on wasm', exact: true }).elements()).toHaveLength(
     0,
   );
+  // Dismissed, it goes with its list: no second notice takes its place.
+  await notice.getByRole('button', { name: 'Dismiss' }).click();
+  await expect.element(notice).not.toBeInTheDocument();
+  expect(screen.getByRole('status', { name: /^Training runs on/ }).elements()).toHaveLength(0);
 
   useEngineStore.setState({
     fault: fault({

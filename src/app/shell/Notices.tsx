@@ -264,7 +264,8 @@ export function Notices({ placement }: { placement: 'pinned' | 'flow' }) {
         ) : null}
       </Banner>,
     );
-  } else if (backend && !fallbackSeen && fallbacks.length > 0) {
+  } else if (backend && !passedOver && !fallbackSeen && fallbacks.length > 0) {
+    // (Once the notice above is dismissed, its list of fallbacks goes with it.)
     banners.push(
       <Banner
         key="fallback"
