@@ -26,11 +26,11 @@ export function ResultsView({ results, readings }: ResultsViewProps) {
       <div className="lab-card results-intro">
         <h1>Results</h1>
         <p>
-          Six experiments reproduce the paper’s findings at toy scale: every config of an experiment trains on
-          the same data, seeds and steps, and each of the paper’s claims is checked against the numbers. {run}{' '}
-          of {entries.length} experiments have committed results; each was run in Node on the wasm backend
-          with <code>npm run -s pkm -- experiment &lt;name&gt;</code>. Toy models disagree with the paper in
-          places, and the page says where.
+          These experiments reproduce the paper’s findings at toy scale: every config of an experiment trains
+          on the same data, seeds and steps, and each of the paper’s claims is checked against the numbers.{' '}
+          {run} of {entries.length} experiments have committed results; each was run in Node on the wasm
+          backend with <code>npm run -s pkm -- experiment &lt;name&gt;</code>. Toy models disagree with the
+          paper in places, and the page says where.
         </p>
         <div className="results-table-wrap">
           <table className="results-summary" aria-label="Experiments">
