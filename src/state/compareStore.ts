@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { Comparison } from '../app/lab/compare/results';
+import type { Comparison } from './comparison';
 
 /** Where a running comparison is. */
 export interface CompareProgress {
