@@ -1,3 +1,4 @@
+import type { StepWork } from './stepCounters';
 /**
  * The shape of one benchmark run, as printed by `--json` and written to bench/results/.
  * Times are milliseconds (medians), spreads are [25th, 75th] percentiles, ratios are medians of
@@ -120,22 +121,9 @@ export interface VsFfn {
 }
 
 /** The work of one training step in one kernel mode (counts from one steady-state step). */
-export interface ModeWork {
+export interface ModeWork extends Omit<StepWork, 'by_kernel'> {
   step_ms: number;
   step_spread: Spread;
-  /** Every kernel the engine ran, those that compute (not Reshape/Identity/ExpandDims), and views. */
-  kernels: number;
-  compute_kernels: number;
-  view_kernels: number;
-  /** WebGPU: programs dispatched. */
-  gpu_programs?: number;
-  /** Reads back to the CPU, those the step waited on before going on, and their bytes. */
-  reads: number;
-  blocking_reads: number;
-  read_bytes: number;
-  /** Reads made inside kernels (wasm's JS slicing of its heap): not reads back; apart. */
-  kernel_reads: number;
-  kernel_read_bytes: number;
   /** The most frequent kernels, [name, count]. */
   top_kernels: [string, number][];
 }

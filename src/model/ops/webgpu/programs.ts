@@ -36,28 +36,45 @@ function subTopKWgsl(v: string, i: string): string {
 }
 
 /**
- * One thread per (row, head): both halves' top-k, then the merge of the rank pairs
- * (r + 1)(s + 1) ≤ knn under (score desc, slot asc), exactly as src/model/ops/cpu/productTopK.ts
- * (see there why a pruned scan and not a frontier heap). Output: int32 slots [N, heads, knn].
+ * What the three programs share: a flat dispatch of `threads` threads over the selection's sizes
+ * (rows N, heads, n_keys, knn baked into the WGSL and so into the shader key).
  */
-export class ProductTopKProgram implements WebGPUProgram {
+abstract class SelectionProgram implements WebGPUProgram {
   outputShape: number[];
   shaderKey: string;
   dispatchLayout = { x: [0] };
   dispatch: [number, number, number];
-  variableNames = ['sub'];
+  abstract variableNames: string[];
   workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
   uniforms = 'threads : i32, rows : i32,';
 
   constructor(
+    name: string,
+    outputShape: number[],
+    threads: number,
     readonly rows: number,
     readonly heads: number,
     readonly nKeys: number,
     readonly knn: number,
   ) {
-    this.outputShape = [rows, heads, knn];
-    this.dispatch = flatDispatch(rows * heads);
-    this.shaderKey = `pkmProductTopK_${heads}_${nKeys}_${knn}`;
+    this.outputShape = outputShape;
+    this.dispatch = flatDispatch(threads);
+    this.shaderKey = `${name}_${heads}_${nKeys}_${knn}`;
+  }
+
+  abstract getUserCode(): string;
+}
+
+/**
+ * One thread per (row, head): both halves' top-k, then the merge of the rank pairs
+ * (r + 1)(s + 1) ≤ knn under (score desc, slot asc), exactly as src/model/ops/cpu/productTopK.ts
+ * (see there why a pruned scan and not a frontier heap). Output: int32 slots [N, heads, knn].
+ */
+export class ProductTopKProgram extends SelectionProgram {
+  variableNames = ['sub'];
+
+  constructor(rows: number, heads: number, nKeys: number, knn: number) {
+    super('pkmProductTopK', [rows, heads, knn], rows * heads, rows, heads, nKeys, knn);
   }
 
   getUserCode(): string {
@@ -119,24 +136,11 @@ export class ProductTopKProgram implements WebGPUProgram {
  * One thread per selected entry: its raw score fl32(s1[i] + s2[j]) re-read from the sub-key
  * scores (the same float32 add as in the selection). Output: float32 [N, heads, knn].
  */
-export class ProductScoresProgram implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
+export class ProductScoresProgram extends SelectionProgram {
   variableNames = ['sub', 'slots'];
-  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
-  uniforms = 'threads : i32, rows : i32,';
 
-  constructor(
-    readonly rows: number,
-    readonly heads: number,
-    readonly nKeys: number,
-    readonly knn: number,
-  ) {
-    this.outputShape = [rows, heads, knn];
-    this.dispatch = flatDispatch(rows * heads * knn);
-    this.shaderKey = `pkmProductScores_${heads}_${nKeys}_${knn}`;
+  constructor(rows: number, heads: number, nKeys: number, knn: number) {
+    super('pkmProductScores', [rows, heads, knn], rows * heads * knn, rows, heads, nKeys, knn);
   }
 
   getUserCode(): string {
@@ -161,24 +165,11 @@ export class ProductScoresProgram implements WebGPUProgram {
  * gradient of the selected scores w.r.t. the sub-key scores: zeros, plus dy at each selected
  * sub-key (summed in rank order where a sub-key is selected more than once). No atomics.
  */
-export class SubScoreGradProgram implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
+export class SubScoreGradProgram extends SelectionProgram {
   variableNames = ['dy', 'slots'];
-  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
-  uniforms = 'threads : i32, rows : i32,';
 
-  constructor(
-    readonly rows: number,
-    readonly heads: number,
-    readonly nKeys: number,
-    readonly knn: number,
-  ) {
-    this.outputShape = [heads * 2, rows, nKeys];
-    this.dispatch = flatDispatch(heads * 2 * rows);
-    this.shaderKey = `pkmProductSubScoreGrad_${heads}_${nKeys}_${knn}`;
+  constructor(rows: number, heads: number, nKeys: number, knn: number) {
+    super('pkmProductSubScoreGrad', [heads * 2, rows, nKeys], heads * 2 * rows, rows, heads, nKeys, knn);
   }
 
   getUserCode(): string {
