@@ -5,10 +5,10 @@
  *   npx tsx scripts/precompute-snapshot.ts [--steps 600] [--eval-every 50] [--eval-batches 8]
  *
  * App (src/app/precomputed/): defaultRun.json (bundled: loss curve, validations with memory metrics,
- * the default token's trace), defaultRun.traces.json (a trace of every byte of the default text),
+ * fact recall at every validation step (the engine's probes), the default token's trace), defaultRun.traces.json (a trace of every byte of the default text),
  * defaultRun.safetensors (usage maps; reads of the inspection text for the slot inspector) and
  * defaultRun.checkpoint.safetensors (the trained model as a compact engine checkpoint, with its
- * optimiser, sampler, usage counts and losses: the live model continues this run).
+ * optimiser, sampler, usage counts, losses and recall: the live model continues this run).
  * Fixtures (test/fixtures/data/captured/): config.json, traces.json, usage.json + usage.bin,
  * history.json (see the README there). Deterministic for a given config and step count.
  */
@@ -27,7 +27,8 @@ import {
 } from '../src/app/precomputed/format';
 import { encodeCheckpoint } from '../src/engine/checkpoint';
 import { evalReport } from '../src/engine/evalReport';
-import type { EvalReport, TokenTrace } from '../src/engine/protocol';
+import type { EvalReport, RecallPoint, TokenTrace } from '../src/engine/protocol';
+import { recallProbes } from '../src/engine/run';
 import { DEFAULT_CONFIG, type ModelConfig } from '../src/model/config';
 import { createBatchSampler, knowledgeTextCorpus, validationBatches } from '../src/model/corpus/dataset';
 import { factRecall } from '../src/model/factRecall';
@@ -89,8 +90,16 @@ const trainer = createTrainer(model, config);
 const sampler = createBatchSampler(corpus.train, config.batch, config.context, config.seed);
 const valBatches = validationBatches(corpus.validation, config.batch, config.context, EVAL_BATCHES);
 
+const probes = recallProbes(corpus);
+/** Fact recall of the weights now, on the questions the engine's live recall asks. */
+async function recallPoint(step: number): Promise<RecallPoint> {
+  const { accuracy, answerLoss } = await factRecall(model, probes);
+  return { step, accuracy, answerLoss };
+}
+
 const losses: number[] = [];
 const evals: EvalReport[] = [await evalReport(model, valBatches, 0)];
+const recallHistory: RecallPoint[] = [await recallPoint(0)];
 let lr = Number.NaN;
 let gradNorm = Number.NaN;
 let trainMs = 0;
@@ -105,10 +114,12 @@ while (trainer.steps < STEPS) {
   if (r.step % EVAL_EVERY === 0 || r.step === STEPS) {
     const report = await evalReport(model, valBatches, r.step);
     evals.push(report);
+    const point = await recallPoint(r.step);
+    recallHistory.push(point);
     const usage = report.memories.map((m) => `${(100 * m.metrics.usage).toFixed(1)}%`).join(' ');
     console.log(
       `step ${String(r.step).padStart(4)}  train ${r.loss.toFixed(3)}  val ${report.loss.toFixed(3)}  usage ${usage}  ` +
-        `${((performance.now() - started) / 1000).toFixed(0)} s`,
+        `recall ${(100 * point.accuracy).toFixed(1)}%  ${((performance.now() - started) / 1000).toFixed(0)} s`,
     );
   }
 }
@@ -142,6 +153,7 @@ const checkpoint = encodeCheckpoint(
       }),
     },
     losses: { start: 1, loss: Float32Array.from(losses) },
+    recall: recallHistory,
   },
   { compact: true },
 );
@@ -195,6 +207,11 @@ const run: PrecomputedRunJson = {
   lr,
   gradNorm,
   evals: evals.map((e) => ({ ...e, ms: Math.round(e.ms) })),
+  recall: recallHistory.map((p) => ({
+    step: p.step,
+    accuracy: Number(p.accuracy.toFixed(5)),
+    answerLoss: Number(p.answerLoss.toFixed(4)),
+  })),
   trace: tagArrays(chosen.trace, 5),
   inspection: { text: inspectionText, tokens: inspectionBytes.length },
   usage: usageMeta,

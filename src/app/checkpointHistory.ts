@@ -1,10 +1,10 @@
 /**
- * What a checkpoint file says about how its run went (usage counts, loss history), as the
- * figures' data: read on the main thread from the same bytes the engine loads, so a saved run, a
- * file or the shipped run shows its usage map and loss curve as soon as its model is ready.
+ * What a checkpoint file says about how its run went (usage counts, loss and recall history), as
+ * the figures' data: read on the main thread from the same bytes the engine loads, so a saved run,
+ * a file or the shipped run shows its usage map, loss and recall curves as soon as its model is ready.
  */
 import { type CheckpointContents, decodeCheckpointHistory } from '../engine/checkpoint';
-import type { LayerUsage, UsageMap } from '../engine/protocol';
+import type { LayerUsage, RecallPoint, UsageMap } from '../engine/protocol';
 import type { LossHistory } from '../state/lossHistory';
 
 /** Per-head rows of a flat [heads × slots] array, with their sum and its maximum. */
@@ -36,16 +36,18 @@ export function usageFromCheckpoint(usage: CheckpointContents['usage']): LayerUs
 export interface CheckpointHistory {
   losses: LossHistory | null;
   usage: LayerUsage[] | null;
+  /** Null for a file older than the live recall curve. */
+  recall: RecallPoint[] | null;
 }
 
-/** The usage maps and losses a checkpoint carries (nothing for an older file or unreadable bytes). */
+/** The usage maps, losses and recall a checkpoint carries (nothing for an older file or unreadable bytes). */
 export function checkpointHistory(bytes: Uint8Array): CheckpointHistory {
   let saved: ReturnType<typeof decodeCheckpointHistory>;
   try {
     saved = decodeCheckpointHistory(bytes);
   } catch {
     // The engine says what is wrong with a bad file; the figures just have no history.
-    return { losses: null, usage: null };
+    return { losses: null, usage: null, recall: null };
   }
   const l = saved.losses;
   return {
@@ -53,5 +55,6 @@ export function checkpointHistory(bytes: Uint8Array): CheckpointHistory {
       ? { steps: Float64Array.from(l.loss, (_, i) => l.start + i), loss: l.loss, length: l.loss.length }
       : null,
     usage: usageFromCheckpoint(saved.usage),
+    recall: saved.recall ?? null,
   };
 }

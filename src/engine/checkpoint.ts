@@ -11,6 +11,7 @@
  *                           live slot usage ([heads, n_keys²]); __metadata__.usage_tokens (JSON list)
  *                           and usage_half_life say over how many reads and under which half-life
  *   history.loss            training loss of steps loss_start … step (__metadata__.loss_start)
+ *   history.recall          fact-recall measurements, [points, 3]: step, accuracy, answer loss
  * so a run loaded back (a saved run, a file, a restarted engine) looks as trained as it is.
  * With mem_share_values the one shared table, its moments and step are stored once, under the first
  * memory layer (memory.<first>.values, .adam_m, .adam_v; value_adam_steps lists one count).
@@ -32,6 +33,7 @@ import type { AdamState } from '../model/training/adam';
 import type { ModelWeights } from '../model/transformer';
 import type { ValueOptimizerState } from './instrument';
 import type { UsageRecord } from './liveUsage';
+import type { RecallPoint } from './protocol';
 
 export const CHECKPOINT_FORMAT = 'pkm-explorer-checkpoint/1';
 
@@ -47,6 +49,8 @@ export interface CheckpointContents {
   usage?: { halfLife: number; layers: UsageRecord[] } | null;
   /** Training loss of every step from `start` to the checkpoint's step. */
   losses?: LossRecord | null;
+  /** Every fact-recall measurement up to the checkpoint's step, in step order. */
+  recall?: RecallPoint[] | null;
 }
 
 /** The memory layers that store a value table and its moments: all, or the first when shared. */
@@ -64,7 +68,7 @@ export interface LossRecord {
  * BF16 (F16 would flush Adam's tiny second moments to zero); small tensors stay F32.
  */
 function compactDtype(name: string, data: Float32Array): Float32Tensor['dtype'] {
-  if (data.length < 1024 || name === 'history.loss') return 'F32';
+  if (data.length < 1024 || name.startsWith('history.')) return 'F32';
   if (/adam|^usage\./.test(name)) return 'BF16';
   let max = 0;
   for (let i = 0; i < data.length; i++) max = Math.max(max, Math.abs(data[i]));
@@ -125,6 +129,10 @@ export function encodeCheckpoint(c: CheckpointContents, options: { compact?: boo
   if (c.losses && c.losses.loss.length > 0) {
     tensors['history.loss'] = { shape: [c.losses.loss.length], data: c.losses.loss };
     metadata.loss_start = String(c.losses.start);
+  }
+  if (c.recall && c.recall.length > 0) {
+    const rows = c.recall.flatMap((p) => [p.step, p.accuracy, p.answerLoss]);
+    tensors['history.recall'] = { shape: [c.recall.length, 3], data: Float32Array.from(rows) };
   }
   if (options.compact) {
     for (const [name, t] of Object.entries(tensors)) t.dtype = compactDtype(name, t.data);
@@ -268,14 +276,14 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
 
 type Take = (name: string, size: number) => Float32Array;
 
-/** The usage and loss history of a parsed checkpoint (each null when the file has none). */
+/** The usage, loss and recall history of a parsed checkpoint (each null when the file has none). */
 function decodeHistory(
   file: SafetensorsFile,
   metadata: Record<string, string>,
   config: ModelConfig,
   step: number,
   take: Take,
-): Pick<CheckpointContents, 'usage' | 'losses'> {
+): Pick<CheckpointContents, 'usage' | 'losses' | 'recall'> {
   let usage: CheckpointContents['usage'] = null;
   if (metadata.usage_tokens !== undefined && config.mem_layers.length > 0) {
     let tokens: unknown;
@@ -310,16 +318,35 @@ function decodeHistory(
       fail(`history.loss (${count} values from step ${start}) goes past the checkpoint's step ${step}`);
     losses = { start, loss: take('history.loss', count) };
   }
-  return { usage, losses };
+  return { usage, losses, recall: decodeRecall(file, step, take) };
+}
+
+/** history.recall as points (null when absent: files older than the live recall curve). */
+function decodeRecall(file: SafetensorsFile, step: number, take: Take): RecallPoint[] | null {
+  const shape = file.tensors.get('history.recall')?.shape;
+  if (!shape) return null;
+  if (shape.length !== 2 || shape[1] !== 3)
+    fail(`history.recall must be [points, 3] (step, accuracy, answer loss), not [${shape.join(', ')}]`);
+  const rows = take('history.recall', shape[0] * 3);
+  const recall: RecallPoint[] = [];
+  for (let i = 0; i < shape[0]; i++) {
+    const [at, accuracy, answerLoss] = rows.subarray(3 * i, 3 * i + 3);
+    if (!Number.isInteger(at) || at <= (recall.at(-1)?.step ?? -1) || at > step)
+      fail(`history.recall step ${at} is not a whole step after the previous one and up to ${step}`);
+    if (!(accuracy >= 0 && accuracy <= 1) || !(answerLoss >= 0) || !Number.isFinite(answerLoss))
+      fail(`history.recall at step ${at}: accuracy ${accuracy} or answer loss ${answerLoss} out of range`);
+    recall.push({ step: at, accuracy, answerLoss });
+  }
+  return recall;
 }
 
 /**
- * Only the usage and loss history of a checkpoint (the app shows them while the engine loads the
- * weights); the weights are not decoded. Throws a FormatError like decodeCheckpoint.
+ * Only the usage, loss and recall history of a checkpoint (the app shows them while the engine
+ * loads the weights); the weights are not decoded. Throws a FormatError like decodeCheckpoint.
  */
 export function decodeCheckpointHistory(
   bytes: Uint8Array,
-): Pick<CheckpointContents, 'usage' | 'losses' | 'step'> {
+): Pick<CheckpointContents, 'usage' | 'losses' | 'recall' | 'step'> {
   const file = parseSafetensors(bytes);
   const { metadata } = file;
   if (metadata.format !== CHECKPOINT_FORMAT)

@@ -97,6 +97,11 @@ export interface EngineOptions {
   checkpointEveryMs: number;
   /** Largest estimated model memory (parameters + Adam moments + activations) accepted by configure, bytes (default 1.5 GiB). */
   memoryCapBytes: number;
+  /**
+   * Fact recall (held-out wording) every this many steps while training on the knowledge corpus;
+   * 0 = only on `evaluate` (default 250). Ignored for the user's own text, which has no facts.
+   */
+  recallEvery: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,6 +183,16 @@ export interface EvalReport {
   /** Knowledge corpus only, on `evaluate` requests (unless recall: false): fact recall on the held-out wording. */
   recall?: { accuracy: number; answerLoss: number; probes: number };
   ms: number;
+}
+
+/** One fact-recall measurement (held-out wording), periodic (`recallEvery`) or from `evaluate`. */
+export interface RecallPoint {
+  /** Step whose weights were asked. */
+  step: number;
+  /** Fraction of the probed facts whose every answer byte was the top prediction, 0 to 1. */
+  accuracy: number;
+  /** Mean cross-entropy over the answer bytes, nats per byte. */
+  answerLoss: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,6 +301,11 @@ export interface Snapshot {
   gradNorm: number;
   /** The latest validation result (repeated until a newer one), or null before the first. */
   eval: EvalReport | null;
+  /**
+   * Fact-recall measurements since the previous snapshot (usually none), in step order; the whole
+   * history of a loaded checkpoint is in the file, as its losses are.
+   */
+  recall: RecallPoint[];
   /** Steady state since the previous snapshot (warm-up excluded); 0 while not training. */
   tokensPerSec: number;
   stepsPerSec: number;

@@ -10,7 +10,8 @@ import {
   type TokenBatch,
   validationBatches,
 } from '../model/corpus/dataset';
-import { factRecall } from '../model/factRecall';
+import { spreadSubset } from '../model/experiments/probes';
+import { type FactProbe, factRecall } from '../model/factRecall';
 import { deriveSeed } from '../model/random';
 import {
   createTrainer,
@@ -30,6 +31,7 @@ import type {
   EvalReport,
   MemoryEstimate,
   ModelInfo,
+  RecallPoint,
   WarmupPhase,
   WarmupTimings,
 } from './protocol';
@@ -37,8 +39,13 @@ import { compileShapes, restoreValueOptimizers, saveTrainingState, warmupSteps }
 
 /** Real training steps run by the warm-up (then undone). */
 export const WARMUP_STEPS = 2;
-/** Fact-recall probes used by an `evaluate` request on the knowledge corpus. */
-export const RECALL_PROBES = 256;
+/**
+ * At most this many fact-recall probes, spread evenly over the corpus's facts, for the periodic
+ * recall and `evaluate` alike (so every point of the curve asks the same questions): all 300 facts
+ * of the default task. One recall of the default model took ~1.1 s on wasm with 300 probes (0.85 s
+ * with 256), about five training steps: measured every 250 steps, ~2% of the training time.
+ */
+export const RECALL_PROBES = 300;
 
 export interface Run {
   config: ModelConfig;
@@ -187,6 +194,19 @@ export async function stepRun(run: Run): Promise<StepResult | null> {
   return result;
 }
 
+/** The questions recall asks of a corpus (none for a text without facts). */
+export function recallProbes(corpus: TextCorpus): FactProbe[] {
+  return spreadSubset(corpus.probes ?? [], RECALL_PROBES);
+}
+
+/** Fact recall on the held-out wording now, or null when the corpus has no facts. */
+export async function measureRecall(run: Run): Promise<RecallPoint | null> {
+  const probes = recallProbes(run.corpus);
+  if (probes.length === 0) return null;
+  const { accuracy, answerLoss } = await factRecall(run.model, probes);
+  return { step: run.trainer.steps, accuracy, answerLoss };
+}
+
 /** Validation loss and memory metrics on the fixed set; with `withRecall`, fact recall too. */
 export async function evaluateRun(
   run: Run,
@@ -198,16 +218,20 @@ export async function evaluateRun(
   const { config } = run;
   run.validation ??= validationBatches(run.corpus.validation, config.batch, config.context, evalBatches);
   const report = await evalReport(run.model, run.validation, run.trainer.steps);
-  if (withRecall && run.corpus.probes && run.corpus.probes.length > 0) {
+  const probes = withRecall ? recallProbes(run.corpus) : [];
+  if (probes.length > 0) {
     if (signal?.aborted) throw new EngineError('cancelled', 'the evaluation was cancelled');
-    report.recall = await factRecall(run.model, run.corpus.probes.slice(0, RECALL_PROBES));
+    report.recall = await factRecall(run.model, probes);
   }
   report.ms = performance.now() - started;
   return report;
 }
 
-/** The whole model, dense optimiser, sampler position, usage counts and `losses` as a checkpoint file. */
-export async function runCheckpoint(run: Run, losses: LossRecord | null = null): Promise<CheckpointFile> {
+/** The whole model, dense optimiser, sampler position, usage counts and the histories as a checkpoint file. */
+export async function runCheckpoint(
+  run: Run,
+  history: { losses?: LossRecord | null; recall?: RecallPoint[] | null } = {},
+): Promise<CheckpointFile> {
   // A checkpoint holds applied steps only: settle the outstanding one (callers that keep its
   // stats flush before). Throws TrainingDivergedError if it diverged.
   await run.trainer.flush();
@@ -224,7 +248,8 @@ export async function runCheckpoint(run: Run, losses: LossRecord | null = null):
     step,
     samplerState: run.sampler.state,
     usage: { halfLife: run.usage.halfLife, layers: run.usage.records() },
-    losses,
+    losses: history.losses ?? null,
+    recall: history.recall ?? null,
   });
   return { bytes, step, config: { ...run.config }, name: `pkm-step-${step}.safetensors` };
 }

@@ -34,6 +34,7 @@ import {
   type FaultKind,
   type ModelInfo,
   PROTOCOL_VERSION,
+  type RecallPoint,
   type Reply,
   type ResultOf,
   type StepRecord,
@@ -41,10 +42,12 @@ import {
   type TokenTrace,
   type TrainingPace,
 } from './protocol';
+import { RecallLog } from './recallLog';
 import {
   createRun,
   disposeRun,
   evaluateRun,
+  measureRecall,
   type Run,
   runCheckpoint,
   stepRun,
@@ -129,6 +132,8 @@ export class EngineSession {
   private lastCheckpointAt = 0;
   /** The current model's training losses, saved with its checkpoints. */
   private readonly losses = new LossLog();
+  /** Its fact-recall measurements, saved with them too. */
+  private readonly recall = new RecallLog();
   private readonly startedAt = performance.now();
 
   constructor(private readonly host: SessionHost) {}
@@ -200,6 +205,7 @@ export class EngineSession {
         this.abortable(async (signal) => {
           const report = await evaluateRun(this.run!, this.options.evalBatches, c.recall ?? true, signal);
           this.snapshots.latestEval = report;
+          if (report.recall) this.recalled({ step: report.step, ...report.recall });
           return report;
         }),
       ),
@@ -225,7 +231,7 @@ export class EngineSession {
     saveCheckpoint: () =>
       this.exclusive(async () => {
         await this.settle(this.run!);
-        const file = await runCheckpoint(this.run!, this.losses.saved());
+        const file = await runCheckpoint(this.run!, this.histories());
         return new WithTransfer(file, [file.bytes.buffer as ArrayBuffer]);
       }),
     loadCheckpoint: async (c) => {
@@ -416,6 +422,7 @@ export class EngineSession {
     }
     this.snapshots.reset(this.run.trainer.steps + 1);
     this.losses.reset(this.run.trainer.steps + 1, checkpoint?.losses ?? null);
+    this.recall.reset(this.run.trainer.steps + 1, checkpoint?.recall ?? null);
     // The client can rebuild this state itself (from the config's seed, or the checkpoint it sent).
     this.lastCheckpointAt = performance.now();
     this.setState('paused');
@@ -597,6 +604,17 @@ export class EngineSession {
     }
   }
 
+  /** Keeps a recall measurement for checkpoints and sends it with the next snapshot. */
+  private recalled(point: RecallPoint): void {
+    this.recall.add(point);
+    this.snapshots.recordRecall(point);
+  }
+
+  /** What a checkpoint keeps of how the model got here. */
+  private histories() {
+    return { losses: this.losses.saved(), recall: this.recall.saved() };
+  }
+
   private record(result: StepResult | null): StepRecord | null {
     if (!result) return null;
     this.snapshots.recordStep(result);
@@ -604,11 +622,16 @@ export class EngineSession {
     return { step: result.step, loss: result.loss, lr: result.lr, gradNorm: result.gradNorm, ms: result.ms };
   }
 
-  /** Periodic evaluation, a throttled snapshot, a periodic recovery checkpoint. */
+  /** Periodic evaluation and recall, a throttled snapshot, a periodic recovery checkpoint. */
   private async afterStep(run: Run): Promise<void> {
     const step = run.trainer.steps;
     if (this.options.evalEvery > 0 && step % this.options.evalEvery === 0) {
       this.snapshots.latestEval = await evaluateRun(run, this.options.evalBatches, false);
+    }
+    // After the step is queued, as validation: its readback waits for that step, not inside it.
+    if (this.options.recallEvery > 0 && step % this.options.recallEvery === 0) {
+      const point = await measureRecall(run);
+      if (point) this.recalled(point);
     }
     if (run.usage.pendingSteps >= MAX_PENDING_STEPS) await run.usage.flush();
     await this.snapshot(false);
@@ -686,7 +709,7 @@ export class EngineSession {
     if (!run || this.options.checkpointEveryMs === 0) return;
     await this.settle(run);
     if (run.checkpointStep === run.trainer.steps) return;
-    const file = await runCheckpoint(run, this.losses.saved());
+    const file = await runCheckpoint(run, this.histories());
     run.checkpointStep = file.step;
     this.emit({ type: 'checkpoint', checkpoint: file }, [file.bytes.buffer as ArrayBuffer]);
   }

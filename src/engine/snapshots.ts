@@ -1,7 +1,8 @@
 /**
  * What the next snapshot reports, gathered step by step, and how one is put together: the losses
- * of every step since the previous one, steady-state speed, the latest evaluation, the selected
- * token's trace and the usage maps (each with its own refresh rate), and tf.memory().
+ * of every step since the previous one, steady-state speed, the latest evaluation, the recall
+ * measurements since the previous snapshot, the selected token's trace and the usage maps (each
+ * with its own refresh rate), and tf.memory().
  */
 import * as tf from '@tensorflow/tfjs';
 import type { StepResult } from '../model/training/trainer';
@@ -13,6 +14,7 @@ import type {
   EngineState,
   EvalReport,
   LayerUsage,
+  RecallPoint,
   Snapshot,
   TfMemoryInfo,
   TokenSelection,
@@ -48,6 +50,7 @@ export class SnapshotComposer {
   private seq = 0;
   private losses: number[] = [];
   private lossStart = 1;
+  private recall: RecallPoint[] = [];
   private last = { lr: Number.NaN, gradNorm: Number.NaN };
   private steps = 0;
   private stepMs = 0;
@@ -61,6 +64,7 @@ export class SnapshotComposer {
     this.latestEval = null;
     this.losses = [];
     this.lossStart = nextStep;
+    this.recall = [];
     this.last = { lr: Number.NaN, gradNorm: Number.NaN };
     this.steps = 0;
     this.stepMs = 0;
@@ -76,6 +80,11 @@ export class SnapshotComposer {
     this.last = { lr: result.lr, gradNorm: result.gradNorm };
     this.steps++;
     this.stepMs += result.ms;
+  }
+
+  /** A fact-recall measurement, sent with the next snapshot. */
+  recordRecall(point: RecallPoint): void {
+    this.recall.push({ ...point });
   }
 
   /** A trace the caller just made for the selection: no need to redo it for these weights. */
@@ -135,6 +144,7 @@ export class SnapshotComposer {
       lr: this.last.lr,
       gradNorm: this.last.gradNorm,
       eval: this.latestEval,
+      recall: this.recall,
       stepsPerSec: measured ? this.steps / elapsed : 0,
       tokensPerSec: measured ? (this.steps * run.config.batch * run.config.context) / elapsed : 0,
       stepMs: this.steps > 0 ? this.stepMs / this.steps : 0,
@@ -145,6 +155,7 @@ export class SnapshotComposer {
       time: ctx.time,
     };
     this.losses = [];
+    this.recall = [];
     this.steps = 0;
     this.stepMs = 0;
     this.lastAt = performance.now();

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ATTRIBUTES } from './corpus/knowledge';
 import { encode, VOCAB_SIZE } from './tokenizer';
 import type { PkmModel } from './transformer';
 
@@ -7,6 +8,10 @@ export interface FactProbe {
   prompt: string;
   answer: string;
 }
+
+/** Greedy fact recall of a uniform guess among each attribute's values (one fact per attribute). */
+export const CHANCE_FACT_RECALL =
+  ATTRIBUTES.reduce((sum, a) => sum + 1 / a.values.length, 0) / ATTRIBUTES.length;
 
 export interface RecallResult {
   /** Fraction of probes whose every answer byte is the model's top prediction (teacher-forced). */

@@ -1,10 +1,18 @@
 /**
  * What the figures draw, as one immutable value updated by pure reducers: from the engine's
  * snapshots (live) or from the precomputed run shipped with the app. Histories accumulate here:
- * every step's training loss, every validation point, and the coverage metrics per layer and head.
+ * every step's training loss, every validation point, every fact-recall measurement, and the
+ * coverage metrics per layer and head.
  */
 import type { CoverageSnapshot } from '../components/CoverageStats';
-import type { EngineState, EvalReport, LayerUsage, Snapshot, TokenTrace } from '../engine/protocol';
+import type {
+  EngineState,
+  EvalReport,
+  LayerUsage,
+  RecallPoint,
+  Snapshot,
+  TokenTrace,
+} from '../engine/protocol';
 import type { SlotMetrics } from '../model/metrics/memoryMetrics';
 import { appendLosses, EMPTY_LOSS_HISTORY, type LossHistory, truncateLosses } from './lossHistory';
 
@@ -33,6 +41,8 @@ export interface RunData {
   state: EngineState | null;
   losses: LossHistory;
   val: ValPoint[];
+  /** Fact recall on the held-out wording, one point per measurement, ascending steps. */
+  recall: RecallPoint[];
   coverage: LayerCoverage[];
   eval: EvalReport | null;
   trace: TokenTrace | null;
@@ -53,6 +63,7 @@ export function emptyRunData(source: DataSource = 'none'): RunData {
     state: null,
     losses: EMPTY_LOSS_HISTORY,
     val: [],
+    recall: [],
     coverage: [],
     eval: null,
     trace: null,
@@ -87,7 +98,20 @@ function upsertByStep<T extends { step: number }>(list: T[], item: T): T[] {
   return [...list.filter((x) => x.step < item.step), item];
 }
 
-/** Adds a validation report (once per step) to the validation and coverage histories. */
+/**
+ * Adds recall measurements (one per step: a newer one of a step replaces the older). The same list
+ * comes back when nothing is new (an evaluation repeated in every snapshot redraws nothing).
+ */
+export function addRecall(list: RecallPoint[], points: readonly RecallPoint[]): RecallPoint[] {
+  let out = list;
+  for (const { step, accuracy, answerLoss } of points) {
+    const same = out.some((r) => r.step === step && r.accuracy === accuracy && r.answerLoss === answerLoss);
+    if (!same) out = upsertByStep(out, { step, accuracy, answerLoss });
+  }
+  return out;
+}
+
+/** Adds a validation report (once per step) to the validation and coverage histories, and its recall. */
 export function applyEval(data: RunData, report: EvalReport): RunData {
   const known = data.val.some((v) => v.step === report.step && v.loss === report.loss);
   const val = known ? data.val : upsertByStep(data.val, { step: report.step, loss: report.loss });
@@ -111,7 +135,10 @@ export function applyEval(data: RunData, report: EvalReport): RunData {
     }
     coverage.sort((a, b) => a.layer - b.layer);
   }
-  return { ...data, val, coverage, eval: report };
+  const recall = report.recall
+    ? addRecall(data.recall, [{ step: report.step, ...report.recall }])
+    : data.recall;
+  return { ...data, val, recall, coverage, eval: report };
 }
 
 /** Applies one engine snapshot: appends its losses, keeps the last trace and usage when it has none. */
@@ -124,6 +151,7 @@ export function applySnapshot(data: RunData, s: Snapshot, source: DataSource = '
     step: s.step,
     state: s.state,
     losses: appendLosses(next.losses, s.lossStart, s.losses),
+    recall: addRecall(next.recall, s.recall),
     trace: s.trace ?? next.trace,
     usage: s.usage ?? next.usage,
     lr: s.lr,
@@ -143,6 +171,7 @@ export function forgetAfter(data: RunData, step: number): RunData {
     step,
     losses: truncateLosses(data.losses, step),
     val: data.val.filter((v) => v.step <= step),
+    recall: data.recall.filter((r) => r.step <= step),
     coverage: data.coverage.map((c) => ({
       layer: c.layer,
       slots: c.slots,

@@ -56,6 +56,7 @@ test('the run bar shows the step, the latest loss and the memory usage of the da
       lr: 0.001,
       gradNorm: 1,
       eval: null,
+      recall: [],
       tokensPerSec: 100,
       stepsPerSec: 4,
       stepMs: 250,

@@ -34,6 +34,7 @@ function snapshot(step: number, losses: number[], layers: LayerUsage[] | null): 
     lr: 0.001,
     gradNorm: 1,
     eval: null,
+    recall: [],
     tokensPerSec: 0,
     stepsPerSec: 0,
     stepMs: 0,

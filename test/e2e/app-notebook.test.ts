@@ -11,11 +11,22 @@ afterEach(async () => {
 test('the notebook paints the precomputed figures at once, labelled as such', async () => {
   session = await openApp(inject('baseUrl'));
   const { page } = session;
-  for (const name of ['Query halves', 'Sub-key scores', 'Candidate grid', 'Product-key map', 'Loss chart']) {
+  for (const name of [
+    'Query halves',
+    'Sub-key scores',
+    'Candidate grid',
+    'Product-key map',
+    'Loss chart',
+    'Fact recall chart',
+  ]) {
     await expect
       .poll(() => page.locator(`figure[aria-label*="${name}"]`).count(), { timeout: 10_000 })
       .toBeGreaterThan(0);
   }
+  // The recall curve comes with the precomputed run (at least its last validation's recall).
+  expect(
+    await page.locator('figure[aria-label^="Fact recall chart"] .recall-line circle').count(),
+  ).toBeGreaterThan(0);
   await expect
     .poll(() => page.locator('figure[aria-label^="Memory usage heatmap"] canvas').count(), {
       timeout: 15_000,

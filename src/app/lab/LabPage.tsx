@@ -9,6 +9,7 @@ import { useSelectionStore } from '../../state/selectionStore';
 import { FigureFrame } from '../figures/FigureFrame';
 import { HeadSwitch, useHead } from '../figures/HeadSwitch';
 import { LossPanel } from '../figures/LossPanel';
+import { RecallPanel } from '../figures/RecallPanel';
 import { RunNumbers } from '../figures/RunNumbers';
 import { SlotInspectorPanel, useInspectedSlot } from '../figures/SlotInspectorPanel';
 import { TokenChooser } from '../figures/TokenChooser';
@@ -81,9 +82,13 @@ export function LabPage() {
           </p>
         ) : null}
         <div className="lab-grid">
-          <FigureFrame title="Loss" className="lab-grid__wide">
+          <FigureFrame title="Loss and fact recall" className="lab-grid__wide">
             <div className="lab-loss">
-              <LossPanel height={260} />
+              {/* Stacked on one step range: a drop in loss and a rise in recall line up. */}
+              <div className="lab-loss__charts">
+                <LossPanel height={260} />
+                <RecallPanel height={170} />
+              </div>
               <RunNumbers />
             </div>
           </FigureFrame>

@@ -1,5 +1,6 @@
 import { DataTag } from '../figures/FigureFrame';
 import { LossPanel } from '../figures/LossPanel';
+import { RecallPanel } from '../figures/RecallPanel';
 import { RunNumbers } from '../figures/RunNumbers';
 import { Deferred } from './Deferred';
 import { BudgetSection } from './sections/BudgetSection';
@@ -55,10 +56,11 @@ export function Notebook() {
       <aside className="notebook__aside" aria-label="Training progress">
         <div className="aside-card">
           <div className="aside-card__head">
-            <h2 className="aside-card__title">Loss</h2>
+            <h2 className="aside-card__title">Loss and recall</h2>
             <DataTag />
           </div>
           <LossPanel height={200} />
+          <RecallPanel height={150} />
           <RunNumbers />
         </div>
         <nav className="aside-card notebook__toc" aria-label="Contents">

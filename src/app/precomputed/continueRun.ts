@@ -40,6 +40,8 @@ export function continuedRunData(bytes: Uint8Array, step: number): RunData {
     state: 'paused',
     // The losses the precomputed figures showed (the engine keeps the file's exact ones).
     losses: run.losses,
+    // The file's recall where it has one; else what the precomputed run's JSON says.
+    recall: saved.recall ?? run.recall,
     usage: saved.usage,
     // The byte picked while the precomputed run was shown stays until the live model traces it.
     trace: useRunDataStore.getState().data.trace ?? run.trace,

@@ -7,7 +7,7 @@
  * reducers as the live engine's snapshots. Typed arrays travel as tagged number lists.
  */
 
-import type { EvalReport, TokenTrace } from '../../engine/protocol';
+import type { EvalReport, RecallPoint, TokenTrace } from '../../engine/protocol';
 import type { ModelConfig } from '../../model/config';
 
 export const PRECOMPUTED_FORMAT = 'pkm-precomputed-run';
@@ -24,6 +24,11 @@ export interface PrecomputedRunJson {
   gradNorm: number;
   /** Every validation, in step order (memory metrics per layer included). */
   evals: EvalReport[];
+  /**
+   * Fact recall (held-out wording, the engine's probes) at every validation step, in step order.
+   * Absent from files made before the live recall curve: the last validation's recall is all then.
+   */
+  recall?: RecallPoint[];
   /** The default token's trace (text, position and every memory layer). */
   trace: Tagged<TokenTrace>;
   /** The text whose reads (in the binary) feed the slot inspector: windows of `context` bytes, stride `context`. */

@@ -7,7 +7,7 @@ import type { LossRun } from '../../components/LossChart';
 import type { LayerUsage, TokenTrace } from '../../engine/protocol';
 import { CONFIG_FIELDS, DEFAULT_CONFIG, type ModelConfig } from '../../model/config';
 import { parseSafetensors, tensorFloat32 } from '../../model/io/safetensors';
-import { applyEval, applySnapshot, emptyRunData, type RunData } from '../../state/runData';
+import { addRecall, applyEval, applySnapshot, emptyRunData, type RunData } from '../../state/runData';
 import type { TextReads } from '../../state/slotContexts';
 import { usageMap } from '../checkpointHistory';
 import runJson from './defaultRun.json';
@@ -36,7 +36,7 @@ export function matchesPrecomputed(config: ModelConfig): boolean {
   );
 }
 
-/** The precomputed run as figure data: every loss, every validation, the default token's trace. */
+/** The precomputed run as figure data: every loss, validation and recall, the default token's trace. */
 export function precomputedRunData(): RunData {
   let data = applySnapshot(
     emptyRunData('precomputed'),
@@ -49,6 +49,7 @@ export function precomputedRunData(): RunData {
       lr: run.lr,
       gradNorm: run.gradNorm,
       eval: null,
+      recall: [],
       tokensPerSec: 0,
       stepsPerSec: 0,
       stepMs: 0,
@@ -61,7 +62,7 @@ export function precomputedRunData(): RunData {
     'precomputed',
   );
   for (const report of run.evals) data = applyEval(data, report);
-  return { ...data, state: null };
+  return { ...data, recall: addRecall(data.recall, run.recall ?? []), state: null };
 }
 
 /** The precomputed loss curves as a reference run for the loss chart. */

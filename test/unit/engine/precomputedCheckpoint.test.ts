@@ -30,6 +30,9 @@ describe('the precomputed run’s checkpoint, shipped with the app', () => {
     expect(data.losses.length).toBe(runJson.steps);
     expect(data.val.at(-1)).toEqual({ step: runJson.steps, loss: runJson.evals.at(-1)!.loss });
     expect(data.usage![0].counts.max).toBeGreaterThan(0);
+    // The recall curve goes on from the shipped run's (its file's history, or else its JSON's).
+    expect(data.recall.length).toBeGreaterThan(0);
+    expect(data.recall.at(-1)!.step).toBe(runJson.steps);
   });
 
   it('loads into the engine at its step, with its validation loss, and training goes on from there', async () => {

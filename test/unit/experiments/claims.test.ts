@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EXPERIMENT_NAMES, getExperiment } from '../../../src/model/experiments/definitions';
-import { CHANCE_FACT_RECALL } from '../../../src/model/experiments/definitions/memorySize';
 import { armTable } from '../../../src/model/experiments/report';
 import { armConfigs, resolveScale } from '../../../src/model/experiments/runner';
 import type {
@@ -13,6 +12,7 @@ import type {
   ExperimentName,
   ExperimentResult,
 } from '../../../src/model/experiments/types';
+import { CHANCE_FACT_RECALL } from '../../../src/model/factRecall';
 
 const SUMMARY: ArmSummary = {
   loss: 1,

@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBatchSampler, knowledgeTextCorpus } from '../../../src/model/corpus/dataset';
 import { ATTRIBUTES, generateKnowledgeCorpus } from '../../../src/model/corpus/knowledge';
-import { CHANCE_FACT_RECALL } from '../../../src/model/experiments/definitions/memorySize';
-import { type FactProbe, factRecall, scoreAnswer } from '../../../src/model/factRecall';
+import { CHANCE_FACT_RECALL, type FactProbe, factRecall, scoreAnswer } from '../../../src/model/factRecall';
 import { encode, VOCAB_SIZE } from '../../../src/model/tokenizer';
 import { createTrainer } from '../../../src/model/training/trainer';
 import { trainFor } from '../../../src/model/training/trainFor';

@@ -12,6 +12,7 @@ export function snapshot(fields: Partial<Snapshot>): Snapshot {
     lr: 0.001,
     gradNorm: 1,
     eval: null,
+    recall: [],
     tokensPerSec: 0,
     stepsPerSec: 0,
     stepMs: 0,

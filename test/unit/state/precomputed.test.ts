@@ -29,6 +29,10 @@ describe('the precomputed default run shipped with the app', () => {
     expect(steps.length).toBe(precomputedRun.steps);
     expect(loss[loss.length - 1]).toBeLessThan(loss[0] / 2);
     expect(data.val.length).toBe(precomputedRun.evals.length);
+    // Recall at first paint: the file's recall history, or (a file made before it) the last validation's.
+    expect(data.recall.length).toBeGreaterThan(0);
+    expect(data.recall.at(-1)!.step).toBe(precomputedRun.steps);
+    for (const r of data.recall) expect(r.accuracy).toBeGreaterThanOrEqual(0);
     expect(data.coverage[0].layer).toBe(DEFAULT_CONFIG.mem_layers[0]);
     expect(data.coverage[0].perHead).toHaveLength(DEFAULT_CONFIG.heads);
     const trace = data.trace!.layers[0].trace;

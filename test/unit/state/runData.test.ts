@@ -65,6 +65,27 @@ describe('run data reducers', () => {
     expect(d.trace).toBeNull();
   });
 
+  it('collects recall points from snapshots and evaluations, once per step, and forgets them on a restore', () => {
+    let d = emptyRunData('live');
+    const p = (step: number, accuracy: number) => ({ step, accuracy, answerLoss: 2 - accuracy });
+    d = applySnapshot(d, snapshot({ step: 250, recall: [p(250, 0.05)] }));
+    const afterFirst = d.recall;
+    d = applySnapshot(d, snapshot({ step: 260 }));
+    expect(d.recall).toBe(afterFirst);
+    d = applySnapshot(d, snapshot({ step: 500, recall: [p(500, 0.2)] }));
+    // An explicit evaluation arrives as a report (with its probe count) and again in the next snapshot.
+    const report = { ...evalReport(520, 1, [0, 1, 2, 3]), recall: { ...p(520, 0.25), probes: 300 } };
+    d = applyEval(d, report);
+    const withEval = d.recall;
+    d = applySnapshot(d, snapshot({ step: 520, eval: report, recall: [p(520, 0.25)] }));
+    d = applySnapshot(d, snapshot({ step: 521, eval: report }));
+    expect(d.recall).toBe(withEval);
+    expect(d.recall).toEqual([p(250, 0.05), p(500, 0.2), p(520, 0.25)]);
+    // A worker restart restored step 400: the later measurements are of weights that are gone.
+    d = applySnapshot(d, snapshot({ step: 400 }));
+    expect(d.recall).toEqual([p(250, 0.05)]);
+  });
+
   it('the first live snapshot replaces precomputed data instead of mixing with it', () => {
     let d = applySnapshot(
       emptyRunData('precomputed'),

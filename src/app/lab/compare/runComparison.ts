@@ -90,10 +90,11 @@ export async function runComparison(engine: EngineConnection, plan: ComparePlan)
     if (status.config) saved = await engine.request({ type: 'saveCheckpoint' });
     // The figures' history as of now: the snapshots of the steps just before have arrived.
     Object.assign(before, useRunDataStore.getState());
-    // Recovery copies would only slow the compared runs down.
+    // Recovery copies and the live recall curve would only slow the compared runs down (the plan
+    // measures recall itself when asked to).
     await engine.request({
       type: 'setOptions',
-      options: { evalEvery: withRecall ? 0 : plan.evalEvery, checkpointEveryMs: 0 },
+      options: { evalEvery: withRecall ? 0 : plan.evalEvery, checkpointEveryMs: 0, recallEvery: 0 },
     });
     const checkOwnership = () => {
       if (useEngineStore.getState().model !== before.model) {
@@ -195,7 +196,11 @@ async function restore(
   if (options) {
     await engine.request({
       type: 'setOptions',
-      options: { evalEvery: options.evalEvery, checkpointEveryMs: options.checkpointEveryMs },
+      options: {
+        evalEvery: options.evalEvery,
+        checkpointEveryMs: options.checkpointEveryMs,
+        recallEvery: options.recallEvery,
+      },
     });
   }
   const now = useEngineStore.getState().model;

@@ -20,6 +20,7 @@ export function currentHistory(data: RunData = useRunDataStore.getState().data):
     // Copies: the live buffers keep growing after the save.
     losses: { steps: data.losses.steps.slice(0, n), loss: data.losses.loss.slice(0, n) },
     val: data.val,
+    recall: data.recall,
     coverage: data.coverage,
     eval: data.eval,
   };
@@ -36,6 +37,7 @@ export function runDataFromHistory(history: SavedRunHistory | null, step: number
     ...empty,
     losses: { steps: steps.slice(0, n), loss: loss.slice(0, n), length: n },
     val: history.val.filter((v) => v.step <= step),
+    recall: (history.recall ?? []).filter((r) => r.step <= step),
     coverage: history.coverage,
     eval: history.eval && history.eval.step <= step ? history.eval : null,
   };
@@ -43,7 +45,7 @@ export function runDataFromHistory(history: SavedRunHistory | null, step: number
 
 /**
  * The figures' data for a checkpoint: the history saved with it (validations, coverage) where there
- * is one, the losses and usage maps the file itself carries, up to `step`.
+ * is one, the losses, recall and usage maps the file itself carries, up to `step`.
  */
 export function runDataFromCheckpoint(
   bytes: Uint8Array,
@@ -59,7 +61,8 @@ export function runDataFromCheckpoint(
       : null,
     step,
   );
-  return { ...data, usage: saved.usage };
+  const recall = (history?.recall ?? saved.recall ?? []).filter((r) => r.step <= step);
+  return { ...data, recall, usage: saved.usage };
 }
 
 /**

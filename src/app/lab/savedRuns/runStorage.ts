@@ -5,7 +5,7 @@
  * autosave is one more run under a fixed id, overwritten in place and left out of the list.
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import type { EvalReport } from '../../../engine/protocol';
+import type { EvalReport, RecallPoint } from '../../../engine/protocol';
 import type { ModelConfig } from '../../../model/config';
 import type { LayerCoverage, ValPoint } from '../../../state/runData';
 import { formatBytes } from '../common/readFile';
@@ -32,6 +32,8 @@ export interface SavedRunMeta {
 export interface SavedRunHistory {
   losses: { steps: Float64Array; loss: Float32Array };
   val: ValPoint[];
+  /** Absent in runs saved before the live recall curve (their checkpoint may still hold it). */
+  recall?: RecallPoint[];
   coverage: LayerCoverage[];
   eval: EvalReport | null;
 }

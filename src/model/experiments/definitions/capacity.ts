@@ -1,7 +1,7 @@
 import { ATTRIBUTES, type KnowledgeOptions } from '../../corpus/knowledge';
+import { CHANCE_FACT_RECALL } from '../../factRecall';
 import { pct } from '../claims';
 import type { Arm, ArmResult, Claim, ExperimentDefinition } from '../types';
-import { CHANCE_FACT_RECALL } from './memorySize';
 
 /** Memory sizes compared (n_keys; slots = n²), after the model without memory. */
 export const CAPACITY_SIZES = [16, 64, 256];

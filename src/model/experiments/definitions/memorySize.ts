@@ -1,12 +1,8 @@
-import { ATTRIBUTES } from '../../corpus/knowledge';
+import { CHANCE_FACT_RECALL } from '../../factRecall';
 import { less, lossText, pct } from '../claims';
 import type { Claim, ExperimentDefinition } from '../types';
 
 const SIZES = [16, 32, 64, 128, 256];
-
-/** Greedy fact recall of a uniform guess among each attribute's values (one fact per attribute). */
-export const CHANCE_FACT_RECALL =
-  ATTRIBUTES.reduce((sum, a) => sum + 1 / a.values.length, 0) / ATTRIBUTES.length;
 
 export const memorySize: ExperimentDefinition = {
   name: 'memory-size',

@@ -1,0 +1,34 @@
+import { useMemo } from 'react';
+import { formatInt } from '../../components/chart/format';
+import { RecallChart } from '../../components/RecallChart';
+import { DEFAULT_ENGINE_OPTIONS } from '../../engine/options';
+import { CHANCE_FACT_RECALL } from '../../model/factRecall';
+import { useConfigStore } from '../../state/configStore';
+import { useRunDataStore } from '../../state/runDataStore';
+
+/** The live fact-recall curve, on the loss chart's step range so the two line up when stacked. */
+export function RecallPanel({ height = 160 }: { height?: number }) {
+  const recall = useRunDataStore((s) => s.data.recall);
+  const losses = useRunDataStore((s) => s.data.losses);
+  const step = useRunDataStore((s) => s.data.step);
+  const source = useRunDataStore((s) => s.data.source);
+  const corpus = useConfigStore((s) => s.config.corpus);
+  const steps = useMemo((): [number, number] => {
+    const first = losses.length > 0 ? losses.steps[0] : 0;
+    return [first, Math.max(step, first + 1)];
+  }, [losses, step]);
+  const emptyMessage =
+    corpus === 'user'
+      ? 'Fact recall is measured on the knowledge corpus only: your own text has no facts to ask about.'
+      : `Recall is measured every ${formatInt(DEFAULT_ENGINE_OPTIONS.recallEvery)} steps while training.`;
+  return (
+    <RecallChart
+      points={recall}
+      chance={CHANCE_FACT_RECALL}
+      steps={steps}
+      height={height}
+      emptyMessage={emptyMessage}
+      label={source === 'live' ? 'live model' : undefined}
+    />
+  );
+}
