@@ -10,13 +10,15 @@ import { useRunDataStore } from '../../state/runDataStore';
 export function RecallPanel({ height = 160 }: { height?: number }) {
   const recall = useRunDataStore((s) => s.data.recall);
   const losses = useRunDataStore((s) => s.data.losses);
+  const val = useRunDataStore((s) => s.data.val);
   const step = useRunDataStore((s) => s.data.step);
   const source = useRunDataStore((s) => s.data.source);
   const corpus = useConfigStore((s) => s.config.corpus);
+  // The loss chart's axis starts at its first training or validation step (a step-0 validation).
   const steps = useMemo((): [number, number] => {
-    const first = losses.length > 0 ? losses.steps[0] : 0;
+    const first = Math.min(losses.length > 0 ? losses.steps[0] : step, val[0]?.step ?? step);
     return [first, Math.max(step, first + 1)];
-  }, [losses, step]);
+  }, [losses, val, step]);
   const emptyMessage =
     corpus === 'user'
       ? 'Fact recall is measured on the knowledge corpus only: your own text has no facts to ask about.'
