@@ -20,7 +20,10 @@ try {
       const { engineTest } = window;
       const chosen = await engineTest.start(backend);
       const t0 = performance.now();
-      const info = await engineTest.client.configure({ ...config, backend }, { evalEvery: 0, snapshotHz: 5 });
+      const info = await engineTest.client.configure(
+        { ...config, backend },
+        { evalEvery: 0, recallEvery: 0, snapshotHz: 5 },
+      );
       const warmupWallMs = performance.now() - t0;
       const first = (await engineTest.client.status()).step;
       const start = performance.now();
