@@ -4,6 +4,7 @@ import queryNorm from '../experiments/results/query-norm.json';
 import { ExperimentSection } from '../src/app/results/ExperimentSection';
 import { READINGS } from '../src/app/results/readings';
 import { parseExperimentResult } from '../src/model/experiments/results';
+import capacityQuick from '../test/fixtures/data/capacity-quick/result.json';
 import '../src/app/app.css';
 
 // A committed result is the fixture: the section must show any real result file.
@@ -57,5 +58,27 @@ export const Malformed: Story = {
   },
   play: async ({ canvasElement }) => {
     await expect(within(canvasElement).getByRole('alert')).toHaveTextContent(/could not be read.*schema 2/);
+  },
+};
+
+/** The capacity experiment's quick run (a real file, test/fixtures/data/capacity-quick): its curve above the table. */
+export const CapacityQuickRun: Story = {
+  args: {
+    entry: {
+      status: 'ok',
+      name: 'capacity',
+      source: 'test/fixtures/data/capacity-quick/result.json',
+      result: parseExperimentResult(capacityQuick, 'test/fixtures/data/capacity-quick/result.json'),
+    },
+    reading: undefined,
+  },
+  play: async ({ canvasElement }) => {
+    const c = within(canvasElement);
+    await expect(c.getByRole('figure', { name: 'Capacity curve, capacity fact recall' })).toBeInTheDocument();
+    await expect(canvasElement.querySelectorAll('.capacity-curve__line')).toHaveLength(4);
+    // Its corpora (40–360 facts) are not the lab's: every Open in lab says so.
+    for (const button of within(c.getByRole('table', { name: 'capacity: configs' })).getAllByRole('button')) {
+      await expect(button).toHaveTextContent(/^Open in lab · default [\d,]+-fact corpus$/);
+    }
   },
 };

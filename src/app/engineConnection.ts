@@ -12,6 +12,7 @@ import type {
   EngineEvent,
   EngineListener,
   EngineOptions,
+  FactReads,
   ResultOf,
   TextReads as TextReadsResult,
   TokenSelection,
@@ -327,6 +328,15 @@ export class EngineConnection {
     return this.run(
       'readText',
       async () => (await this.engine()).request({ type: 'readText', text, layer }),
+      true,
+    );
+  }
+
+  /** Facts asked with the live model: recall and the slots each answer read in `layer`. */
+  async factReads(layer: number | null = null): Promise<FactReads | null> {
+    return this.run(
+      'factReads',
+      async () => (await this.engine()).request({ type: 'factReads', layer }),
       true,
     );
   }

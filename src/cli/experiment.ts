@@ -10,6 +10,7 @@ import { cpus, platform, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXPERIMENT_NAMES, EXPERIMENTS, isExperimentName } from '../model/experiments/definitions';
+import { MergeError, mergeSeedResults } from '../model/experiments/mergeSeeds';
 import { resultsSection } from '../model/experiments/readmeSection';
 import { markdownReport, plainReport } from '../model/experiments/report';
 import { resultToJson } from '../model/experiments/resultJson';
@@ -73,17 +74,56 @@ function listResult(): CommandResult {
 
 function readCommitted(name: string): ExperimentResult {
   const path = join(RESULTS_DIR, `${name}.json`);
+  return readResultFile(path, `no committed result for '${name}' (${path}): run pkm experiment ${name}`);
+}
+
+/** A result file, parsed and checked; `missing` replaces the message when it cannot be read. */
+function readResultFile(path: string, missing?: string): ExperimentResult {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    throw new InputError(`no committed result for '${name}' (${path}): run pkm experiment ${name}`);
+  } catch (err) {
+    throw new InputError(missing ?? `cannot read ${path}: ${(err as Error).message}`);
   }
   try {
     return parseExperimentResult(JSON.parse(text), path);
   } catch (err) {
-    throw new InputError((err as Error).message);
+    const message = (err as Error).message;
+    throw new InputError(err instanceof SyntaxError ? `${path} is not valid JSON: ${message}` : message);
   }
+}
+
+/** Writes a result where a run would: --out, else (full runs only) the committed results. */
+function writeResult(
+  result: ExperimentResult,
+  out: string | undefined,
+  progress: (line: string) => void,
+): void {
+  const target = out ?? (result.mode === 'full' ? join(RESULTS_DIR, `${result.experiment}.json`) : undefined);
+  if (!target) return;
+  mkdirSync(dirname(resolve(target)), { recursive: true });
+  writeFileSync(target, resultToJson(result));
+  progress(`wrote ${target}`);
+}
+
+function mergeResult(
+  paths: string[],
+  out: string | undefined,
+  progress: (line: string) => void,
+): CommandResult {
+  if (paths.length < 2) throw new UsageError('merge needs at least two result files');
+  let merged: ExperimentResult;
+  try {
+    merged = mergeSeedResults(
+      paths.map((p) => readResultFile(p)),
+      paths,
+    );
+  } catch (err) {
+    if (err instanceof MergeError) throw new InputError(`cannot merge: ${err.message}`);
+    throw err;
+  }
+  writeResult(merged, out, progress);
+  return { json: merged, text: plainReport(merged) };
 }
 
 function reportResult(name: string | undefined): CommandResult {
@@ -106,8 +146,9 @@ function reportResult(name: string | undefined): CommandResult {
 }
 
 export const experimentCommand: CliCommand = {
-  usage: '<name> | list | report [name]  [--quick] [--steps N] [--seeds 1,2] [--out <file>] [--json]',
-  positionals: 2,
+  usage:
+    '<name> | list | report [name] | merge <result.json>…  [--quick] [--steps N] [--seeds 1,2] [--out <file>] [--json]',
+  positionals: 9,
   options: {
     quick: { type: 'boolean', description: 'tiny models, few steps: checks the machinery in minutes' },
     steps: { type: 'string', value: '<N>', description: 'training steps per config (overrides the preset)' },
@@ -126,12 +167,18 @@ export const experimentCommand: CliCommand = {
     'Progress goes to stderr; stdout gets the table (or the whole result with --json).',
     "'report' prints the committed results as Markdown tables; without a name, the README's whole",
     'Results section (scripts/results-readme.ts writes it into README.md).',
+    "'merge' joins runs of one experiment with different seeds, run side by side (one process per",
+    'core, each with --seeds and --out), into one result: summaries over all seeds, claims judged again;',
+    'written like a run (a full one to experiments/results/<name>.json unless --out is given).',
   ].join('\n'),
   async run(values, context): Promise<CommandResult> {
-    const [name, second] = context.positionals;
+    const [name, second, ...rest] = context.positionals;
     if (name === undefined) {
-      throw new UsageError(`missing experiment name (${EXPERIMENT_NAMES.join(', ')}, list or report)`);
+      throw new UsageError(`missing experiment name (${EXPERIMENT_NAMES.join(', ')}, list, report or merge)`);
     }
+    if (name === 'merge')
+      return mergeResult(context.positionals.slice(1), stringOption(values, 'out'), context.progress);
+    if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
     if (name === 'list' || name === 'report') {
       if (name === 'list' && second !== undefined) throw new UsageError(`unexpected argument '${second}'`);
       return name === 'list' ? listResult() : reportResult(second);
@@ -152,12 +199,7 @@ export const experimentCommand: CliCommand = {
       host: host(),
       onProgress: context.progress,
     });
-    const target = out ?? (result.mode === 'full' ? join(RESULTS_DIR, `${name}.json`) : undefined);
-    if (target) {
-      mkdirSync(dirname(resolve(target)), { recursive: true });
-      writeFileSync(target, resultToJson(result));
-      context.progress(`wrote ${target}`);
-    }
+    writeResult(result, out, context.progress);
     context.progress(`done in ${(result.wallSeconds / 60).toFixed(1)} min`);
     return { json: result, text: plainReport(result) };
   },

@@ -188,6 +188,10 @@ export class EngineClient {
   readText(text: string, layer: number | null = null) {
     return this.request<'readText'>({ type: 'readText', text, layer });
   }
+  /** Facts asked in their held-out wording: greedy answers, recall, the slots the answer read. */
+  factReads(facts?: number[], layer: number | null = null) {
+    return this.request<'factReads'>({ type: 'factReads', ...(facts ? { facts } : {}), layer });
+  }
   select(selection: TokenSelection | null) {
     return this.request<'select'>({ type: 'select', selection });
   }

@@ -248,6 +248,41 @@ export interface TextReads {
   weights: Float32Array;
 }
 
+/** What the memory read when the model answered one fact (an entry of `FactReads`). */
+export interface FactRead {
+  /** Index into the corpus's probes (CorpusInfo.probes of them). */
+  index: number;
+  entity: string;
+  attribute: string;
+  /** The fact asked in its held-out wording, up to the answer. */
+  prompt: string;
+  /** The true answer. */
+  answer: string;
+  /** The model's greedy continuation of the prompt: as many bytes as the answer has. */
+  greedy: number[];
+  /** `greedy` decoded (UTF-8, invalid bytes replaced). */
+  greedyText: string;
+  /** Every answer byte is the top prediction (scoreAnswer: the fact-recall metric's test). */
+  recalled: boolean;
+  /**
+   * The asked memory layer's read at the prompt's last byte, the one that predicts the answer's
+   * first byte (what a `trace` of that byte shows): per head, the slots by score descending and
+   * their softmax weights. Empty for a model without memory.
+   */
+  heads: { slots: number[]; weights: number[] }[];
+}
+
+/** The `factReads` command's reply: facts asked with their held-out wording, and the slots read. */
+export interface FactReads {
+  /** Step whose weights answered. */
+  step: number;
+  /** The memory layer read, or null for a model without memory. */
+  layer: number | null;
+  /** Probes the corpus has (valid indices are 0 to probes − 1). */
+  probes: number;
+  facts: FactRead[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Snapshots
 
@@ -518,6 +553,12 @@ export interface EngineCommands {
    * (batched forwards): what per-byte `trace`s would give, without their cost. Cancellable.
    */
   readText: { args: { text: string; layer?: number | null }; result: TextReads };
+  /**
+   * Knowledge corpus only: asks facts (probe indices; default a spread of 24 over people and
+   * attributes) in their held-out wording and replies, per fact, the greedy answer, whether it is
+   * recalled and the slots a memory layer (null: the first) read to predict its first byte. Cancellable.
+   */
+  factReads: { args: { facts?: number[]; layer?: number | null }; result: FactReads };
   /** Sets (or clears, with null) the token traced in snapshots; replies with its trace now. */
   select: { args: { selection: TokenSelection | null }; result: TokenTrace | null };
   generate: { args: GenerateArgs; result: GenerateResult };

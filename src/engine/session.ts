@@ -16,6 +16,7 @@ import { Corpora, corpusInfo } from './corpora';
 import { memoryCoverage } from './coverage';
 import { webgpuLimitProblem } from './deviceLimits';
 import { EngineError, isOutOfMemory, toCommandError } from './errors';
+import { readFacts } from './factReads';
 import { LiveUsage, MAX_PENDING_STEPS } from './liveUsage';
 import { LossLog } from './lossLog';
 import { estimateMemory, overCapMessage } from './memoryEstimate';
@@ -95,6 +96,7 @@ const NEEDS_MODEL: readonly CommandType[] = [
   'evaluate',
   'trace',
   'readText',
+  'factReads',
   'generate',
   'saveCheckpoint',
 ];
@@ -224,6 +226,14 @@ export class EngineSession {
           const request = { text: c.text, layer: c.layer ?? null };
           const reads = await readTextReads(this.run!.model, request, this.run!.trainer.steps, signal);
           return new WithTransfer(reads, [reads.slots.buffer, reads.weights.buffer]);
+        }),
+      ),
+    factReads: (c) =>
+      this.exclusive(() =>
+        this.abortable((signal) => {
+          const run = this.run!;
+          const request = { facts: c.facts ?? null, layer: c.layer ?? null };
+          return readFacts(run.model, run.corpus.probes ?? [], request, run.trainer.steps, signal);
         }),
       ),
     select: (c) => this.exclusive(() => this.select(c.selection)),

@@ -155,6 +155,7 @@ const COMMANDS: Record<CommandType, Fields> = {
     layer: opt(nullable(int(0, 23))),
   },
   readText: { text: req(str(MAX_TEXT, 1)), layer: opt(nullable(int(0, 23))) },
+  factReads: { facts: opt(arrayOf(int(0, 10_000_000), 256)), layer: opt(nullable(int(0, 23))) },
   select: { selection: req(nullable(selection)) },
   generate: {
     id: opt(int(0, Number.MAX_SAFE_INTEGER)),

@@ -7,6 +7,9 @@ import type { PkmModel } from './transformer';
 export interface FactProbe {
   prompt: string;
   answer: string;
+  /** Who and what the fact is about, where the probe comes from the knowledge corpus (for display). */
+  entity?: string;
+  attribute?: string;
 }
 
 /** Greedy fact recall of a uniform guess among each attribute's values (one fact per attribute). */

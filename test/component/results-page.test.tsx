@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { cleanup, render } from 'vitest-browser-react';
+import { armKnowledge, factCount, sameKnowledge } from '../../src/app/results/armCorpus';
 import { COMMITTED_RESULTS } from '../../src/app/results/committedResults';
 import { ResultsPage, ResultsView } from '../../src/app/results/ResultsPage';
 import { READINGS } from '../../src/app/results/readings';
 import type { CommittedResults, ResultEntry } from '../../src/app/results/resultEntries';
 import { DEFAULT_CONFIG } from '../../src/model/config';
+import { resolveKnowledge } from '../../src/model/corpus/knowledge';
 import { EXPERIMENT_NAMES } from '../../src/model/experiments/definitions';
 import type { ExperimentResult } from '../../src/model/experiments/types';
 import { useConfigStore } from '../../src/state/configStore';
@@ -115,15 +117,25 @@ test('the page speaks plainly: no working shorthand, and Open in lab says how ma
   const text = screen.container.textContent ?? '';
   expect(text).not.toMatch(/\(2nd\)/);
   expect(text).not.toMatch(/\bthe brief\b/i);
-  const { result } = ok[0];
-  const steps = result.scale.steps.toLocaleString('en');
-  await expect
-    .element(
-      screen
-        .getByRole('button', { name: `Open ${result.arms[0].label} in the lab · ${steps} steps` })
-        .first(),
-    )
-    .toHaveTextContent(`Open in lab · ${steps} steps`);
+  // Each row's button: the steps that reproduce it where the lab's default corpus is the one it
+  // trained on; otherwise it says the lab trains on the default corpus.
+  const facts = factCount(resolveKnowledge()).toLocaleString('en');
+  for (const { result } of ok) {
+    const steps = result.scale.steps.toLocaleString('en');
+    for (const arm of result.arms) {
+      const button = screen
+        .getByRole('table', { name: `${result.experiment}: configs` })
+        .getByRole('button', { name: `Open ${arm.label} in the lab` });
+      const known = armKnowledge(result, arm);
+      await expect
+        .element(button)
+        .toHaveTextContent(
+          known && sameKnowledge(known, resolveKnowledge())
+            ? `Open in lab · ${steps} steps`
+            : `Open in lab · default ${facts}-fact corpus`,
+        );
+    }
+  }
 });
 
 test('Download JSON is a Blob link holding the result', async () => {

@@ -4,7 +4,9 @@ import { getExperiment } from '../../model/experiments/definitions';
 import type { ExperimentName, ExperimentResult } from '../../model/experiments/types';
 import { useEngine } from '../EngineContext';
 import { armRows } from './armRows';
+import { CapacityFigure } from './CapacityFigure';
 import { DownloadJson } from './DownloadJson';
+import { OpenInLabButton } from './OpenInLabButton';
 import { openInLab } from './openInLab';
 import { plainWords } from './plainWords';
 import { meanValidationCurve, type ResultEntry, runCommand, runFacts, sectionId } from './resultEntries';
@@ -92,7 +94,6 @@ function ResultSection({ result, reading }: { result: ExperimentResult; reading?
     setProblem(errors.length > 0 ? `${label} cannot be opened in the lab: ${errors.join('; ')}` : null);
   };
   const notes = result.claims.filter((c) => c.note);
-  const steps = result.scale.steps.toLocaleString('en');
   return (
     <Frame
       name={result.experiment}
@@ -108,6 +109,7 @@ function ResultSection({ result, reading }: { result: ExperimentResult; reading?
           This is a {result.mode} run, not the full step budget: its numbers check the machinery only.
         </p>
       ) : null}
+      {result.experiment === 'capacity' ? <CapacityFigure result={result} /> : null}
       <div className="results-table-wrap">
         <table className="results-table" aria-label={`${result.experiment}: configs`}>
           <thead>
@@ -125,7 +127,7 @@ function ResultSection({ result, reading }: { result: ExperimentResult; reading?
             </tr>
           </thead>
           <tbody>
-            {table.rows.map((row) => (
+            {table.rows.map((row, r) => (
               <tr key={row.label}>
                 <th scope="row">{row.label}</th>
                 {row.cells.map((cell, i) => (
@@ -137,15 +139,11 @@ function ResultSection({ result, reading }: { result: ExperimentResult; reading?
                   <RowBadge verdict={row.verdict} />
                 </td>
                 <td>
-                  <button
-                    type="button"
-                    className="link-button results-table__open"
-                    aria-label={`Open ${row.label} in the lab · ${steps} steps`}
-                    title={`Opens this config in the lab; train it for ${steps} steps (seed ${result.seeds.join(', ')}) to reproduce this row`}
-                    onClick={() => void open(row.label)}
-                  >
-                    Open in lab · {steps} steps
-                  </button>
+                  <OpenInLabButton
+                    result={result}
+                    arm={result.arms[r]}
+                    onOpen={(label) => void open(label)}
+                  />
                 </td>
               </tr>
             ))}

@@ -22,7 +22,12 @@ export function knowledgeTextCorpus(options: Partial<KnowledgeOptions> = {}): Te
     name: 'knowledge',
     train: encode(corpus.train),
     validation: encode(corpus.validation),
-    probes: corpus.facts.map((f, i) => ({ prompt: corpus.prompts[i], answer: f.value })),
+    probes: corpus.facts.map((f, i) => ({
+      prompt: corpus.prompts[i],
+      answer: f.value,
+      entity: f.entity,
+      attribute: f.attribute,
+    })),
   };
 }
 

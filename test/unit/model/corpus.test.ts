@@ -43,7 +43,9 @@ describe('knowledge corpus', () => {
       expect(train).not.toContain(sentence);
       const attribute = ATTRIBUTES.find((a) => a.name === fact.attribute)!;
       const stated = train.filter((line) =>
-        attribute.templates.some((t) => line === t.replace('{n}', fact.entity).replace('{v}', fact.value)),
+        attributeTemplates(attribute, DEFAULT_KNOWLEDGE.templates).some(
+          (t) => line === t.replace('{n}', fact.entity).replace('{v}', fact.value),
+        ),
       );
       expect(stated).toHaveLength(4);
     });
@@ -64,10 +66,19 @@ describe('knowledge corpus', () => {
     expect(() => generateKnowledgeCorpus({ heldOut: 0 })).toThrow(/heldOut must be/);
   });
 
-  it('keeps the default corpus (the one the precomputed run was trained on) byte for byte', () => {
+  it('makes the default corpus (the one the precomputed run was trained on) byte for byte', () => {
     const corpus = generateKnowledgeCorpus();
-    // Passing every default explicitly is the same corpus: the new options draw nothing when unset.
     expect(generateKnowledgeCorpus({ ...DEFAULT_KNOWLEDGE })).toEqual(corpus);
+    expect(corpus.facts).toHaveLength(300);
+    expect(corpus.train.trim().split('\n')).toHaveLength(300 * 40);
+    expect(corpus.train.length).toBe(313_913);
+    expect(corpus.validation.length).toBe(7_827);
+    expect(corpus.train.slice(0, 60)).toBe("Dunol Hinos works as a sailor.\nFomi Rovo's lucky number is 8");
+  });
+
+  it('makes the corpora of 3 wordings and 1 held out as before those options existed', () => {
+    // The committed experiments before the task changed trained on this one (400 people, 8 repeats).
+    const corpus = generateKnowledgeCorpus({ entities: 400, repeats: 8, templates: 3, heldOut: 1 });
     expect(corpus.train.length).toBe(413_213);
     expect(corpus.validation.length).toBe(51_578);
     expect(corpus.train.slice(0, 60)).toBe("Paton Veto likes blue.\nRujar Teju's pet is a mole.\nLovas Noj");

@@ -40,8 +40,8 @@ export function armFacts(arm: ArmResult): number | null {
   return arm.knowledge ? arm.knowledge.entities * arm.knowledge.attributes : null;
 }
 
-/** The memory size of an arm (null: no memory). */
-function armSize(arm: ArmResult): number | null {
+/** The memory size of an arm (n_keys; null: no memory). */
+export function armSize(arm: ArmResult): number | null {
   return arm.config.mem_layers.length === 0 ? null : arm.config.n_keys;
 }
 

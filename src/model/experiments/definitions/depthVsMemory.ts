@@ -1,4 +1,5 @@
-import { less, lossText, num, relative } from '../claims';
+import { CHANCE_FACT_RECALL } from '../../factRecall';
+import { less, lossText, num, pct, relative } from '../claims';
 import type { ArmResult, Claim, ExperimentDefinition } from '../types';
 
 /** Arms in order: memory at L layers, baseline at L, baseline at 2L (L = the base config's layers). */
@@ -23,7 +24,8 @@ export const depthVsMemory: ExperimentDefinition = {
       { label: `baseline ${2 * L}L`, overrides: { layers: 2 * L, mem_layers: [] } },
     ];
   },
-  fullSteps: 1500,
+  // The default run's budget: the knowledge task's facts are learned by then (capacity experiment).
+  fullSteps: 2500,
   timeInference: true,
   claims(arms): Claim[] {
     const { memory, same, deep } = roles(arms);
@@ -52,6 +54,20 @@ export const depthVsMemory: ExperimentDefinition = {
         observed: `${lossText(memory)} vs ${lossText(same)}: ${relative(same.summary.loss, m.loss)} loss`,
         agrees: less(m.loss, same.summary.loss),
         arms: [memory.label, same.label],
+      },
+      {
+        id: 'recalls-more',
+        statement: `${memory.label} recalls more facts than ${deep.label} and ${same.label}`,
+        paper: 'the memory holds what the model knows: capacity at little compute',
+        observed:
+          `${pct(m.factAccuracy)} vs ${pct(deep.summary.factAccuracy)} and ${pct(same.summary.factAccuracy)} ` +
+          `(uniform guess ${pct(CHANCE_FACT_RECALL)})`,
+        agrees:
+          m.factAccuracy === null
+            ? null
+            : less(deep.summary.factAccuracy, m.factAccuracy) &&
+              less(same.summary.factAccuracy, m.factAccuracy),
+        arms: [memory.label, deep.label, same.label],
       },
       {
         id: 'faster-than-2L',

@@ -13,7 +13,8 @@ export const memorySize: ExperimentDefinition = {
     'should grow with size too.',
   base: {},
   arms: () => SIZES.map((n) => ({ label: `${n}² slots`, overrides: { n_keys: n } })),
-  fullSteps: 1200,
+  // The default run's budget: the knowledge task's facts are learned by then (capacity experiment).
+  fullSteps: 2500,
   timeInference: false,
   claims(arms): Claim[] {
     const smallest = arms[0];
