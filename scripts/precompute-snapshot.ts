@@ -2,10 +2,11 @@
  * Trains the DEFAULT_CONFIG model on the knowledge corpus (tfjs wasm backend, in Node) and writes
  * what the app shows before its live model has warmed up, plus the components' captured fixture set:
  *
- *   npx tsx scripts/precompute-snapshot.ts [--steps 600] [--eval-every 50] [--eval-batches 8]
+ *   npx tsx scripts/precompute-snapshot.ts [--steps 2500] [--eval-every 100] [--eval-batches 8]
  *
  * App (src/app/precomputed/): defaultRun.json (bundled: loss curve, validations with memory metrics,
- * fact recall at every validation step (the engine's probes), the default token's trace), defaultRun.traces.json (a trace of every byte of the default text),
+ * fact recall at every validation step (the engine's probes), the default token's trace),
+ * defaultRun.traces.json (a trace of every byte of the default text),
  * defaultRun.safetensors (usage maps; reads of the inspection text for the slot inspector) and
  * defaultRun.checkpoint.safetensors (the trained model as a compact engine checkpoint, with its
  * optimiser, sampler, usage counts, losses and recall: the live model continues this run).
@@ -42,8 +43,8 @@ import { readText, traceToken } from './precompute/traceText';
 
 const { values: args } = parseArgs({
   options: {
-    steps: { type: 'string', default: '600' },
-    'eval-every': { type: 'string', default: '50' },
+    steps: { type: 'string', default: '2500' },
+    'eval-every': { type: 'string', default: '100' },
     'eval-batches': { type: 'string', default: '8' },
     'inspection-bytes': { type: 'string', default: '1024' },
     'app-out': { type: 'string', default: 'src/app/precomputed' },

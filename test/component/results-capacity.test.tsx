@@ -5,13 +5,13 @@
  */
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { cleanup, render } from 'vitest-browser-react';
-import { factCount } from '../../src/app/results/armCorpus';
 import { ExperimentSection } from '../../src/app/results/ExperimentSection';
 import { ResultsView } from '../../src/app/results/ResultsPage';
 import type { ResultEntry } from '../../src/app/results/resultEntries';
 import { DEFAULT_CONFIG } from '../../src/model/config';
 import { resolveKnowledge } from '../../src/model/corpus/knowledge';
 import { EXPERIMENT_NAMES } from '../../src/model/experiments/definitions';
+import { factCount } from '../../src/model/experiments/resultCorpus';
 import { parseExperimentResult } from '../../src/model/experiments/results';
 import type { ExperimentResult } from '../../src/model/experiments/types';
 import { useConfigStore } from '../../src/state/configStore';

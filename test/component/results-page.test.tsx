@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { cleanup, render } from 'vitest-browser-react';
-import { armKnowledge, factCount, sameKnowledge } from '../../src/app/results/armCorpus';
+import { sameKnowledge } from '../../src/app/results/armCorpus';
 import { COMMITTED_RESULTS } from '../../src/app/results/committedResults';
 import { ResultsPage, ResultsView } from '../../src/app/results/ResultsPage';
 import { READINGS } from '../../src/app/results/readings';
@@ -8,6 +8,7 @@ import type { CommittedResults, ResultEntry } from '../../src/app/results/result
 import { DEFAULT_CONFIG } from '../../src/model/config';
 import { resolveKnowledge } from '../../src/model/corpus/knowledge';
 import { EXPERIMENT_NAMES } from '../../src/model/experiments/definitions';
+import { armKnowledge, factCount } from '../../src/model/experiments/resultCorpus';
 import type { ExperimentResult } from '../../src/model/experiments/types';
 import { useConfigStore } from '../../src/state/configStore';
 import { useUiStore } from '../../src/state/uiStore';

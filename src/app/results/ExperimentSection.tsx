@@ -1,6 +1,7 @@
 import { useId, useMemo, useState } from 'react';
 import { LossChart, type LossRun } from '../../components/LossChart';
 import { getExperiment } from '../../model/experiments/definitions';
+import { resultCorpusText } from '../../model/experiments/resultCorpus';
 import type { ExperimentName, ExperimentResult } from '../../model/experiments/types';
 import { useEngine } from '../EngineContext';
 import { armRows } from './armRows';
@@ -103,6 +104,9 @@ function ResultSection({ result, reading }: { result: ExperimentResult; reading?
     >
       <p className="results-exp__paper">
         <strong>Paper:</strong> {plainWords(result.expectation)}
+      </p>
+      <p className="results-exp__paper">
+        <strong>Data:</strong> {resultCorpusText(result)}.
       </p>
       {result.mode !== 'full' ? (
         <p className="lab-note">

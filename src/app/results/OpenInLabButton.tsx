@@ -1,5 +1,6 @@
+import { corpusText, factCount } from '../../model/experiments/resultCorpus';
 import type { ArmResult, ExperimentResult } from '../../model/experiments/types';
-import { corpusText, factCount, labCorpusFor } from './armCorpus';
+import { labCorpusFor } from './armCorpus';
 
 /**
  * "Open in lab" for one arm. The lab trains on the app's default knowledge corpus: where the arm

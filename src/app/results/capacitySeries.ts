@@ -4,8 +4,8 @@
  */
 import type { CapacityPoint, CapacitySeries } from '../../components/CapacityCurve';
 import { armSize, memoryLabel } from '../../model/experiments/definitions/capacity';
+import { armKnowledge, factCount } from '../../model/experiments/resultCorpus';
 import type { ArmResult, ExperimentResult } from '../../model/experiments/types';
-import { armKnowledge, factCount } from './armCorpus';
 
 /** Each seed's fact recall, in `seeds` order; null where the seed has no run or no recall. */
 function recallBySeed(arm: ArmResult, seeds: readonly number[]): (number | null)[] {

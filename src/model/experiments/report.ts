@@ -4,6 +4,7 @@
  * README and the app's Results page all show the same numbers.
  */
 import { getExperiment } from './definitions';
+import { resultCorpusText } from './resultCorpus';
 import type { ArmResult, Claim, ExperimentResult, TableColumn } from './types';
 
 export interface TextTable {
@@ -101,6 +102,7 @@ export function plainReport(result: ExperimentResult): string {
   return [
     `${result.experiment}: ${result.title}`,
     budgetLine(result),
+    `data: ${resultCorpusText(result)}`,
     '',
     renderPlain(armTable(result)),
     '',
@@ -118,6 +120,8 @@ export function markdownReport(result: ExperimentResult): string {
     `Paper: ${result.expectation}`,
     '',
     `Run: ${budgetLine(result)}.`,
+    '',
+    `Data: ${resultCorpusText(result)}.`,
     '',
     renderMarkdown(armTable(result)),
     '',

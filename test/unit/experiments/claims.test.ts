@@ -64,21 +64,29 @@ describe('experiment claims', () => {
     }
   });
 
-  it('depth-vs-memory follows loss and speed', () => {
+  it('depth-vs-memory follows loss, recall and speed', () => {
     const good = verdicts('depth-vs-memory', {
-      'memory 4L': { loss: 0.9, inferenceTokensPerSecond: 2000 },
-      'baseline 4L': { loss: 1.0, inferenceTokensPerSecond: 2500 },
-      'baseline 8L': { loss: 0.95, inferenceTokensPerSecond: 1000 },
+      'memory 4L': { loss: 0.9, factAccuracy: 0.7, inferenceTokensPerSecond: 2000 },
+      'baseline 4L': { loss: 1.0, factAccuracy: 0.1, inferenceTokensPerSecond: 2500 },
+      'baseline 8L': { loss: 0.95, factAccuracy: 0.3, inferenceTokensPerSecond: 1000 },
     });
-    expect(good).toEqual({ 'beats-2L': true, 'beats-L': true, 'faster-than-2L': true });
+    expect(good).toEqual({ 'beats-2L': true, 'beats-L': true, 'recalls-more': true, 'faster-than-2L': true });
     const bad = verdicts('depth-vs-memory', {
-      'memory 4L': { loss: 0.97, inferenceTokensPerSecond: 900 },
-      'baseline 4L': { loss: 0.96, inferenceTokensPerSecond: 2500 },
-      'baseline 8L': { loss: 0.95, inferenceTokensPerSecond: 1000 },
+      'memory 4L': { loss: 0.97, factAccuracy: 0.2, inferenceTokensPerSecond: 900 },
+      'baseline 4L': { loss: 0.96, factAccuracy: 0.1, inferenceTokensPerSecond: 2500 },
+      'baseline 8L': { loss: 0.95, factAccuracy: 0.3, inferenceTokensPerSecond: 1000 },
     });
-    expect(bad).toEqual({ 'beats-2L': false, 'beats-L': false, 'faster-than-2L': false });
-    const unknown = verdicts('depth-vs-memory', { 'memory 4L': { inferenceTokensPerSecond: null } });
+    expect(bad).toEqual({
+      'beats-2L': false,
+      'beats-L': false,
+      'recalls-more': false,
+      'faster-than-2L': false,
+    });
+    const unknown = verdicts('depth-vs-memory', {
+      'memory 4L': { inferenceTokensPerSecond: null, factAccuracy: null },
+    });
     expect(unknown['faster-than-2L']).toBeNull();
+    expect(unknown['recalls-more']).toBeNull();
   });
 
   it('query-norm follows usage and perplexity', () => {
@@ -165,6 +173,18 @@ describe('experiment claims', () => {
     });
   });
 
+  it('memory-size does not judge surname growth at the ceiling, and says so', () => {
+    const labels = ['16² slots', '32² slots', '64² slots', '128² slots', '256² slots'];
+    const all = Object.fromEntries(labels.map((l) => [l, { surnameAccuracy: 1 }]));
+    const claim = getExperiment('memory-size')
+      .claims(arms('memory-size', all))
+      .find((c) => c.id === 'surname-recall-grows');
+    expect(claim?.agrees).toBeNull();
+    expect(claim?.note).toMatch(/already recalls 100\.0% of the surnames.*not tested/);
+    const below = { ...all, '16² slots': { surnameAccuracy: 0.98 } };
+    expect(verdicts('memory-size', below)['surname-recall-grows']).toBe(true);
+  });
+
   it('memory-size says when fact recall is near a uniform guess', () => {
     const near = arms('memory-size', {}).map((a) => ({
       ...a,
@@ -184,8 +204,8 @@ describe('experiment claims', () => {
 
   it('a row shows yes, no or partly from the claims that name it', () => {
     const armList = arms('depth-vs-memory', {
-      'memory 4L': { loss: 0.9, inferenceTokensPerSecond: 500 },
-      'baseline 8L': { loss: 0.95, inferenceTokensPerSecond: 1000 },
+      'memory 4L': { loss: 0.9, factAccuracy: 0.7, inferenceTokensPerSecond: 500 },
+      'baseline 8L': { loss: 0.95, factAccuracy: 0.3, inferenceTokensPerSecond: 1000 },
     });
     const result = {
       experiment: 'depth-vs-memory',
@@ -194,7 +214,7 @@ describe('experiment claims', () => {
     } as unknown as ExperimentResult;
     const table = armTable(result);
     const verdictColumn = table.headers.indexOf('agrees with paper');
-    // memory 4L: beats both baselines (yes, yes) but is slower (no) → partly.
+    // memory 4L: beats both baselines and recalls more (yes × 3) but is slower (no) → partly.
     expect(table.rows.map((r) => r[verdictColumn])).toEqual(['partly', 'yes', 'partly']);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ describe('pkm experiment', () => {
     expect(rows.map((r) => r.name)).toEqual(EXPERIMENT_NAMES);
     expect(rows.find((r) => r.name === 'heads-x-k')?.arms).toEqual(['1×32', '2×16', '4×8', '8×4']);
     const text = await run('experiment', 'list');
-    expect(text.stdout).toMatch(/depth-vs-memory\s+1500\s+memory 4L · baseline 4L · baseline 8L/);
+    expect(text.stdout).toMatch(/depth-vs-memory\s+2500\s+memory 4L · baseline 4L · baseline 8L/);
   });
 
   it('runs one with a few steps, prints the table and claims, writes --out', async () => {
@@ -69,5 +69,56 @@ describe('pkm experiment', () => {
       expect(stderr.trim().split('\n')).toHaveLength(1);
       expect(stderr).toMatch(message);
     }
+  });
+});
+
+describe('pkm experiment merge', () => {
+  const fixture = join(__dirname, '../../fixtures/data/capacity-quick/result.json');
+  /** The committed quick run split into one file per seed, as two processes side by side write them. */
+  function splitBySeed(): string[] {
+    const whole = JSON.parse(readFileSync(fixture, 'utf8'));
+    return whole.seeds.map((seed: number) => {
+      const part = {
+        ...whole,
+        seeds: [seed],
+        arms: whole.arms.map((a: { runs: { seed: number }[] }) => ({
+          ...a,
+          runs: a.runs.filter((r) => r.seed === seed),
+        })),
+      };
+      const path = join(dir, `capacity-seed${seed}.json`);
+      writeFileSync(path, JSON.stringify(part));
+      return path;
+    });
+  }
+
+  it('joins the seeds back into the whole run: its runs, its summaries, its claims', async () => {
+    const parts = splitBySeed();
+    const out = join(dir, 'merged.json');
+    const { code, stderr } = await run('experiment', 'merge', ...parts, '--out', out);
+    expect(code, stderr).toBe(0);
+    const merged = parseExperimentResult(JSON.parse(readFileSync(out, 'utf8')));
+    const whole = parseExperimentResult(JSON.parse(readFileSync(fixture, 'utf8')));
+    expect(merged.seeds).toEqual(whole.seeds);
+    expect(merged.arms.map((a) => a.runs)).toEqual(whole.arms.map((a) => a.runs));
+    // Summaries are means over the stored (rounded) runs: equal to the stored ones to rounding.
+    merged.arms.forEach((arm, i) => {
+      for (const [key, value] of Object.entries(whole.arms[i].summary)) {
+        const got = arm.summary[key as keyof typeof arm.summary];
+        if (typeof value === 'number') expect(got, `${arm.label} ${key}`).toBeCloseTo(value, 3);
+        else expect(got, `${arm.label} ${key}`).toBe(value);
+      }
+    });
+    expect(merged.claims).toEqual(whole.claims);
+  });
+
+  it('refuses one file, an unreadable one and a seed given twice, naming the cause', async () => {
+    const [one] = splitBySeed();
+    expect((await run('experiment', 'merge', one)).code).toBe(2);
+    const missing = await run('experiment', 'merge', one, join(dir, 'nope.json'));
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/cannot read .*nope\.json/);
+    const twice = await run('experiment', 'merge', one, one);
+    expect(twice.stderr).toMatch(/cannot merge: seed \d+ appears in more than one part/);
   });
 });

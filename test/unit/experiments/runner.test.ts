@@ -74,7 +74,7 @@ describe('runExperiment (quick scale, a few steps)', () => {
     expect(result.arms.map((a) => a.config.layers)).toEqual([4, 4, 8]);
     expect(result.arms.map((a) => a.config.mem_layers)).toEqual([[2], [], []]);
     for (const arm of result.arms) expect(arm.summary.inferenceTokensPerSecond).toBeGreaterThan(0);
-    expect(result.claims.map((c) => c.id)).toEqual(['beats-2L', 'beats-L', 'faster-than-2L']);
+    expect(result.claims.map((c) => c.id)).toEqual(['beats-2L', 'beats-L', 'recalls-more', 'faster-than-2L']);
     for (const c of result.claims) expect(typeof c.agrees).toBe('boolean');
     expect(progress.some((m) => m.includes('timing inference'))).toBe(true);
   });

@@ -3,21 +3,24 @@
  * must not pass off a config trained on other facts as a reproduction of its row.
  */
 import { describe, expect, test } from 'vitest';
+import { labCorpusFor, sameKnowledge } from '../../../src/app/results/armCorpus';
+import { DEFAULT_KNOWLEDGE, resolveKnowledge } from '../../../src/model/corpus/knowledge';
+import { getExperiment } from '../../../src/model/experiments/definitions';
 import {
   armKnowledge,
   corpusText,
   factCount,
-  labCorpusFor,
-  sameKnowledge,
-} from '../../../src/app/results/armCorpus';
-import { DEFAULT_KNOWLEDGE, resolveKnowledge } from '../../../src/model/corpus/knowledge';
-import { getExperiment } from '../../../src/model/experiments/definitions';
+  resultCorpusText,
+} from '../../../src/model/experiments/resultCorpus';
 import { armConfigs, resolveScale } from '../../../src/model/experiments/runner';
 import type { ArmResult, ExperimentResult } from '../../../src/model/experiments/types';
 
 const withCorpus = (armKnowledge: unknown, shared: unknown = { seed: 2019, entities: 400, repeats: 8 }) => {
   const arm = { label: 'a', knowledge: armKnowledge } as ArmResult;
-  return { result: { corpus: { knowledge: shared }, arms: [arm] } as unknown as ExperimentResult, arm };
+  return {
+    result: { corpus: { name: 'knowledge', knowledge: shared }, arms: [arm] } as unknown as ExperimentResult,
+    arm,
+  };
 };
 
 describe('armKnowledge', () => {
@@ -73,4 +76,28 @@ test('corpusText names facts, people, repeats and wordings', () => {
   const k = resolveKnowledge({ entities: 60, repeats: 40, templates: 6, heldOut: 1 });
   expect(factCount(k)).toBe(300);
   expect(corpusText(k)).toBe('300 facts (60 people × 5 attributes, each stated 40 times in 5 of 6 wordings)');
+});
+
+test('resultCorpusText says which facts a result is about: one corpus, or each config its own', () => {
+  const old = withCorpus(undefined);
+  expect(resultCorpusText(old.result)).toBe(
+    'the knowledge corpus, 2,000 facts (400 people × 5 attributes, each stated 8 times in 2 of 3 wordings)',
+  );
+  const own = (entities: number) =>
+    ({
+      label: `${entities}`,
+      knowledge: resolveKnowledge({ entities, repeats: 40, templates: 6 }),
+    }) as ArmResult;
+  const capacity = {
+    corpus: { name: 'knowledge', knowledge: resolveKnowledge() },
+    arms: [own(20), own(60), own(20), own(180)],
+  } as unknown as ExperimentResult;
+  expect(resultCorpusText(capacity)).toBe(
+    'each config its own knowledge corpus, 100, 300, 900 facts (20, 60, 180 people × 5 attributes, each stated 40 times in 5 of 6 wordings)',
+  );
+  const text = {
+    corpus: { name: 'notes.txt', knowledge: resolveKnowledge() },
+    arms: [],
+  } as unknown as ExperimentResult;
+  expect(resultCorpusText(text)).toBe('notes.txt');
 });
