@@ -329,13 +329,13 @@ test('your own data: empty and binary files are refused with the reason', async 
 test('export the loss figure as PNG (captured download)', async () => {
   const frame = page()
     .locator('.figure-frame')
-    .filter({ has: page().locator('.figure-frame__title', { hasText: /^Loss$/ }) });
-  await frame.getByLabel('Export figure: Loss').click();
+    .filter({ has: page().locator('.figure-frame__title', { hasText: /^Loss and fact recall$/ }) });
+  await frame.getByLabel('Export figure: Loss and fact recall').click();
   const [download] = await Promise.all([
     page().waitForEvent('download'),
     frame.getByRole('button', { name: 'PNG image' }).click(),
   ]);
-  expect(download.suggestedFilename()).toBe('pkm-loss-step-2.png');
+  expect(download.suggestedFilename()).toBe('pkm-loss-and-fact-recall-step-2.png');
   const path = await download.path();
   const { readFileSync } = await import('node:fs');
   const bytes = readFileSync(path);
