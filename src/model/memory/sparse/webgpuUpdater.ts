@@ -1,4 +1,6 @@
 /// <reference types="@webgpu/types" />
+
+import { computePipeline } from '../../ops/webgpu/computePipeline';
 import type { RowStep, RowUpdater, ValueTables } from './adam';
 
 /**
@@ -93,18 +95,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 `;
 
-const pipelines = new WeakMap<GPUDevice, GPUComputePipeline>();
-
-function pipelineFor(device: GPUDevice): GPUComputePipeline {
-  let pipeline = pipelines.get(device);
-  if (!pipeline) {
-    const module = device.createShaderModule({ code: SHADER });
-    pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-    pipelines.set(device, pipeline);
-  }
-  return pipeline;
-}
-
 export class WebGpuRowUpdater implements RowUpdater {
   readonly kind = 'webgpu';
   private indexBuffer: GPUBuffer | null = null;
@@ -181,7 +171,7 @@ export class WebGpuRowUpdater implements RowUpdater {
     ]);
     device.queue.writeBuffer(this.params, 0, params);
 
-    const pipeline = pipelineFor(device);
+    const pipeline = computePipeline(device, SHADER);
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
       entries: [

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { isWebGpuBackend, type WebGpuBackendLike } from '../../memory/sparse/webgpuUpdater';
 import type { DenseAdamArgs } from '../denseAdam';
+import { computePipeline } from './computePipeline';
 
 /**
  * Dense Adam on WebGPU, in place on tfjs's own buffers: one compute pass, one dispatch per
@@ -55,18 +56,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   param[i] = param[i] - (m / (sqrt(v) + params.eps)) * params.stepSize;
 }
 `;
-
-const pipelines = new WeakMap<GPUDevice, GPUComputePipeline>();
-
-function pipelineFor(device: GPUDevice): GPUComputePipeline {
-  let pipeline = pipelines.get(device);
-  if (!pipeline) {
-    const module = device.createShaderModule({ code: SHADER });
-    pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-    pipelines.set(device, pipeline);
-  }
-  return pipeline;
-}
 
 export const isWebGpuAdamBackend = isWebGpuBackend;
 
@@ -124,7 +113,7 @@ export function denseAdamWebGpu(args: DenseAdamArgs): void {
   const uniform = uniformBuffer(device, n * SLOT_BYTES);
   device.queue.writeBuffer(uniform, 0, block);
 
-  const pipeline = pipelineFor(device);
+  const pipeline = computePipeline(device, SHADER);
   const layout = pipeline.getBindGroupLayout(0);
   const controlBuffer = gpuBuffer(backend, control);
   const encoder = device.createCommandEncoder();
