@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type FactProbe, scoreAnswer } from '../model/factRecall';
+import { type FactProbe, scoreAnswer, topByte } from '../model/factRecall';
 import { decode, encode, VOCAB_SIZE } from '../model/tokenizer';
 import type { PkmModel } from '../model/transformer';
 import { EngineError } from './errors';
@@ -140,7 +140,7 @@ async function decodeGroup(model: PkmModel, group: Asked[], memory: number | nul
       if (s >= f.answer.length) return;
       const row = data[0].subarray(b * VOCAB_SIZE, (b + 1) * VOCAB_SIZE);
       f.rows.set(row, s * VOCAB_SIZE);
-      f.greedy.push(argmax(row));
+      f.greedy.push(topByte(row));
     });
     if (withReads) {
       const { heads, knn } = model.memories[memory].spec;
@@ -155,13 +155,6 @@ async function decodeGroup(model: PkmModel, group: Asked[], memory: number | nul
       });
     }
   }
-}
-
-/** The top byte, ties going to the lowest (as scoreAnswer counts them). */
-function argmax(row: Float32Array): number {
-  let best = 0;
-  for (let v = 1; v < row.length; v++) if (row[v] > row[best]) best = v;
-  return best;
 }
 
 /** The memory asked for (null: the first), or null for a model without memory. */

@@ -24,6 +24,13 @@ export interface RecallResult {
   probes: number;
 }
 
+/** The top byte of a row of scores, ties going to the lowest (argmax): a greedy model's next byte. */
+export function topByte(row: ArrayLike<number>): number {
+  let best = 0;
+  for (let v = 1; v < row.length; v++) if (row[v] > row[best]) best = v;
+  return best;
+}
+
 /**
  * One answer, teacher-forced: `logProbs` holds one row of VOCAB_SIZE log-probabilities per answer
  * byte (row i predicts `answer[i]`). Recalled when every byte is the top prediction, ties going
@@ -45,13 +52,7 @@ export function scoreAnswer(
     const row = logProbs.subarray(i * VOCAB_SIZE, (i + 1) * VOCAB_SIZE);
     const target = answer[i];
     loss -= row[target];
-    if (!recalled) continue;
-    for (let v = 0; v < VOCAB_SIZE; v++) {
-      if (row[v] > row[target] || (v < target && row[v] === row[target])) {
-        recalled = false;
-        break;
-      }
-    }
+    if (recalled && topByte(row) !== target) recalled = false;
   }
   return { recalled, loss };
 }
