@@ -32,6 +32,11 @@ export interface StepWork {
   /** WebGPU only: compute programs dispatched (small tensors run on the CPU and dispatch none). */
   gpu_programs?: number;
   /**
+   * WebGPU only: every compute dispatch recorded, tfjs's programs and the passes the fused ops
+   * record on their own (dense Adam, the sparse value update), which runKernel does not see.
+   */
+  gpu_dispatches?: number;
+  /**
    * Reads back to the CPU: those of the step's own code (tensor.data(), dataSync(), …), and those a
    * kernel makes of data still on the GPU (a synchronous GPU read-back inside a kernel).
    */
@@ -111,6 +116,7 @@ export async function countStepWork<T>(fn: () => Promise<T>): Promise<{ result: 
   // Kernels running now: a read made while one runs is the kernel's own.
   let kernelDepth = 0;
   let programs = 0;
+  let dispatches = 0;
   // wasm's read() calls readSync() itself: only the outermost read is one read back.
   let readDepth = 0;
   const undo: (() => void)[] = [];
@@ -136,6 +142,20 @@ export async function countStepWork<T>(fn: () => Promise<T>): Promise<{ result: 
           return original(...args);
         }),
       );
+      const encoder = (globalThis as { GPUComputePassEncoder?: { prototype: Patchable } })
+        .GPUComputePassEncoder?.prototype;
+      for (const key of ['dispatchWorkgroups', 'dispatchWorkgroupsIndirect']) {
+        if (typeof encoder?.[key] !== 'function') continue;
+        // A prototype method: the wrapper must call it on the encoder it is called on.
+        const method = encoder[key] as (this: unknown, ...args: unknown[]) => unknown;
+        encoder[key] = function (this: unknown, ...args: unknown[]) {
+          dispatches++;
+          return method.apply(this, args);
+        };
+        undo.push(() => {
+          encoder[key] = method;
+        });
+      }
     }
     undo.push(
       patch(backend, 'readSync', (original) => (...args) => {
@@ -172,7 +192,7 @@ export async function countStepWork<T>(fn: () => Promise<T>): Promise<{ result: 
       kernels,
       compute_kernels: compute,
       view_kernels: kernels - compute,
-      ...(webgpu ? { gpu_programs: programs } : {}),
+      ...(webgpu ? { gpu_programs: programs, gpu_dispatches: dispatches } : {}),
       reads: reads.length,
       blocking_reads: blockingReads(reads, compute),
       read_bytes: reads.reduce((sum, r) => sum + r.bytes, 0),

@@ -81,6 +81,7 @@ function modeWork(samples: number[], work: StepWork): ModeWork {
     compute_kernels: work.compute_kernels,
     view_kernels: work.view_kernels,
     ...(work.gpu_programs !== undefined ? { gpu_programs: work.gpu_programs } : {}),
+    ...(work.gpu_dispatches !== undefined ? { gpu_dispatches: work.gpu_dispatches } : {}),
     reads: work.reads,
     blocking_reads: work.blocking_reads,
     read_bytes: work.read_bytes,
@@ -101,6 +102,10 @@ async function measure(u: WorkUnit, plan: StepWorkPlan, log: Log): Promise<StepW
   }
   const work = {} as Record<KernelMode, StepWork>;
   for (const mode of MODES) {
+    // One uncounted step in the same mode first: the step after a switch does one-off work (the
+    // fused Adam copies each variable once after the reference's assigns), not steady state.
+    await withKernelMode(mode, u.step);
+    await u.finish();
     work[mode] = (await withKernelMode(mode, () => countStepWork(u.step))).work;
     await u.finish();
   }
