@@ -142,7 +142,7 @@ export async function countStepWork<T>(fn: () => Promise<T>): Promise<{ result: 
           return original(...args);
         }),
       );
-      const encoder = (globalThis as { GPUComputePassEncoder?: { prototype: Patchable } })
+      const encoder = (globalThis as unknown as { GPUComputePassEncoder?: { prototype: Patchable } })
         .GPUComputePassEncoder?.prototype;
       for (const key of ['dispatchWorkgroups', 'dispatchWorkgroupsIndirect']) {
         if (typeof encoder?.[key] !== 'function') continue;

@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, valueDim } from '../../src/model/config';
 import { createMemory, type MemorySpec, memorySpecFromConfig } from '../../src/model/memory';
+import { createDenseAdam } from '../../src/model/training/adam';
 import { DenseValueMemory } from './denseValueMemory';
 
 /**
  * One training step of a memory layer, two ways, on the same fixed batch (N = batch · context
  * token states of width d_model, regressed onto a fixed target):
  * - 'sparse': the memory module as the trainer uses it (README of src/model/memory): forward in
- *   'train', gradients of the dense variables and of the rows read, dense Adam on the query net and
- *   keys, the module's in-place sparse Adam on the value rows, BatchNorm statistics committed.
+ *   'train', gradients of the dense variables and of the rows read, the trainer's dense Adam on the
+ *   query net and keys, the module's in-place sparse Adam on the value rows, BatchNorm statistics committed.
  * - 'dense': the comparison baseline (DenseValueMemory): the same query network and selection, but
  *   the values are a plain trainable table read by a gather with a dense table gradient, updated
  *   by dense Adam (tf.train.adam) on the whole table.
@@ -65,7 +66,9 @@ export function createSparseUnit(config: ModelConfig, nKeys: number, seed = 1): 
   const n = config.batch * config.context;
   const mem = createMemory(spec, { seed });
   const { x, target } = batchTensors(config);
-  const optimizer = tf.train.adam(config.lr);
+  // The trainer's own dense Adam (fused or reference as the kernel mode says), always applied.
+  const optimizer = createDenseAdam();
+  const control = tf.tensor1d([1, 1]);
   let lastUpdateMs = 0;
   return {
     kind: 'sparse',
@@ -82,7 +85,12 @@ export function createSparseUnit(config: ModelConfig, nKeys: number, seed = 1): 
         [...dense, probe],
       );
       try {
-        optimizer.applyGradients(pick(grads, dense));
+        optimizer.apply(
+          dense,
+          dense.map((v) => grads[v.name]),
+          config.lr,
+          control,
+        );
         const start = performance.now();
         await mem.applyValueGradients([grads[probe.name]], config.value_lr);
         lastUpdateMs = performance.now() - start;
@@ -95,7 +103,7 @@ export function createSparseUnit(config: ModelConfig, nKeys: number, seed = 1): 
     dispose() {
       mem.dispose();
       optimizer.dispose();
-      tf.dispose([x, target]);
+      tf.dispose([x, target, control]);
     },
   };
 }

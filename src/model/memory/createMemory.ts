@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { valueRead } from '../ops/valueRead';
 import { BN_MOMENTUM, projectQuery, type QueryParams } from './queryNet';
 import { selectWithGradient } from './select';
 import type { RowUpdaterKind } from './sparse/adam';
@@ -177,13 +178,7 @@ class Memory implements PkmMemoryModule {
     weights: tf.Tensor3D,
     probe: tf.Variable | null,
   ): tf.Tensor2D {
-    const n = x.shape[0];
-    const { heads, knn, v_dim } = this.spec;
-    const rows = readValueRows(this.values, slots, probe);
-    const read = tf.reshape(tf.matMul(tf.reshape(weights, [n, 1, heads * knn]), rows), [
-      n,
-      v_dim,
-    ]) as tf.Tensor2D;
+    const read = valueRead(this.values, slots, weights, probe);
     if (!this.gateW) return read;
     const gate = tf.matMul(x, this.gateW as tf.Tensor2D);
     return tf.matMul(tf.mul(read, tf.mul(gate, tf.sigmoid(gate))), this.outW as tf.Tensor2D);

@@ -10,7 +10,14 @@ export type KernelMode = 'fused' | 'reference';
 export const KERNEL_MODES: readonly KernelMode[] = ['fused', 'reference'];
 
 /** The ops that have fused kernels. */
-export type FusedOp = 'productSelect' | 'denseAdam' | 'layerNorm' | 'gelu' | 'gradNorm' | 'valueGrouping';
+export type FusedOp =
+  | 'productSelect'
+  | 'denseAdam'
+  | 'layerNorm'
+  | 'gelu'
+  | 'gradNorm'
+  | 'valueGrouping'
+  | 'valueRead';
 
 let mode: KernelMode = 'fused';
 /** Ops kept on their reference while the mode is 'fused': one fused op checked on its own. */

@@ -264,7 +264,12 @@ describe('DenseValueMemory, the dense-gradient baseline', () => {
       const x = Float32Array.from({ length: spec.d_in }, (_, i) => Math.sin(i + 1));
       const [a, b] = [await module.trace(x), await baseline.trace(x)];
       expect(Array.from(b.heads[0].slots)).toEqual(Array.from(a.heads[0].slots));
-      expect(Array.from(b.output)).toEqual(Array.from(a.output));
+      // The same rows and weights; the sums may differ in the last bit (the module's fused read
+      // adds in another order than the baseline's gather + matMul).
+      expect(b.output.length).toBe(a.output.length);
+      b.output.forEach((v, i) => {
+        expect(v).toBeCloseTo(a.output[i], 5);
+      });
       // Its value table is a dense variable: the trainer's dense optimiser updates all of it.
       expect(baseline.denseVariables()).toContain(baseline.values);
       expect(baseline.valueGradientVariables()).toEqual([]);

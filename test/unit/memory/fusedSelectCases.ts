@@ -21,7 +21,11 @@ export interface Read {
   kernels: string[];
 }
 
-/** The module's eval read in one kernel mode, with the names of the kernels it ran. */
+/**
+ * The module's eval read in one kernel mode, with the names of the kernels it ran. The value read
+ * stays on its reference in both modes (it has its own fused kernel, tested in test/unit/ops),
+ * so the outputs compare the selection alone, bit for bit.
+ */
 export async function readInMode(
   mode: KernelMode,
   spec: MemorySpec,
@@ -29,25 +33,29 @@ export async function readInMode(
   x: Float32Array,
   n: number,
 ): Promise<Read> {
-  return withKernelMode(mode, async () => {
-    const mod = createMemory(spec, { weights });
-    const xt = tf.tensor2d(x, [n, spec.d_in]);
-    let read: ReturnType<typeof mod.forward> | null = null;
-    const profile = await tf.profile(() => {
-      read = mod.forward(xt, 'eval');
-      return [read.output, read.slots, read.scores, read.weights];
-    });
-    const r = read!;
-    const [slots, scores, output] = await Promise.all([r.slots.data(), r.scores.data(), r.output.data()]);
-    tf.dispose([xt, r.output, r.slots, r.scores, r.weights]);
-    mod.dispose();
-    return {
-      slots: slots as Int32Array,
-      scores: scores as Float32Array,
-      output: output as Float32Array,
-      kernels: profile.kernelNames,
-    };
-  });
+  return withKernelMode(
+    mode,
+    async () => {
+      const mod = createMemory(spec, { weights });
+      const xt = tf.tensor2d(x, [n, spec.d_in]);
+      let read: ReturnType<typeof mod.forward> | null = null;
+      const profile = await tf.profile(() => {
+        read = mod.forward(xt, 'eval');
+        return [read.output, read.slots, read.scores, read.weights];
+      });
+      const r = read!;
+      const [slots, scores, output] = await Promise.all([r.slots.data(), r.scores.data(), r.output.data()]);
+      tf.dispose([xt, r.output, r.slots, r.scores, r.weights]);
+      mod.dispose();
+      return {
+        slots: slots as Int32Array,
+        scores: scores as Float32Array,
+        output: output as Float32Array,
+        kernels: profile.kernelNames,
+      };
+    },
+    { referenceOps: ['valueRead'] },
+  );
 }
 
 /** Bitwise equality of two float arrays, reported at the first difference. */
