@@ -46,11 +46,13 @@ function fusedFor(eps: number): LayerNormFn {
   if (!fn) {
     const attrs = { eps };
     fn = tf.customGrad((x, gamma, beta, save) => {
-      save([x, gamma]);
-      const value = tf.engine().runKernel(LAYER_NORM, { x, gamma, beta }, attrs) as tf.Tensor;
-      const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      (save as tf.GradSaveFunc)([x as tf.Tensor, gamma as tf.Tensor]);
+      const inputs = { x, gamma, beta } as tf.NamedTensorMap;
+      const value = tf.engine().runKernel(LAYER_NORM, inputs, attrs) as tf.Tensor;
+      const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [xs, gammas] = saved;
-        return tf.engine().runKernel(LAYER_NORM_GRAD, { x: xs, gamma: gammas, dy }, attrs) as tf.Tensor[];
+        const gradInputs = { x: xs, gamma: gammas, dy: dy as tf.Tensor };
+        return tf.engine().runKernel(LAYER_NORM_GRAD, gradInputs, attrs) as tf.Tensor[];
       };
       return { value, gradFunc };
     }) as LayerNormFn;

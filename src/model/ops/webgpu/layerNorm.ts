@@ -10,82 +10,53 @@ import {
 
 /**
  * The fused LayerNorm on tfjs-backend-webgpu, as WGSL programs run by its runWebGPUProgram.
- * Row programs run one workgroup of 64 lanes per row: the lanes stride over the row's columns
- * (coalesced reads) and sum through workgroup memory, in float32. Dispatches are flat; tfjs folds
- * one above 65,535 workgroups into 2D (or 3D) and getGlobalIndex() unfolds it, so a workgroup
- * past the last row still runs (its lanes must reach every barrier) but reads and writes nothing.
- * The gradient is four programs in one kernel: row statistics [rows, 2] (mean, rstd), dx by row,
- * then dgamma and dbeta by one thread per column looping over the rows.
+ * One thread per row for y and dx, summing in float32: no workgroup barriers, which a software
+ * adapter (SwiftShader) runs ~100× slower than the plain loops, and at the model's sizes (512
+ * rows of 64) a real GPU is bound by dispatches, not by these loops. Dispatches are flat; tfjs
+ * folds one above 65,535 workgroups into 2D (or 3D) and getGlobalIndex() unfolds it, so every
+ * program bounds-checks its thread index. The gradient is four programs in one kernel: the row
+ * statistics [rows, 2] (mean, rstd), dx by row, then dgamma and dbeta by one thread per column
+ * looping over the rows.
  */
 
-const LANES = 64;
+const WORKGROUP = 64;
 
-const SHARED_WGSL = `
-  const LANES = ${LANES};
-  var<workgroup> partial: array<vec2<f32>, ${LANES}>;
-
-  // The sum of v over the workgroup's lanes, given to every lane. Call in uniform control flow.
-  fn rowSum(v: vec2<f32>, lane: i32) -> vec2<f32> {
-    partial[lane] = v;
-    workgroupBarrier();
-    for (var s = LANES / 2; s > 0; s = s / 2) {
-      if (lane < s) { partial[lane] = partial[lane] + partial[lane + s]; }
-      workgroupBarrier();
-    }
-    let total = partial[0];
-    // No lane may overwrite partial before every lane has read the total.
-    workgroupBarrier();
-    return total;
-  }
-
-  // (mean, 1/sqrt(variance + eps)) of row x[row]: two passes, as tf.moments.
-  fn rowStats(row: i32, lane: i32, valid: bool) -> vec2<f32> {
+/** (mean, 1/sqrt(variance + eps)) of x's row `row`: two passes, as tf.moments. */
+const ROW_STATS_WGSL = `
+  fn rowStats(row: i32) -> vec2<f32> {
     let d = uniforms.cols;
     let base = row * d;
     var s = 0.0;
-    if (valid) {
-      for (var j = lane; j < d; j += LANES) { s += x[base + j]; }
-    }
-    let mean = rowSum(vec2<f32>(s, 0.0), lane).x / f32(d);
+    for (var j = 0; j < d; j++) { s += x[base + j]; }
+    let mean = s / f32(d);
     var q = 0.0;
-    if (valid) {
-      for (var j = lane; j < d; j += LANES) {
-        let c = x[base + j] - mean;
-        q += c * c;
-      }
+    for (var j = 0; j < d; j++) {
+      let c = x[base + j] - mean;
+      q += c * c;
     }
-    let variance = rowSum(vec2<f32>(q, 0.0), lane).x / f32(d);
-    return vec2<f32>(mean, inverseSqrt(variance + uniforms.eps));
+    return vec2<f32>(mean, inverseSqrt(q / f32(d) + uniforms.eps));
   }`;
-
-/** Row index and lane of this thread; `valid` is false in workgroups past the last row. */
-const ROW_WGSL = `
-    let row = index / LANES;
-    let lane = index - row * LANES;
-    let valid = row < uniforms.rows;
-    let d = uniforms.cols;
-    let base = row * d;`;
 
 abstract class LayerNormProgram implements WebGPUProgram {
   dispatchLayout = { x: [0] };
   dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [LANES, 1, 1];
+  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
   uniforms = 'rows : i32, cols : i32, eps : f32,';
   abstract variableNames: string[];
 
-  /** `workgroups` flat workgroups of 64 threads. */
+  /** A flat dispatch of `threads` threads. */
   constructor(
     public shaderKey: string,
     public outputShape: number[],
-    workgroups: number,
+    threads: number,
   ) {
-    this.dispatch = [workgroups, 1, 1];
+    this.dispatch = [Math.ceil(threads / WORKGROUP), 1, 1];
   }
 
   abstract getUserCode(): string;
 }
 
-/** Forward: y = (x − mean)·rstd·gamma + beta, one workgroup per row. */
+/** Forward: y = (x − mean)·rstd·gamma + beta, one thread per row. */
 class ForwardProgram extends LayerNormProgram {
   variableNames = ['x', 'gamma', 'beta'];
 
@@ -94,13 +65,14 @@ class ForwardProgram extends LayerNormProgram {
   }
 
   getUserCode(): string {
-    return `${SHARED_WGSL}
-  fn main(index: i32) {${ROW_WGSL}
-    let stats = rowStats(row, lane, valid);
-    if (valid) {
-      for (var j = lane; j < d; j += LANES) {
-        result[base + j] = (x[base + j] - stats.x) * stats.y * gamma[j] + beta[j];
-      }
+    return `${ROW_STATS_WGSL}
+  fn main(row: i32) {
+    if (row >= uniforms.rows) { return; }
+    let stats = rowStats(row);
+    let d = uniforms.cols;
+    let base = row * d;
+    for (var j = 0; j < d; j++) {
+      result[base + j] = (x[base + j] - stats.x) * stats.y * gamma[j] + beta[j];
     }
   }`;
   }
@@ -115,13 +87,12 @@ class StatsProgram extends LayerNormProgram {
   }
 
   getUserCode(): string {
-    return `${SHARED_WGSL}
-  fn main(index: i32) {${ROW_WGSL}
-    let stats = rowStats(row, lane, valid);
-    if (valid && lane == 0) {
-      result[row * 2] = stats.x;
-      result[row * 2 + 1] = stats.y;
-    }
+    return `${ROW_STATS_WGSL}
+  fn main(row: i32) {
+    if (row >= uniforms.rows) { return; }
+    let stats = rowStats(row);
+    result[row * 2] = stats.x;
+    result[row * 2 + 1] = stats.y;
   }`;
   }
 }
@@ -135,25 +106,25 @@ class DxProgram extends LayerNormProgram {
   }
 
   getUserCode(): string {
-    return `${SHARED_WGSL}
-  fn main(index: i32) {${ROW_WGSL}
-    var mean = 0.0;
-    var rstd = 0.0;
-    var acc = vec2<f32>(0.0, 0.0);
-    if (valid) {
-      mean = stats[row * 2];
-      rstd = stats[row * 2 + 1];
-      for (var j = lane; j < d; j += LANES) {
-        let g = dy[base + j] * gamma[j];
-        acc += vec2<f32>(g, g * (x[base + j] - mean) * rstd);
-      }
+    return `
+  fn main(row: i32) {
+    if (row >= uniforms.rows) { return; }
+    let d = uniforms.cols;
+    let base = row * d;
+    let mean = stats[row * 2];
+    let rstd = stats[row * 2 + 1];
+    var sumG = 0.0;
+    var sumGX = 0.0;
+    for (var j = 0; j < d; j++) {
+      let g = dy[base + j] * gamma[j];
+      sumG += g;
+      sumGX += g * (x[base + j] - mean) * rstd;
     }
-    let means = rowSum(acc, lane) / f32(d);
-    if (valid) {
-      for (var j = lane; j < d; j += LANES) {
-        let xhat = (x[base + j] - mean) * rstd;
-        result[base + j] = rstd * (dy[base + j] * gamma[j] - means.x - xhat * means.y);
-      }
+    let meanG = sumG / f32(d);
+    let meanGX = sumGX / f32(d);
+    for (var j = 0; j < d; j++) {
+      let xhat = (x[base + j] - mean) * rstd;
+      result[base + j] = rstd * (dy[base + j] * gamma[j] - meanG - xhat * meanGX);
     }
   }`;
   }
@@ -167,21 +138,21 @@ class ParamGradProgram extends LayerNormProgram {
     private readonly param: 'gamma' | 'beta',
     d: number,
   ) {
-    super(`pkmLayerNormD${param}`, [d], Math.ceil(d / LANES));
+    super(`pkmLayerNormD${param}`, [d], d);
     this.variableNames = param === 'gamma' ? ['x', 'dy', 'stats'] : ['dy'];
   }
 
   getUserCode(): string {
     const term = this.param === 'gamma' ? 'dy[at] * (x[at] - stats[r * 2]) * stats[r * 2 + 1]' : 'dy[at]';
     return `
-  fn main(index: i32) {
-    if (index >= uniforms.cols) { return; }
+  fn main(column: i32) {
+    if (column >= uniforms.cols) { return; }
     var acc = 0.0;
     for (var r = 0; r < uniforms.rows; r++) {
-      let at = r * uniforms.cols + index;
+      let at = r * uniforms.cols + column;
       acc += ${term};
     }
-    result[index] = acc;
+    result[column] = acc;
   }`;
   }
 }
