@@ -10,7 +10,7 @@ import { WEBGPU_LAYER_NORM_KERNELS } from './webgpu/layerNorm';
  * gamma and beta [d]. The fused op is one kernel forward and one backward (dx, dgamma, dbeta from
  * x, gamma and dy, the row statistics recomputed) where the reference takes ~9 tfjs kernels
  * forward and ~25 in its autodiff backward. The fused kernels sum in another order (cpu and wasm
- * in float64, webgpu in float32 across 64 lanes), so they match the reference to float32 rounding,
+ * in float64, webgpu in float32 one row per thread), so they match the reference to float32 rounding,
  * not bit for bit.
  */
 
