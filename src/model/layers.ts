@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { layerNorm as layerNormOp } from './ops/layerNorm';
 
 /**
  * The transformer's building blocks as plain functions of tensors and variables (no tf.layers),
@@ -12,14 +13,9 @@ export interface NormParams {
   beta: tf.Variable;
 }
 
-/** LayerNorm over the last axis. */
+/** LayerNorm over the last axis (the fused op, or its reference: src/model/ops/layerNorm.ts). */
 export function layerNorm(x: tf.Tensor, p: NormParams): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return x
-    .sub(mean)
-    .mul(tf.rsqrt(variance.add(LAYER_NORM_EPS)))
-    .mul(p.gamma)
-    .add(p.beta);
+  return layerNormOp(x, p.gamma, p.beta, LAYER_NORM_EPS);
 }
 
 /**
