@@ -30,7 +30,8 @@ const fusedGelu = tf.customGrad((x, save) => {
   (save as tf.GradSaveFunc)([x as tf.Tensor]);
   return {
     value: tf.engine().runKernel(GELU, { x: x as tf.Tensor }) as tf.Tensor,
-    gradFunc: (dy, saved) => tf.engine().runKernel(GELU_GRAD, { dy: dy as tf.Tensor, x: saved[0] }) as tf.Tensor,
+    gradFunc: (dy, saved) =>
+      tf.engine().runKernel(GELU_GRAD, { dy: dy as tf.Tensor, x: saved[0] }) as tf.Tensor,
   };
 }) as (x: tf.Tensor) => tf.Tensor;
 

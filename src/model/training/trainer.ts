@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../config';
 import type { TokenBatch } from '../corpus/dataset';
-import type { PkmModel } from '../transformer';
 import { sumOfSquares } from '../ops/gradNorm';
+import type { PkmModel } from '../transformer';
 import { type AdamState, createDenseAdam } from './adam';
 import { learningRate } from './schedule';
 

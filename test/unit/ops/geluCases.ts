@@ -83,7 +83,8 @@ export function expectNear(got: Float32Array, want: Float32Array, rtol: number, 
   for (let i = 0; i < got.length; i++) {
     const [a, b] = [got[i], want[i]];
     if (Number.isNaN(b) || !Number.isFinite(b)) {
-      if (!Object.is(a, b) && !(Number.isNaN(a) && Number.isNaN(b))) return expect(`${what}[${i}] = ${a}`).toBe(b);
+      if (!Object.is(a, b) && !(Number.isNaN(a) && Number.isNaN(b)))
+        return expect(`${what}[${i}] = ${a}`).toBe(b);
       continue;
     }
     const excess = Math.abs(a - b) - (atol + rtol * Math.abs(b));
@@ -155,8 +156,16 @@ export async function expectFiniteDifferences(): Promise<void> {
   const h = 1e-2;
   const ones = new Float32Array(x.length).fill(1);
   const { dx } = await runInMode('fused', x, ones);
-  const plus = await runInMode('fused', x.map((v) => v + h), ones);
-  const minus = await runInMode('fused', x.map((v) => v - h), ones);
+  const plus = await runInMode(
+    'fused',
+    x.map((v) => v + h),
+    ones,
+  );
+  const minus = await runInMode(
+    'fused',
+    x.map((v) => v - h),
+    ones,
+  );
   const numeric = plus.y.map((p, i) => (p - minus.y[i]) / (2 * h));
   expectNear(dx, numeric, 0, 5e-4, 'gradient vs finite differences');
 }

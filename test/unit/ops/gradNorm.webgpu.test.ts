@@ -34,15 +34,19 @@ describe('fused sum of squares on WebGPU (Dawn in Node)', () => {
     [60, false],
     [13, true],
     [60, true],
-  ])('%i tensors (one large: %s): one kernel, equal to the reference to float32 rounding', async (count, large) => {
-    const list = tensorList(count, large);
-    const fused = await runSum('fused', list);
-    const reference = await runSum('reference', list);
-    expectKernels(fused, reference);
-    const exact = exactSum(list);
-    expect(Math.abs(fused.value - reference.value)).toBeLessThanOrEqual(1e-5 * exact);
-    expect(Math.abs(fused.value - exact)).toBeLessThanOrEqual(1e-5 * exact);
-  }, 60_000);
+  ])(
+    '%i tensors (one large: %s): one kernel, equal to the reference to float32 rounding',
+    async (count, large) => {
+      const list = tensorList(count, large);
+      const fused = await runSum('fused', list);
+      const reference = await runSum('reference', list);
+      expectKernels(fused, reference);
+      const exact = exactSum(list);
+      expect(Math.abs(fused.value - reference.value)).toBeLessThanOrEqual(1e-5 * exact);
+      expect(Math.abs(fused.value - exact)).toBeLessThanOrEqual(1e-5 * exact);
+    },
+    60_000,
+  );
 
   it('a NaN or ±Inf in any tensor gives a non-finite sum', async () => {
     await expectNonFinite(12, 13);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
-import { SUM_SQUARES } from '../../../src/model/ops/gradNormKernels';
 import { sumOfSquares, sumOfSquaresReference } from '../../../src/model/ops/gradNorm';
+import { SUM_SQUARES } from '../../../src/model/ops/gradNormKernels';
 import { type KernelMode, withKernelMode } from '../../../src/model/ops/kernelMode';
 import { uniformValues } from './geluCases';
 

@@ -59,7 +59,7 @@ interface CpuBackendLike {
 
 function floatValues(backend: CpuBackendLike, t: tf.TensorInfo | undefined, name: string): Float32Array {
   const values = t ? backend.data.get(t.dataId)?.values : undefined;
-  if (!t || t.dtype !== 'float32' || !(values instanceof Float32Array))
+  if (t?.dtype !== 'float32' || !(values instanceof Float32Array))
     throw new Error(`cpu gelu: input ${name} must be a float32 tensor`);
   return values;
 }

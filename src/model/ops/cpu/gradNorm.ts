@@ -36,7 +36,8 @@ const sumSquaresKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const b = backend as unknown as CpuBackendLike;
   const arrays = sumSquaresInputs(inputs).map((t) => {
     const values = b.data.get(t.dataId)?.values;
-    if (!(values instanceof Float32Array)) throw new Error('cpu sum of squares: an input has no Float32Array');
+    if (!(values instanceof Float32Array))
+      throw new Error('cpu sum of squares: an input has no Float32Array');
     return values;
   });
   return b.makeTensorInfo([], 'float32', Float32Array.of(sumOfSquaresLoop(arrays, 'float64')));

@@ -15,7 +15,7 @@ interface WasmBackendLike {
 
 function floatInput(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
   const t = inputs[name];
-  if (!t || t.dtype !== 'float32') throw new Error(`wasm gelu: input ${name} must be a float32 tensor`);
+  if (t?.dtype !== 'float32') throw new Error(`wasm gelu: input ${name} must be a float32 tensor`);
   return t;
 }
 

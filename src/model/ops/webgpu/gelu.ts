@@ -80,7 +80,7 @@ interface WebGpuProgramRunner {
 
 function floatInput(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
   const t = inputs[name];
-  if (!t || t.dtype !== 'float32') throw new Error(`webgpu gelu: input ${name} must be a float32 tensor`);
+  if (t?.dtype !== 'float32') throw new Error(`webgpu gelu: input ${name} must be a float32 tensor`);
   return t;
 }
 
@@ -93,7 +93,8 @@ const geluKernel: tf.KernelFunc = ({ inputs, backend }) => {
 const geluGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const x = floatInput(inputs, 'x');
   const dy = floatInput(inputs, 'dy');
-  if (dy.shape.join() !== x.shape.join()) throw new Error('webgpu gelu gradient: dy and x must have one shape');
+  if (dy.shape.join() !== x.shape.join())
+    throw new Error('webgpu gelu gradient: dy and x must have one shape');
   const program = new GeluElementProgram(
     ['dy', 'x'],
     x.shape,
