@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../config';
 import type { TokenBatch } from '../corpus/dataset';
+import { sumOfSquares } from '../ops/gradNorm';
 import type { PkmModel } from '../transformer';
 import { type AdamState, createDenseAdam } from './adam';
 import { learningRate } from './schedule';
@@ -138,10 +139,8 @@ export function createTrainer(
       const pick = (v: tf.Variable) => grads[v.name] ?? tf.zerosLike(v);
       const denseGrads = dense.map(pick);
       const valueGrads = flatValueVars.map(pick);
-      // stack, not addN: WebGPU's AddN binds every input at once and fails past 7 of them
-      // (maxStorageBuffersPerShaderStage); its Concat splits large inputs lists.
-      const sumSquares = (gs: tf.Tensor[]) =>
-        gs.length === 0 ? tf.scalar(0) : tf.stack(gs.map((g) => g.square().sum())).sum();
+      // One fused kernel for the whole list where it can run (src/model/ops/gradNorm.ts).
+      const sumSquares = (gs: tf.Tensor[]) => sumOfSquares(gs);
       const gradNorm = sumSquares(denseGrads).sqrt() as tf.Scalar;
       const stats = tf.stack([value, gradNorm, sumSquares(valueGrads).sqrt()]) as tf.Tensor1D;
       // x − x is 0 exactly when x is finite (NaN for NaN and ±Inf).

@@ -47,8 +47,10 @@ async function trainIn(
 describe('training with the fused dense Adam', () => {
   // cpu and wasm run the reference's float32 operations in its order: the runs are identical,
   // which also shows that every forward sees the weights updated in place (wasm's MatMul caches
-  // packed weights by tensor id). The selection and LayerNorm stay on their references in both
-  // runs here: their fused kernels sum in another order (checked to tolerance below).
+  // packed weights by tensor id). The selection, the value read, LayerNorm and GELU stay on their
+  // references in both runs here: their fused kernels sum or round in another order (checked to
+  // tolerance below). The fused gradient norm sums in the reference's order and precision, so it
+  // stays fused.
   it.each([
     ['wasm', 0.05],
     ['wasm', 0],

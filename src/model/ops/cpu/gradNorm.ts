@@ -1,0 +1,48 @@
+import type * as tf from '@tensorflow/tfjs';
+import { SUM_SQUARES, sumSquaresInputs } from '../gradNormKernels';
+
+/**
+ * The sum of squares on the cpu backend, and the loop the wasm kernel shares. It follows the
+ * reference's order exactly: each square rounded to float32 (tfjs's Square), summed over one
+ * tensor (tfjs's Sum), the per-tensor sums rounded to float32 and summed in list order (stack +
+ * Sum). Only the accumulator's precision differs by backend, as tfjs's own Sum kernels do: the
+ * cpu backend's sums in float64 and rounds at the end, the wasm backend's (a C++ float loop) in
+ * float32 after each add. So the fused result equals the reference's bit for bit on both.
+ */
+
+export type Accumulator = 'float64' | 'float32';
+
+export function sumOfSquaresLoop(arrays: readonly Float32Array[], accumulator: Accumulator): number {
+  const f = Math.fround;
+  let total = 0;
+  for (const a of arrays) {
+    let sum = 0;
+    if (accumulator === 'float64') {
+      for (let i = 0; i < a.length; i++) sum += f(a[i] * a[i]);
+    } else {
+      for (let i = 0; i < a.length; i++) sum = f(sum + f(a[i] * a[i]));
+    }
+    total = accumulator === 'float64' ? total + f(sum) : f(total + f(sum));
+  }
+  return f(total);
+}
+
+interface CpuBackendLike {
+  data: { get(dataId: object): { values?: unknown } | undefined };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
+}
+
+const sumSquaresKernel: tf.KernelFunc = ({ inputs, backend }) => {
+  const b = backend as unknown as CpuBackendLike;
+  const arrays = sumSquaresInputs(inputs).map((t) => {
+    const values = b.data.get(t.dataId)?.values;
+    if (!(values instanceof Float32Array))
+      throw new Error('cpu sum of squares: an input has no Float32Array');
+    return values;
+  });
+  return b.makeTensorInfo([], 'float32', Float32Array.of(sumOfSquaresLoop(arrays, 'float64')));
+};
+
+export const CPU_GRAD_NORM_KERNELS: tf.KernelConfig[] = [
+  { kernelName: SUM_SQUARES, backendName: 'cpu', kernelFunc: sumSquaresKernel },
+];

@@ -1,0 +1,33 @@
+import type * as tf from '@tensorflow/tfjs';
+import { sumOfSquaresLoop } from '../cpu/gradNorm';
+import { SUM_SQUARES, sumSquaresInputs } from '../gradNormKernels';
+
+/**
+ * The sum of squares on the wasm backend: the cpu loop over views of the wasm heap, accumulating
+ * in float32 as the wasm backend's Sum kernel does (see src/model/ops/cpu/gradNorm.ts). The
+ * output is allocated first and the views taken after it (an allocation may grow the heap).
+ */
+
+interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+function floatView(backend: WasmBackendLike, t: tf.TensorInfo): Float32Array {
+  const values = backend.typedArrayFromHeap(t);
+  if (!(values instanceof Float32Array)) throw new Error('wasm sum of squares: a tensor is not float32');
+  return values;
+}
+
+const sumSquaresKernel: tf.KernelFunc = ({ inputs, backend }) => {
+  const b = backend as unknown as WasmBackendLike;
+  const list = sumSquaresInputs(inputs);
+  const out = b.makeOutput([], 'float32');
+  const arrays = list.map((t) => floatView(b, t));
+  floatView(b, out)[0] = sumOfSquaresLoop(arrays, 'float32');
+  return out;
+};
+
+export const WASM_GRAD_NORM_KERNELS: tf.KernelConfig[] = [
+  { kernelName: SUM_SQUARES, backendName: 'wasm', kernelFunc: sumSquaresKernel },
+];

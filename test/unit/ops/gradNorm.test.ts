@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { describe, expect, it } from 'vitest';
+import { fusedSumOfSquaresAvailable } from '../../../src/model/ops/gradNorm';
+import { withKernelMode } from '../../../src/model/ops/kernelMode';
+import {
+  exactSum,
+  expectEmpty,
+  expectKernels,
+  expectNoLeak,
+  expectNonFinite,
+  expectOverflow,
+  runSum,
+  sumOfSquaresReference,
+  tensorList,
+} from './gradNormCases';
+
+async function onBackend(name: string): Promise<void> {
+  if (tf.getBackend() !== name && !(await tf.setBackend(name))) throw new Error(`${name} did not start`);
+  await tf.ready();
+}
+
+describe.each(['cpu', 'wasm'])('fused sum of squares on %s', (backend) => {
+  it('runs fused in fused mode only, and not where the op is kept on its reference', async () => {
+    await onBackend(backend);
+    expect(await withKernelMode('fused', fusedSumOfSquaresAvailable)).toBe(true);
+    expect(await withKernelMode('reference', fusedSumOfSquaresAvailable)).toBe(false);
+    expect(await withKernelMode('fused', fusedSumOfSquaresAvailable, { referenceOps: ['gradNorm'] })).toBe(
+      false,
+    );
+  });
+
+  // The kernel sums in the reference's order with the backend's own Sum precision (float64 on
+  // cpu, float32 on wasm): the results are the same float32 value.
+  it.each([
+    [1, false],
+    [7, false],
+    [13, false],
+    [60, false],
+    [13, true],
+  ])('%i tensors (one large: %s): one kernel, equal to the reference bit for bit', async (count, large) => {
+    await onBackend(backend);
+    const list = tensorList(count, large);
+    const fused = await runSum('fused', list);
+    const reference = await runSum('reference', list);
+    expectKernels(fused, reference);
+    expect(fused.value).toBe(reference.value);
+    // And close to the float64 sum (float32 accumulation over ~1e6 terms on wasm: 1e-4).
+    expect(Math.abs(fused.value - exactSum(list))).toBeLessThan(1e-4 * exactSum(list));
+  });
+
+  it("in 'reference' mode runs the reference's ops bit for bit", async () => {
+    await onBackend(backend);
+    const list = tensorList(13);
+    const viaOp = await runSum('reference', list);
+    const direct = await runSum('fused', list, sumOfSquaresReference);
+    expect(viaOp.kernels).toEqual(direct.kernels);
+    expect(viaOp.value).toBe(direct.value);
+  });
+
+  it('a NaN or ±Inf in any tensor gives a non-finite sum', async () => {
+    await onBackend(backend);
+    await expectNonFinite(12, 13);
+    await expectNonFinite(37, 60);
+    await expectOverflow();
+  });
+
+  it('an empty list is 0, an empty tensor adds nothing', async () => {
+    await onBackend(backend);
+    await expectEmpty();
+  });
+
+  it('leaves no tensor behind', async () => {
+    await onBackend(backend);
+    await expectNoLeak();
+  });
+});
