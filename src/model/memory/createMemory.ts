@@ -268,15 +268,9 @@ class Memory implements PkmMemoryModule {
     if (!(Number.isFinite(lr) && lr >= 0))
       throw new Error(`applyValueGradients: lr must be a finite number ≥ 0 (got ${lr})`);
     this.lastSlots = null;
-    let ids: Int32Array;
-    try {
-      ids = (await slots.data()) as Int32Array;
-    } finally {
-      slots.dispose();
-    }
-    this.alive();
+    // The slot ids stay where they are (no read back): the pool takes them over and disposes them.
     // With a shared pool the step is applied once every memory reading it has contributed.
-    await this.valuePool.contribute(this, ids, grad, lr, control);
+    await this.valuePool.contribute(this, slots, grad, lr, control);
   }
 
   commitBatchStatistics(control?: tf.Tensor1D): void {

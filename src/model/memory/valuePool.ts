@@ -26,7 +26,8 @@ export interface ValueOptimizerState {
 
 /** One member's share of a training step: the slot ids it read and their row gradients. */
 interface Contribution {
-  ids: Int32Array;
+  /** int32, any shape of M ids, owned by the pool (disposed once the step is applied or dropped). */
+  ids: tf.Tensor;
   /** [M, v_dim] (any shape of M·v_dim values), kept until the step is applied. */
   grad: tf.Tensor;
   lr: number;
@@ -112,23 +113,54 @@ export class ValuePool {
   }
 
   /**
-   * One member's rows of a training step: `ids` are the slots it read, `grad` their gradients in
-   * the same order (M·v_dim values). The update runs when the last member has contributed; the
-   * gradient is kept (cloned) until then, so the caller may dispose its own.
+   * One member's rows of a training step: `ids` (int32, any shape) are the slots it read, `grad`
+   * their gradients in the same order (M·v_dim values). The pool takes `ids` over and disposes it,
+   * whatever happens; nothing is read back here: the row updater gets the ids where they lie (on
+   * the device for WebGPU). The update runs when the last member has contributed; the gradient is
+   * kept (cloned) until then, so the caller may dispose its own.
    */
   async contribute(
     member: object,
-    ids: Int32Array,
+    ids: tf.Tensor,
     grad: tf.Tensor,
     lr: number,
     control?: tf.Tensor1D,
   ): Promise<void> {
+    try {
+      this.admit(member, ids, grad, lr);
+    } catch (err) {
+      ids.dispose();
+      throw err;
+    }
+    if (this.members.length === 1) {
+      try {
+        return await this.applyStep([{ ids, grad, lr, control }]);
+      } finally {
+        ids.dispose();
+      }
+    }
+    // The control tensor is the trainer's, alive until every member of the step has contributed.
+    this.pending.set(member, { ids: tf.keep(ids), grad: tf.keep(tf.clone(grad)), lr, control });
+    if (this.pending.size < this.members.length) return;
+    // Member order, not arrival order: the summation order (and so the result) is fixed.
+    const contributions = this.members.map((m) => this.pending.get(m)!);
+    this.pending.clear();
+    try {
+      await this.applyStep(contributions);
+    } finally {
+      for (const c of contributions) tf.dispose([c.ids, c.grad]);
+    }
+  }
+
+  /** Checks a contribution (dropping an abandoned step first); throws before the pool keeps anything. */
+  private admit(member: object, ids: tf.Tensor, grad: tf.Tensor, lr: number): void {
     this.alive();
     if (!this.members.includes(member)) throw new Error('value pool: contribution from a non-member');
+    if (ids.dtype !== 'int32') throw new Error(`value pool: slot ids must be int32 (got ${ids.dtype})`);
     const vDim = this.table.shape[1];
-    if (grad.size !== ids.length * vDim) {
+    if (grad.size !== ids.size * vDim) {
       throw new Error(
-        `value pool: ${ids.length} slot ids need ${ids.length * vDim} gradient values (got ${grad.size})`,
+        `value pool: ${ids.size} slot ids need ${ids.size * vDim} gradient values (got ${grad.size})`,
       );
     }
     // A member contributing twice means the step before was abandoned part-way (an error between
@@ -140,36 +172,17 @@ export class ValuePool {
         `value pool: the members of one step used different learning rates (${first.lr}, ${lr})`,
       );
     }
-    if (this.members.length === 1) return this.applyStep([{ ids, grad, lr, control }]);
-    // The control tensor is the trainer's, alive until every member of the step has contributed.
-    this.pending.set(member, { ids, grad: tf.keep(tf.clone(grad)), lr, control });
-    if (this.pending.size < this.members.length) return;
-    // Member order, not arrival order: the summation order (and so the result) is fixed.
-    const contributions = this.members.map((m) => this.pending.get(m)!);
-    this.pending.clear();
-    try {
-      await this.applyStep(contributions);
-    } finally {
-      for (const c of contributions) c.grad.dispose();
-    }
   }
 
   /** One sparse Adam step on the rows of all contributions together. */
   private async applyStep(contributions: Contribution[]): Promise<void> {
     const vDim = this.table.shape[1];
-    let ids = contributions[0].ids;
     let grads = contributions[0].grad;
     if (contributions.length > 1) {
-      ids = new Int32Array(contributions.reduce((n, c) => n + c.ids.length, 0));
-      let at = 0;
-      for (const c of contributions) {
-        ids.set(c.ids, at);
-        at += c.ids.length;
-      }
-      grads = tf.tidy(() => tf.concat(contributions.map((c) => tf.reshape(c.grad, [c.ids.length, vDim]))));
+      // The ids are joined by the updater (on the device for WebGPU), the gradients here.
+      grads = tf.tidy(() => tf.concat(contributions.map((c) => tf.reshape(c.grad, [c.ids.size, vDim]))));
     }
     try {
-      const segments = this.segmenter.segment(ids);
       if (!this.moments) {
         this.moments = {
           m: tf.keep(tf.zerosLike(this.table)) as tf.Tensor2D,
@@ -179,7 +192,8 @@ export class ValuePool {
       this.stepCount += 1;
       const tables: ValueTables = { values: this.table, m: this.moments.m, v: this.moments.v };
       await this.currentUpdater(tables).apply(tables, {
-        segments,
+        ids: contributions.map((c) => c.ids),
+        segmenter: this.segmenter,
         grads,
         stepSize: adamStepSize(contributions[0].lr, this.stepCount, this.adam),
         adam: this.adam,
@@ -204,7 +218,7 @@ export class ValuePool {
   }
 
   private dropPending(): void {
-    for (const c of this.pending.values()) c.grad.dispose();
+    for (const c of this.pending.values()) tf.dispose([c.ids, c.grad]);
     this.pending.clear();
   }
 

@@ -156,27 +156,30 @@ describe('mem_share_values: one value table for every memory layer', () => {
 
 describe('ValuePool with two members', () => {
   const grad = (rows: number, value: number) => tf.fill([rows, 2], value);
+  // The pool takes the id tensors over (and disposes them).
+  const ids = (...slots: number[]) => tf.tensor1d(slots, 'int32');
 
   it('applies once both have contributed, drops a step abandoned part-way, refuses mixed learning rates', async () => {
+    const tensors = tf.memory().numTensors;
     const pool = new ValuePool(new Float32Array(8), 4, 2);
     const [a, b] = [{}, {}];
     pool.join(a);
     pool.join(b);
     const g1 = grad(1, 1);
-    await pool.contribute(a, Int32Array.of(1), g1, 0.1);
+    await pool.contribute(a, ids(1), g1, 0.1);
     g1.dispose(); // the pool kept its own copy
     expect(pool.step).toBe(0);
     const g2 = grad(2, -1);
-    await pool.contribute(b, Int32Array.of(1, 3), g2, 0.1);
+    await pool.contribute(b, ids(1, 3), g2, 0.1);
     expect(pool.step).toBe(1);
     const table = (await pool.table.data()) as Float32Array;
     // Row 1: 1 + (-1) = 0 summed, so Adam leaves it at 0; row 3 moves up by lr (first Adam step).
     expect(Array.from(table)).toEqual([0, 0, 0, 0, 0, 0, expect.closeTo(0.1, 6), expect.closeTo(0.1, 6)]);
     // a contributes, then again before b: the first (abandoned) step is dropped, row 0 never moves.
     const one = grad(1, 1);
-    await pool.contribute(a, Int32Array.of(0), one, 0.1);
-    await pool.contribute(a, Int32Array.of(2), one, 0.1);
-    await pool.contribute(b, Int32Array.of(2), one, 0.1);
+    await pool.contribute(a, ids(0), one, 0.1);
+    await pool.contribute(a, ids(2), one, 0.1);
+    await pool.contribute(b, ids(2), one, 0.1);
     expect(pool.step).toBe(2);
     const after = (await pool.table.data()) as Float32Array;
     expect(Array.from(after.subarray(0, 2))).toEqual([0, 0]);
@@ -184,14 +187,16 @@ describe('ValuePool with two members', () => {
     const [m2, v2] = [(1 - ADAM.beta1) * 2, (1 - ADAM.beta2) * 4];
     const stepSize2 = (0.1 * Math.sqrt(1 - ADAM.beta2 ** 2)) / (1 - ADAM.beta1 ** 2);
     expect(after[4]).toBeCloseTo(-(stepSize2 * m2) / (Math.sqrt(v2) + ADAM.eps), 6);
-    await pool.contribute(a, Int32Array.of(2), one, 0.1);
-    await expect(pool.contribute(b, Int32Array.of(2), one, 0.2)).rejects.toThrow(/different learning rates/);
+    await pool.contribute(a, ids(2), one, 0.1);
+    await expect(pool.contribute(b, ids(2), one, 0.2)).rejects.toThrow(/different learning rates/);
     one.dispose();
-    await expect(pool.contribute({}, Int32Array.of(2), g2, 0.1)).rejects.toThrow(/non-member/);
+    await expect(pool.contribute({}, ids(2), g2, 0.1)).rejects.toThrow(/non-member/);
     pool.leave(a);
     pool.leave(b);
     pool.dispose();
     g2.dispose();
+    // Every id tensor handed in was disposed by the pool, refused ones included.
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 });
 

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { countStepWork } from '../../../bench/lib/stepCounters';
 import { createMemory } from '../../../src/model/memory/createMemory';
 import { SlotSegmenter } from '../../../src/model/memory/sparse/slotSegments';
-import { makeSpec, useBackend } from './helpers';
+import { ValuePool } from '../../../src/model/memory/valuePool';
+import { bitsEqual, makeSpec, useBackend } from './helpers';
 import { checkSparseSteps } from './sparseCheck';
 
 describe('sparse Adam on the value rows', () => {
@@ -21,6 +23,59 @@ describe('sparse Adam on the value rows', () => {
     async (backend) => {
       await useBackend(backend);
       await checkSparseSteps('generic', { valueUpdate: 'generic' });
+    },
+  );
+
+  it.each(['cpu', 'wasm'] as const)(
+    '%s: the update reads nothing back (ids, gradients and control from the backend memory)',
+    async (backend) => {
+      await useBackend(backend);
+      const spec = makeSpec({ n_keys: 6, knn: 3, heads: 2, v_dim: 4 });
+      const mod = createMemory(spec, { seed: 3 });
+      const n = 5;
+      const x = tf.randomNormal([n, spec.d_in], 0, 1, 'float32', 5) as tf.Tensor2D;
+      const grad = tf.randomNormal([n, spec.heads, spec.knn, spec.v_dim], 0, 1, 'float32', 6);
+      const skip = tf.tensor1d([1, 0]);
+      const go = tf.tensor1d([0.5, 1]);
+      let tensors = 0;
+      for (let s = 0; s < 4; s++) {
+        const read = mod.forward(x, 'train');
+        tf.dispose([read.output, read.slots, read.scores, read.weights]);
+        const before = (await mod.readWeights()).values;
+        const control = s === 2 ? skip : go;
+        const { work } = await countStepWork(() => mod.applyValueGradients([grad], 0.1, control));
+        expect(work.reads).toBe(0);
+        const after = (await mod.readWeights()).values;
+        // The skipped step writes nothing; the others move the rows read.
+        expect(bitsEqual(after, before)).toBe(s === 2);
+        if (s === 0) tensors = tf.memory().numTensors;
+      }
+      expect(tf.memory().numTensors).toBe(tensors);
+      tf.dispose([x, grad, skip, go]);
+      mod.dispose();
+    },
+  );
+
+  it.each(['cpu', 'wasm'] as const)(
+    '%s: a shared pool joins its members’ ids without a read',
+    async (backend) => {
+      await useBackend(backend);
+      const pool = new ValuePool(new Float32Array(16), 8, 2);
+      const [a, b] = [{}, {}];
+      pool.join(a);
+      pool.join(b);
+      const g = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+      const { work } = await countStepWork(async () => {
+        await pool.contribute(a, tf.tensor1d([1, 5, 1], 'int32'), g, 0.1);
+        await pool.contribute(b, tf.tensor1d([5, 2, 7], 'int32'), g, 0.1);
+      });
+      expect(work.reads).toBe(0);
+      const table = (await pool.table.data()) as Float32Array;
+      // The first Adam step moves every read row by −lr·sign(g) per column (g summed per slot > 0).
+      for (const row of [1, 2, 5, 7]) for (const c of [0, 1]) expect(table[row * 2 + c]).toBeCloseTo(-0.1, 5);
+      for (const row of [0, 3, 4, 6]) for (const c of [0, 1]) expect(table[row * 2 + c]).toBe(0);
+      g.dispose();
+      pool.dispose();
     },
   );
 

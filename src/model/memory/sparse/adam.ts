@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { SlotSegments } from './slotSegments';
+import type { SlotSegmenter, SlotSegments } from './slotSegments';
 
 export interface AdamSettings {
   beta1: number;
@@ -25,9 +25,17 @@ export interface ValueTables {
 }
 
 export interface RowStep {
-  segments: SlotSegments;
-  /** [M, v_dim]: the gradient of every row read (M = N·heads·knn), in slot-id order of the read. */
+  /**
+   * The slot ids of the step, one int32 tensor per member of the pool in member order (any shape);
+   * joined in that order they are the rows of `grads`. Left on the backend: each updater gets them
+   * its own way (cpu/wasm straight from the backend's memory, webgpu grouped on the GPU, the
+   * generic and reference paths by reading them back).
+   */
+  ids: readonly tf.Tensor[];
+  /** [M, v_dim]: the gradient of every row read (M = N·heads·knn per member), in the order of `ids`. */
   grads: tf.Tensor;
+  /** The pool's grouper for the paths that group on the CPU. */
+  segmenter: SlotSegmenter;
   stepSize: number;
   adam: AdamSettings;
   /**
@@ -39,7 +47,7 @@ export interface RowStep {
 
 export type RowUpdaterKind = 'cpu' | 'wasm' | 'webgpu' | 'generic';
 
-/** Applies one sparse Adam step to the rows of `segments`, summing each row's occurrences. */
+/** Applies one sparse Adam step to the rows read, summing each row's occurrences. */
 export interface RowUpdater {
   readonly kind: RowUpdaterKind;
   apply(tables: ValueTables, step: RowStep): Promise<void>;
@@ -55,10 +63,11 @@ export function adamRowsInPlace(
   m: Float32Array,
   v: Float32Array,
   grads: Float32Array,
-  step: RowStep,
+  segments: SlotSegments,
+  step: Pick<RowStep, 'stepSize' | 'adam'>,
   vDim: number,
 ): void {
-  const { rows, offsets, occurrences, count } = step.segments;
+  const { rows, offsets, occurrences, count } = segments;
   const { beta1, beta2, eps } = step.adam;
   const stepSize = step.stepSize;
   const g = new Float64Array(vDim);

@@ -6,13 +6,14 @@ import {
   type RowUpdaterKind,
   type ValueTables,
 } from './adam';
+import { joinIds, readSlotIds } from './slotIds';
 import { isWebGpuBackend, WebGpuRowUpdater } from './webgpuUpdater';
 
 /**
  * The in-place sparse Adam updaters. cpu and wasm write the touched rows straight into the
  * backend's memory (the cpu backend's TypedArray, the wasm heap at the tensor's offset); webgpu
- * runs a small compute shader on tfjs's own buffers; any other backend falls back to
- * tf.tensorScatterUpdate, which copies each table once per step.
+ * runs compute passes on tfjs's own buffers; any other backend falls back to
+ * tf.tensorScatterUpdate, which copies each table once per step and reads the ids back.
  */
 
 interface CpuBackendLike {
@@ -38,26 +39,53 @@ function tensorsOf(tables: ValueTables): tf.Tensor[] {
   return [tables.values, tables.m, tables.v];
 }
 
-/** The gradients and whether the step applies; both are read together (one wait, data on the CPU). */
-async function readStep(step: RowStep): Promise<{ grads: Float32Array; apply: boolean }> {
-  const [grads, control] = await Promise.all([step.grads.data(), step.control?.data()]);
-  return { grads: grads as Float32Array, apply: control === undefined || control[1] > 0 };
+/**
+ * The cpu and wasm updaters read nothing back: the step's ids, gradients and control already sit
+ * in host memory (the cpu backend's arrays, the wasm heap), computed synchronously before the
+ * update runs, so they are used where they lie. Only the grouping (SlotSegmenter) is made here.
+ */
+interface HostStep {
+  tables: Float32Array[];
+  ids: Int32Array;
+  grads: Float32Array;
+  apply: boolean;
+}
+
+function hostStep(step: RowStep, tables: ValueTables, view: (t: tf.Tensor) => ArrayBufferView): HostStep {
+  const asInt32 = (a: ArrayBufferView) =>
+    a instanceof Int32Array ? a : Int32Array.from(a as unknown as ArrayLike<number>);
+  const asFloat32 = (a: ArrayBufferView, what: string) => {
+    if (!(a instanceof Float32Array)) throw new Error(`value update: ${what} is not float32`);
+    return a;
+  };
+  const control = step.control ? asFloat32(view(step.control), 'the control') : null;
+  return {
+    tables: tensorsOf(tables).map((t) => asFloat32(view(t), 'the table')),
+    ids: joinIds(step.ids.map((t) => asInt32(view(t)))),
+    grads: asFloat32(view(step.grads), 'the gradient'),
+    apply: control === null || control[1] > 0,
+  };
+}
+
+function applyHostStep(h: HostStep, step: RowStep, vDim: number): void {
+  if (!h.apply) return;
+  const segments = step.segmenter.segment(h.ids);
+  adamRowsInPlace(h.tables[0], h.tables[1], h.tables[2], h.grads, segments, step, vDim);
 }
 
 class CpuRowUpdater implements RowUpdater {
   readonly kind = 'cpu';
 
   async apply(tables: ValueTables, step: RowStep): Promise<void> {
-    const { grads, apply } = await readStep(step);
-    if (!apply) return;
     const backend = tf.backend();
-    const arrays = tensorsOf(tables).map((t) => {
-      const values = isCpuBackend(backend) ? backend.data.get(t.dataId)?.values : undefined;
-      if (!(values instanceof Float32Array))
-        throw new Error('cpu value update: table is not on the cpu backend');
+    if (!isCpuBackend(backend)) throw new Error('cpu value update: the backend changed');
+    const view = (t: tf.Tensor) => {
+      const values = backend.data.get(t.dataId)?.values;
+      if (!ArrayBuffer.isView(values))
+        throw new Error('cpu value update: a tensor is not on the cpu backend');
       return values;
-    });
-    adamRowsInPlace(arrays[0], arrays[1], arrays[2], grads, step, tables.values.shape[1]);
+    };
+    applyHostStep(hostStep(step, tables, view), step, tables.values.shape[1]);
   }
 
   dispose(): void {}
@@ -67,18 +95,19 @@ class WasmRowUpdater implements RowUpdater {
   readonly kind = 'wasm';
 
   async apply(tables: ValueTables, step: RowStep): Promise<void> {
-    const { grads, apply } = await readStep(step);
-    if (!apply) return;
-    // Views are made after the await: the heap may have grown (and its buffer changed) meanwhile.
     const backend = tf.backend();
     if (!isWasmBackend(backend)) throw new Error('wasm value update: the backend changed');
+    // Views of the heap as it is now: nothing below allocates on the wasm heap (which could grow
+    // it and detach them).
     const heap = backend.wasm.HEAPU8.buffer;
-    const arrays = tensorsOf(tables).map((t) => {
+    const view = (t: tf.Tensor) => {
       const entry = backend.dataIdMap.get(t.dataId);
-      if (!entry) throw new Error('wasm value update: table is not on the wasm backend');
-      return new Float32Array(heap, entry.memoryOffset, t.size);
-    });
-    adamRowsInPlace(arrays[0], arrays[1], arrays[2], grads, step, tables.values.shape[1]);
+      if (!entry) throw new Error('wasm value update: a tensor is not on the wasm backend');
+      return t.dtype === 'int32'
+        ? new Int32Array(heap, entry.memoryOffset, t.size)
+        : new Float32Array(heap, entry.memoryOffset, t.size);
+    };
+    applyHostStep(hostStep(step, tables, view), step, tables.values.shape[1]);
   }
 
   dispose(): void {}
@@ -93,7 +122,9 @@ class GenericRowUpdater implements RowUpdater {
   readonly kind = 'generic';
 
   async apply(tables: ValueTables, step: RowStep): Promise<void> {
-    const { segments, stepSize, adam } = step;
+    const { stepSize, adam } = step;
+    // Reads the ids back: this path serves backends whose memory it cannot reach (webgl).
+    const segments = step.segmenter.segment(await readSlotIds(step.ids));
     const mRows = segments.segmentOf.length;
     const vDim = tables.values.shape[1];
     const slotIds = new Int32Array(mRows);
