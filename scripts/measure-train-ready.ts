@@ -4,8 +4,9 @@
  * seconds from navigation to an enabled Train/Step, and to the first training step after Train.
  *   npx tsx scripts/measure-train-ready.ts [webgpu|wasm|auto] [runs]
  */
-import { preview } from 'vite';
+
 import type { Page } from 'playwright-core';
+import { preview } from 'vite';
 import { openPage } from '../test/e2e/browser';
 
 // (test/e2e/app-helpers.ts has these, but it imports vitest, which only loads inside a test run.)
@@ -16,7 +17,10 @@ const trainingStep = async (page: Page) => Number(await labelled(page, 'Training
 const backend = process.argv[2] ?? 'webgpu';
 const runs = Number(process.argv[3] ?? 1);
 
-const server = await preview({ logLevel: 'warn', preview: { host: '127.0.0.1', port: 4874, strictPort: false } });
+const server = await preview({
+  logLevel: 'warn',
+  preview: { host: '127.0.0.1', port: 4874, strictPort: false },
+});
 const base = server.resolvedUrls?.local[0];
 if (!base) throw new Error('vite preview did not report a local URL');
 try {
@@ -24,7 +28,10 @@ try {
     const session = await openPage(`${base}${backend === 'auto' ? '' : `#backend=${backend}`}`);
     try {
       const { page } = session;
-      await page.getByRole('button', { name: 'Step', exact: true }).and(page.locator(':enabled')).waitFor({ timeout: 300_000 });
+      await page
+        .getByRole('button', { name: 'Step', exact: true })
+        .and(page.locator(':enabled'))
+        .waitFor({ timeout: 300_000 });
       const readyMs = await page.evaluate(() => performance.now());
       const running = await labelled(page, 'Backend');
       const before = await trainingStep(page);
