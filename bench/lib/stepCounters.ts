@@ -11,6 +11,8 @@ import * as tf from '@tensorflow/tfjs';
  * Kernels that compute nothing on the wasm and WebGPU backends: Reshape and ExpandDims hand out the
  * input's buffer under a new shape (both backends' kernels only bump a reference count), Identity
  * hands out the same buffer. Everything else allocates an output and runs a program or a wasm call.
+ * Caveat: tfjs-wasm's own Identity copies; the fused mode replaces it by a sharing one
+ * (src/model/ops/wasm/identity.ts), so on wasm the reference mode's "views" include real copies.
  */
 export const VIEW_KERNELS: ReadonlySet<string> = new Set(['Reshape', 'Identity', 'ExpandDims']);
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { valueRead } from '../ops/valueRead';
+import { ensureSharedWasmIdentity } from '../ops/wasm/identity';
 import { BN_MOMENTUM, projectQuery, type QueryParams } from './queryNet';
 import { selectWithGradient } from './select';
 import type { RowUpdaterKind } from './sparse/adam';
@@ -193,6 +194,7 @@ class Memory implements PkmMemoryModule {
       throw new Error('memory forward: BatchNorm needs at least 2 token states in train mode (got 1)');
     }
     const probe = mode === 'train' ? this.ensureProbe(n) : null;
+    if (mode === 'train') ensureSharedWasmIdentity();
     return tf.tidy(() => {
       const query = projectQuery(x, this.query, this.spec, mode);
       const { slots, scores } = selectWithGradient(query.normed, this.keys, this.spec);

@@ -17,7 +17,8 @@ export type FusedOp =
   | 'gelu'
   | 'gradNorm'
   | 'valueGrouping'
-  | 'valueRead';
+  | 'valueRead'
+  | 'identity';
 
 let mode: KernelMode = 'fused';
 /** Ops kept on their reference while the mode is 'fused': one fused op checked on its own. */

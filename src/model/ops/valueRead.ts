@@ -47,25 +47,27 @@ export function fusedValueRead(
 ): tf.Tensor2D {
   const read = (w: tf.Tensor) =>
     tf.engine().runKernel(VALUE_READ, { values, slots, weights: w }) as tf.Tensor2D;
+  // The table is read from the closure, not saved: saving clones, and a clone copies the whole
+  // table on wasm (its Identity kernel copies). It is the memory's variable, alive throughout.
   const grads = (dy: tf.Tensor, saved: tf.Tensor[]) =>
     tf.engine().runKernel(VALUE_READ_GRAD, {
       dy,
-      values: saved[1],
-      slots: saved[2],
+      values,
+      slots: saved[1],
       weights: saved[0],
     }) as tf.Tensor[];
   if (probe) {
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [w, , save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
       // Saved (kept by the tape), since the caller's tidy may end before the backward runs.
-      save([w, values, slots]);
+      save([w, slots]);
       return { value: read(w), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => grads(dy, saved) };
     });
     return op(weights, probe) as tf.Tensor2D;
   }
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [w, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    save([w, values, slots]);
+    save([w, slots]);
     return {
       value: read(w),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {

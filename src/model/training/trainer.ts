@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../config';
 import type { TokenBatch } from '../corpus/dataset';
 import { sumOfSquares } from '../ops/gradNorm';
+import { ensureSharedWasmIdentity } from '../ops/wasm/identity';
 import type { PkmModel } from '../transformer';
 import { type AdamState, createDenseAdam } from './adam';
 import { learningRate } from './schedule';
@@ -121,6 +122,7 @@ export function createTrainer(
 
   async function queueStep(batch: TokenBatch): Promise<PendingStep> {
     const start = performance.now();
+    ensureSharedWasmIdentity();
     const number = adam.step + 1;
     const dense = model.denseVariables();
     const memories = model.memories;
