@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { denseAdamCpu, isCpuBackend } from './cpu/denseAdam';
+import { isCpuBackend } from './cpu/backendArrays';
+import { denseAdamCpu } from './cpu/denseAdam';
 import { kernelMode } from './kernelMode';
 import { denseAdamWasm, isWasmBackend } from './wasm/denseAdam';
 import { denseAdamWebGpu, isWebGpuAdamBackend } from './webgpu/denseAdam';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CPU_GELU_KERNELS } from './cpu/gelu';
 import { GELU, GELU_GRAD } from './geluKernels';
 import { kernelMode } from './kernelMode';
+import { hasKernels, registerKernels } from './registerKernels';
 import { WASM_GELU_KERNELS } from './wasm/gelu';
 import { WEBGPU_GELU_KERNELS } from './webgpu/gelu';
 
@@ -14,16 +15,13 @@ import { WEBGPU_GELU_KERNELS } from './webgpu/gelu';
  * past |x| > 10 they return the limits (x, 0; gradients 1, 0), finite for any finite x.
  */
 
-for (const kernel of [...CPU_GELU_KERNELS, ...WASM_GELU_KERNELS, ...WEBGPU_GELU_KERNELS]) {
-  // A module evaluated twice (tests, hot reload) must not register twice: tfjs warns and keeps one.
-  if (!tf.getKernel(kernel.kernelName, kernel.backendName)) tf.registerKernel(kernel);
-}
+registerKernels([...CPU_GELU_KERNELS, ...WASM_GELU_KERNELS, ...WEBGPU_GELU_KERNELS]);
 
 /** Whether `gelu` runs the fused kernels now: kernel mode 'fused' and kernels for the active backend. */
 export function fusedGeluAvailable(): boolean {
   if (kernelMode('gelu') !== 'fused') return false;
   const backend = tf.getBackend();
-  return tf.getKernel(GELU, backend) != null && tf.getKernel(GELU_GRAD, backend) != null;
+  return hasKernels(backend, GELU, GELU_GRAD);
 }
 
 const fusedGelu = tf.customGrad((x, save) => {

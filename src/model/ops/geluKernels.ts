@@ -1,3 +1,5 @@
+import type * as tf from '@tensorflow/tfjs';
+
 /**
  * The kernels of the fused GELU op (src/model/ops/gelu.ts), by name. Each backend folder
  * registers both.
@@ -22,3 +24,10 @@ export const GELU_SCALE = 2 * Math.sqrt(2 / Math.PI);
  * this, x³ would overflow float32 near |x| ≈ 7e12 and ±Inf would give Inf·0 = NaN.
  */
 export const GELU_SATURATION = 10;
+
+/** A named kernel input, checked to be float32; `backend` names the kernel's backend in the error. */
+export function geluInput(inputs: tf.NamedTensorInfoMap, name: string, backend: string): tf.TensorInfo {
+  const t = inputs[name];
+  if (t?.dtype !== 'float32') throw new Error(`${backend} gelu: input ${name} must be a float32 tensor`);
+  return t;
+}

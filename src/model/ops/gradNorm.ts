@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CPU_GRAD_NORM_KERNELS } from './cpu/gradNorm';
 import { SUM_SQUARES } from './gradNormKernels';
 import { kernelMode } from './kernelMode';
+import { hasKernels, registerKernels } from './registerKernels';
 import { WASM_GRAD_NORM_KERNELS } from './wasm/gradNorm';
 import { WEBGPU_GRAD_NORM_KERNELS } from './webgpu/gradNorm';
 
@@ -12,14 +13,11 @@ import { WEBGPU_GRAD_NORM_KERNELS } from './webgpu/gradNorm';
  * reference does, so the trainer's finiteness check still sees a bad gradient.
  */
 
-for (const kernel of [...CPU_GRAD_NORM_KERNELS, ...WASM_GRAD_NORM_KERNELS, ...WEBGPU_GRAD_NORM_KERNELS]) {
-  // A module evaluated twice (tests, hot reload) must not register twice: tfjs warns and keeps one.
-  if (!tf.getKernel(kernel.kernelName, kernel.backendName)) tf.registerKernel(kernel);
-}
+registerKernels([...CPU_GRAD_NORM_KERNELS, ...WASM_GRAD_NORM_KERNELS, ...WEBGPU_GRAD_NORM_KERNELS]);
 
 /** Whether `sumOfSquares` runs the fused kernel now: kernel mode 'fused' and a kernel for the backend. */
 export function fusedSumOfSquaresAvailable(): boolean {
-  return kernelMode('gradNorm') === 'fused' && tf.getKernel(SUM_SQUARES, tf.getBackend()) != null;
+  return kernelMode('gradNorm') === 'fused' && hasKernels(tf.getBackend(), SUM_SQUARES);
 }
 
 /**

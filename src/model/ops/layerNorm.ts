@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CPU_LAYER_NORM_KERNELS } from './cpu/layerNorm';
 import { kernelMode } from './kernelMode';
 import { LAYER_NORM, LAYER_NORM_GRAD } from './layerNormKernels';
+import { hasKernels, registerKernels } from './registerKernels';
 import { WASM_LAYER_NORM_KERNELS } from './wasm/layerNorm';
 import { WEBGPU_LAYER_NORM_KERNELS } from './webgpu/layerNorm';
 
@@ -14,10 +15,7 @@ import { WEBGPU_LAYER_NORM_KERNELS } from './webgpu/layerNorm';
  * not bit for bit.
  */
 
-for (const kernel of [...CPU_LAYER_NORM_KERNELS, ...WASM_LAYER_NORM_KERNELS, ...WEBGPU_LAYER_NORM_KERNELS]) {
-  // A module evaluated twice (tests, hot reload) must not register twice: tfjs warns and keeps one.
-  if (!tf.getKernel(kernel.kernelName, kernel.backendName)) tf.registerKernel(kernel);
-}
+registerKernels([...CPU_LAYER_NORM_KERNELS, ...WASM_LAYER_NORM_KERNELS, ...WEBGPU_LAYER_NORM_KERNELS]);
 
 /** The plain-op LayerNorm, differentiated by tfjs's autodiff: what the fused op is checked against. */
 export function layerNormReference(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
@@ -33,7 +31,7 @@ export function layerNormReference(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tens
 export function fusedLayerNormAvailable(): boolean {
   if (kernelMode('layerNorm') !== 'fused') return false;
   const backend = tf.getBackend();
-  return tf.getKernel(LAYER_NORM, backend) != null && tf.getKernel(LAYER_NORM_GRAD, backend) != null;
+  return hasKernels(backend, LAYER_NORM, LAYER_NORM_GRAD);
 }
 
 type LayerNormFn = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;

@@ -6,6 +6,7 @@ import type { MemorySpec } from '../memory/types';
 import { CPU_KERNELS } from './cpu/kernels';
 import { kernelMode } from './kernelMode';
 import { PRODUCT_SELECT_GRAD, PRODUCT_SUBSCORE_GRAD, PRODUCT_TOPK } from './productSelectKernels';
+import { registerKernels } from './registerKernels';
 import { WASM_KERNELS } from './wasm/kernels';
 import { WEBGPU_KERNELS } from './webgpu/kernels';
 
@@ -24,10 +25,7 @@ import { WEBGPU_KERNELS } from './webgpu/kernels';
  * matMuls, the transposes of the forward's.
  */
 
-for (const kernel of [...CPU_KERNELS, ...WASM_KERNELS, ...WEBGPU_KERNELS]) {
-  // A module evaluated twice (tests, hot reload) must not register twice: tfjs warns and keeps one.
-  if (!tf.getKernel(kernel.kernelName, kernel.backendName)) tf.registerKernel(kernel);
-}
+registerKernels([...CPU_KERNELS, ...WASM_KERNELS, ...WEBGPU_KERNELS]);
 
 type GradRoute = 'sparse' | 'subScores';
 

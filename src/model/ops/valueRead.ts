@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readValueRows } from '../memory/valueRead';
 import { CPU_VALUE_READ_KERNELS } from './cpu/valueRead';
 import { kernelMode } from './kernelMode';
+import { hasKernels, registerKernels } from './registerKernels';
 import { VALUE_READ, VALUE_READ_GRAD } from './valueReadKernels';
 import { WASM_VALUE_READ_KERNELS } from './wasm/valueRead';
 import { WEBGPU_VALUE_READ_KERNELS } from './webgpu/valueRead';
@@ -14,15 +15,13 @@ import { WEBGPU_VALUE_READ_KERNELS } from './webgpu/valueRead';
  * (memory/valueRead.ts) and from there to the sparse value update; the table gets none.
  */
 
-for (const kernel of [...CPU_VALUE_READ_KERNELS, ...WASM_VALUE_READ_KERNELS, ...WEBGPU_VALUE_READ_KERNELS]) {
-  if (!tf.getKernel(kernel.kernelName, kernel.backendName)) tf.registerKernel(kernel);
-}
+registerKernels([...CPU_VALUE_READ_KERNELS, ...WASM_VALUE_READ_KERNELS, ...WEBGPU_VALUE_READ_KERNELS]);
 
 /** Whether the fused read runs now: kernel mode 'fused' and kernels for the active backend. */
 export function fusedValueReadAvailable(): boolean {
   if (kernelMode('valueRead') !== 'fused') return false;
   const backend = tf.getBackend();
-  return tf.getKernel(VALUE_READ, backend) != null && tf.getKernel(VALUE_READ_GRAD, backend) != null;
+  return hasKernels(backend, VALUE_READ, VALUE_READ_GRAD);
 }
 
 /** The plain-op read: gather the rows (through the probe in training), then a batched matMul. */

@@ -1,6 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { fusedSumOfSquaresAvailable } from '../../../src/model/ops/gradNorm';
 import { withKernelMode } from '../../../src/model/ops/kernelMode';
 import {
@@ -14,15 +12,12 @@ import {
   sumOfSquaresReference,
   tensorList,
 } from './gradNormCases';
-
-async function onBackend(name: string): Promise<void> {
-  if (tf.getBackend() !== name && !(await tf.setBackend(name))) throw new Error(`${name} did not start`);
-  await tf.ready();
-}
+import { onBackend } from './onBackend';
 
 describe.each(['cpu', 'wasm'])('fused sum of squares on %s', (backend) => {
+  beforeEach(() => onBackend(backend));
+
   it('runs fused in fused mode only, and not where the op is kept on its reference', async () => {
-    await onBackend(backend);
     expect(await withKernelMode('fused', fusedSumOfSquaresAvailable)).toBe(true);
     expect(await withKernelMode('reference', fusedSumOfSquaresAvailable)).toBe(false);
     expect(await withKernelMode('fused', fusedSumOfSquaresAvailable, { referenceOps: ['gradNorm'] })).toBe(
@@ -39,7 +34,6 @@ describe.each(['cpu', 'wasm'])('fused sum of squares on %s', (backend) => {
     [60, false],
     [13, true],
   ])('%i tensors (one large: %s): one kernel, equal to the reference bit for bit', async (count, large) => {
-    await onBackend(backend);
     const list = tensorList(count, large);
     const fused = await runSum('fused', list);
     const reference = await runSum('reference', list);
@@ -50,7 +44,6 @@ describe.each(['cpu', 'wasm'])('fused sum of squares on %s', (backend) => {
   });
 
   it("in 'reference' mode runs the reference's ops bit for bit", async () => {
-    await onBackend(backend);
     const list = tensorList(13);
     const viaOp = await runSum('reference', list);
     const direct = await runSum('fused', list, sumOfSquaresReference);
@@ -59,19 +52,16 @@ describe.each(['cpu', 'wasm'])('fused sum of squares on %s', (backend) => {
   });
 
   it('a NaN or ±Inf in any tensor gives a non-finite sum', async () => {
-    await onBackend(backend);
     await expectNonFinite(12, 13);
     await expectNonFinite(37, 60);
     await expectOverflow();
   });
 
   it('an empty list is 0, an empty tensor adds nothing', async () => {
-    await onBackend(backend);
     await expectEmpty();
   });
 
   it('leaves no tensor behind', async () => {
-    await onBackend(backend);
     await expectNoLeak();
   });
 });

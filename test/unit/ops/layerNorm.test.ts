@@ -9,17 +9,13 @@ import {
   finiteDifferenceErrors,
   fusedOp,
   kernelsInMode,
-  onBackend,
   randomCase,
   referenceOp,
   run,
+  SHAPES,
   tensorCountDrift,
 } from './layerNormCases';
-
-const SHAPES: number[][] = [1, 3, 64, 130].flatMap((d) => [
-  [7, d],
-  [2, 3, d],
-]);
+import { onBackend } from './onBackend';
 
 describe.each(['cpu', 'wasm'] as const)('fused LayerNorm on %s', (backend) => {
   it.each(SHAPES.map((s) => [s.join(', '), s] as const))(

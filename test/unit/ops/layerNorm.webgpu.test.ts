@@ -14,19 +14,15 @@ import {
   finiteDifferenceErrors,
   fusedOp,
   kernelsInMode,
-  onBackend,
   randomCase,
   referenceOp,
   run,
+  SHAPES,
   tensorCountDrift,
 } from './layerNormCases';
+import { onBackend } from './onBackend';
 
 runOnNodeWebgpu();
-
-const SHAPES: number[][] = [1, 3, 64, 130].flatMap((d) => [
-  [7, d],
-  [2, 3, d],
-]);
 
 describe('fused LayerNorm on WebGPU (Dawn in Node)', () => {
   it.each(SHAPES.map((s) => [s.join(', '), s] as const))(

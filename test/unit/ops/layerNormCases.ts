@@ -14,10 +14,11 @@ export type Op = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number) 
 export const fusedOp: Op = fusedLayerNorm;
 export const referenceOp: Op = layerNormReference;
 
-export async function onBackend(name: string): Promise<void> {
-  if (tf.getBackend() !== name && !(await tf.setBackend(name))) throw new Error(`${name} did not start`);
-  await tf.ready();
-}
+/** x shapes of the forward and gradient cases: d from 1 to past a workgroup's 64, rank 2 and 3. */
+export const SHAPES: number[][] = [1, 3, 64, 130].flatMap((d) => [
+  [7, d],
+  [2, 3, d],
+]);
 
 export interface Case {
   shape: number[];

@@ -1,19 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DenseAdamArgs } from '../denseAdam';
+import { isCpuBackend, valuesOf } from './backendArrays';
 
 /**
  * Dense Adam on the cpu backend: JS loops straight over the backend's typed arrays. The wasm
  * kernel runs the same loop over heap views (denseAdamLoop below).
  */
-
-interface CpuBackendLike {
-  data: { has(dataId: object): boolean; get(dataId: object): { values?: unknown } | undefined };
-}
-
-export function isCpuBackend(b: unknown): b is CpuBackendLike {
-  const data = (b as CpuBackendLike | null)?.data;
-  return typeof data?.get === 'function' && typeof data.has === 'function';
-}
 
 /** The float32 storage of every tensor the update touches, in the order of `args`. */
 export interface DenseAdamArrays {
@@ -59,10 +51,10 @@ export function denseAdamLoop(arrays: DenseAdamArrays, args: DenseAdamArgs): voi
 
 export function denseAdamCpu(args: DenseAdamArgs): void {
   const backend = tf.backend();
+  if (!isCpuBackend(backend)) throw new Error('cpu dense Adam: the backend is not cpu');
   const array = (t: tf.Tensor): Float32Array => {
-    const values = isCpuBackend(backend) ? backend.data.get(t.dataId)?.values : undefined;
-    if (!(values instanceof Float32Array) || values.length !== t.size)
-      throw new Error('cpu dense Adam: a tensor is not a float32 array on the cpu backend');
+    const values = valuesOf(backend, t, Float32Array, 'dense Adam');
+    if (values.length !== t.size) throw new Error('cpu dense Adam: a tensor does not fill its array');
     return values;
   };
   denseAdamLoop(

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import { GELU, GELU_CUBIC, GELU_GRAD, GELU_SATURATION, GELU_SCALE } from '../geluKernels';
+import { GELU, GELU_CUBIC, GELU_GRAD, GELU_SATURATION, GELU_SCALE, geluInput } from '../geluKernels';
+import { type CpuBackendLike, valuesOf } from './backendArrays';
 
 /**
  * The GELU kernels on the cpu backend, and the element math they share with the wasm kernels
@@ -52,21 +53,13 @@ export function geluGradLoop(dy: Float32Array, x: Float32Array, dx: Float32Array
   }
 }
 
-interface CpuBackendLike {
-  data: { get(dataId: object): { values?: unknown } | undefined };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
-}
-
-function floatValues(backend: CpuBackendLike, t: tf.TensorInfo | undefined, name: string): Float32Array {
-  const values = t ? backend.data.get(t.dataId)?.values : undefined;
-  if (t?.dtype !== 'float32' || !(values instanceof Float32Array))
-    throw new Error(`cpu gelu: input ${name} must be a float32 tensor`);
-  return values;
+function floatValues(backend: CpuBackendLike, inputs: tf.NamedTensorInfoMap, name: string): Float32Array {
+  return valuesOf(backend, geluInput(inputs, name, 'cpu'), Float32Array, 'gelu');
 }
 
 const geluKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const b = backend as unknown as CpuBackendLike;
-  const x = floatValues(b, inputs.x, 'x');
+  const x = floatValues(b, inputs, 'x');
   const y = new Float32Array(x.length);
   geluLoop(x, y);
   return b.makeTensorInfo(inputs.x!.shape, 'float32', y);
@@ -74,8 +67,8 @@ const geluKernel: tf.KernelFunc = ({ inputs, backend }) => {
 
 const geluGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const b = backend as unknown as CpuBackendLike;
-  const x = floatValues(b, inputs.x, 'x');
-  const dy = floatValues(b, inputs.dy, 'dy');
+  const x = floatValues(b, inputs, 'x');
+  const dy = floatValues(b, inputs, 'dy');
   if (dy.length !== x.length) throw new Error('cpu gelu gradient: dy and x must have the same size');
   const dx = new Float32Array(x.length);
   geluGradLoop(dy, x, dx);

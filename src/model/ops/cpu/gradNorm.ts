@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { SUM_SQUARES, sumSquaresInputs } from '../gradNormKernels';
+import { type CpuBackendLike, valuesOf } from './backendArrays';
 
 /**
  * The sum of squares on the cpu backend, and the loop the wasm kernel shares. It follows the
@@ -27,19 +28,9 @@ export function sumOfSquaresLoop(arrays: readonly Float32Array[], accumulator: A
   return f(total);
 }
 
-interface CpuBackendLike {
-  data: { get(dataId: object): { values?: unknown } | undefined };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
-}
-
 const sumSquaresKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const b = backend as unknown as CpuBackendLike;
-  const arrays = sumSquaresInputs(inputs).map((t) => {
-    const values = b.data.get(t.dataId)?.values;
-    if (!(values instanceof Float32Array))
-      throw new Error('cpu sum of squares: an input has no Float32Array');
-    return values;
-  });
+  const arrays = sumSquaresInputs(inputs).map((t) => valuesOf(b, t, Float32Array, 'sum of squares'));
   return b.makeTensorInfo([], 'float32', Float32Array.of(sumOfSquaresLoop(arrays, 'float64')));
 };
 

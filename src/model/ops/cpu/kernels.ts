@@ -8,6 +8,7 @@ import {
   subScoreBlocks,
   type TopKAttrs,
 } from '../productSelectKernels';
+import { type CpuBackendLike, valuesOf } from './backendArrays';
 import { productSelectGrad } from './productSelectGrad';
 import { productTopK } from './productTopK';
 
@@ -16,26 +17,13 @@ import { productTopK } from './productTopK';
  * backend's own TypedArrays, outputs are fresh TypedArrays handed to the backend (no copy).
  */
 
-interface CpuBackendLike {
-  data: { get(dataId: object): { values?: unknown } | undefined };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array | Int32Array): tf.TensorInfo;
-}
-
-function valuesOf<T extends Float32Array | Int32Array>(
-  backend: CpuBackendLike,
-  t: tf.TensorInfo,
-  type: new (n: number) => T,
-): T {
-  const values = backend.data.get(t.dataId)?.values;
-  if (!(values instanceof type)) throw new Error(`cpu product select: ${t.dtype} input has no ${type.name}`);
-  return values as T;
-}
+const OP = 'product select';
 
 const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as CpuBackendLike;
   const { heads, knn } = numberAttrs<TopKAttrs>(attrs, ['heads', 'knn']);
   const { blocks, rows, nKeys } = subScoreBlocks(inputs, heads, knn, (t, block) => {
-    const whole = valuesOf(b, t, Float32Array);
+    const whole = valuesOf(b, t, Float32Array, OP);
     return block === null
       ? whole
       : whole.subarray(block * t.shape[1] * t.shape[2], (block + 1) * t.shape[1] * t.shape[2]);
@@ -57,10 +45,10 @@ const gradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const dq = new Float32Array(tf.util.sizeFromShape(q.shape));
   const dKeys = new Float32Array(tf.util.sizeFromShape(keys.shape));
   productSelectGrad(
-    valuesOf(b, dy, Float32Array),
-    valuesOf(b, slots, Int32Array),
-    valuesOf(b, q, Float32Array),
-    valuesOf(b, keys, Float32Array),
+    valuesOf(b, dy, Float32Array, OP),
+    valuesOf(b, slots, Int32Array, OP),
+    valuesOf(b, q, Float32Array, OP),
+    valuesOf(b, keys, Float32Array, OP),
     { heads, rows, nKeys, knn, kDim: q.shape[1] / heads },
     dq,
     dKeys,

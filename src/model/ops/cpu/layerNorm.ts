@@ -6,6 +6,7 @@ import {
   layerNormInput,
   layerNormSizes,
 } from '../layerNormKernels';
+import { type CpuBackendLike, valuesOf } from './backendArrays';
 
 /**
  * The fused LayerNorm on tfjs's pure-JS cpu backend, and the loops the wasm kernels run too (over
@@ -83,23 +84,14 @@ export function layerNormGradRows(
   dbeta.set(accBeta);
 }
 
-interface CpuBackendLike {
-  data: { get(dataId: object): { values?: unknown } | undefined };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
-}
-
-function valuesOf(backend: CpuBackendLike, t: tf.TensorInfo): Float32Array {
-  const values = backend.data.get(t.dataId)?.values;
-  if (!(values instanceof Float32Array)) throw new Error('cpu layer norm: an input has no Float32Array');
-  return values;
-}
+const floats = (b: CpuBackendLike, t: tf.TensorInfo) => valuesOf(b, t, Float32Array, 'layer norm');
 
 const forwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as CpuBackendLike;
   const [x, gamma, beta] = ['x', 'gamma', 'beta'].map((name) => layerNormInput(inputs, name));
   const sizes = layerNormSizes(x, [gamma, beta], [], attrs);
   const y = new Float32Array(sizes.rows * sizes.d);
-  layerNormRows(valuesOf(b, x), valuesOf(b, gamma), valuesOf(b, beta), sizes, y);
+  layerNormRows(floats(b, x), floats(b, gamma), floats(b, beta), sizes, y);
   return b.makeTensorInfo(x.shape, 'float32', y);
 };
 
@@ -110,7 +102,7 @@ const gradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const dx = new Float32Array(sizes.rows * sizes.d);
   const dgamma = new Float32Array(sizes.d);
   const dbeta = new Float32Array(sizes.d);
-  layerNormGradRows(valuesOf(b, x), valuesOf(b, gamma), valuesOf(b, dy), sizes, dx, dgamma, dbeta);
+  layerNormGradRows(floats(b, x), floats(b, gamma), floats(b, dy), sizes, dx, dgamma, dbeta);
   return [
     b.makeTensorInfo(x.shape, 'float32', dx),
     b.makeTensorInfo(gamma.shape, 'float32', dgamma),

@@ -6,6 +6,7 @@ import {
   valueReadInput,
   valueReadSizes,
 } from '../valueReadKernels';
+import { type CpuBackendLike, valuesOf } from './backendArrays';
 
 /**
  * The fused memory read as loops over plain arrays, used by the cpu kernels below and by the wasm
@@ -62,20 +63,7 @@ export function weightedRowSumGrad(
   }
 }
 
-interface CpuBackendLike {
-  data: { get(dataId: object): { values?: unknown } | undefined };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array | Int32Array): tf.TensorInfo;
-}
-
-function valuesOf<T extends Float32Array | Int32Array>(
-  backend: CpuBackendLike,
-  t: tf.TensorInfo,
-  type: new (n: number) => T,
-): T {
-  const values = backend.data.get(t.dataId)?.values;
-  if (!(values instanceof type)) throw new Error(`cpu value read: ${t.dtype} input has no ${type.name}`);
-  return values as T;
-}
+const OP = 'value read';
 
 const readKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const b = backend as unknown as CpuBackendLike;
@@ -83,9 +71,9 @@ const readKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const sizes = valueReadSizes(values, slots, weights);
   const out = new Float32Array(sizes.rows * sizes.vDim);
   weightedRowSum(
-    valuesOf(b, values, Float32Array),
-    valuesOf(b, slots, Int32Array),
-    valuesOf(b, weights, Float32Array),
+    valuesOf(b, values, Float32Array, OP),
+    valuesOf(b, slots, Int32Array, OP),
+    valuesOf(b, weights, Float32Array, OP),
     sizes,
     out,
   );
@@ -101,10 +89,10 @@ const gradKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const dWeights = new Float32Array(sizes.rows * sizes.perRow);
   const dRows = new Float32Array(sizes.rows * sizes.perRow * sizes.vDim);
   weightedRowSumGrad(
-    valuesOf(b, dy, Float32Array),
-    valuesOf(b, values, Float32Array),
-    valuesOf(b, slots, Int32Array),
-    valuesOf(b, weights, Float32Array),
+    valuesOf(b, dy, Float32Array, OP),
+    valuesOf(b, values, Float32Array, OP),
+    valuesOf(b, slots, Int32Array, OP),
+    valuesOf(b, weights, Float32Array, OP),
     sizes,
     dWeights,
     dRows,

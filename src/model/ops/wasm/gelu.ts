@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { geluGradLoop, geluLoop } from '../cpu/gelu';
-import { GELU, GELU_GRAD } from '../geluKernels';
+import { GELU, GELU_GRAD, geluInput } from '../geluKernels';
+import { heapView, type WasmBackendLike } from './heap';
 
 /**
  * The GELU kernels on the wasm backend: the cpu kernels' loops over views of the wasm heap. The
@@ -8,22 +9,8 @@ import { GELU, GELU_GRAD } from '../geluKernels';
  * detach earlier views).
  */
 
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
-
-function floatInput(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const t = inputs[name];
-  if (t?.dtype !== 'float32') throw new Error(`wasm gelu: input ${name} must be a float32 tensor`);
-  return t;
-}
-
-function view(backend: WasmBackendLike, t: tf.TensorInfo): Float32Array {
-  const values = backend.typedArrayFromHeap(t);
-  if (!(values instanceof Float32Array)) throw new Error('wasm gelu: a tensor is not float32 on the heap');
-  return values;
-}
+const floatInput = (inputs: tf.NamedTensorInfoMap, name: string) => geluInput(inputs, name, 'wasm');
+const view = (b: WasmBackendLike, t: tf.TensorInfo) => heapView(b, t, Float32Array, 'gelu');
 
 const geluKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const b = backend as unknown as WasmBackendLike;

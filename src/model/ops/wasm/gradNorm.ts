@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { sumOfSquaresLoop } from '../cpu/gradNorm';
 import { SUM_SQUARES, sumSquaresInputs } from '../gradNormKernels';
+import { heapView, type WasmBackendLike } from './heap';
 
 /**
  * The sum of squares on the wasm backend: the cpu loop over views of the wasm heap, accumulating
@@ -8,16 +9,7 @@ import { SUM_SQUARES, sumSquaresInputs } from '../gradNormKernels';
  * output is allocated first and the views taken after it (an allocation may grow the heap).
  */
 
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
-
-function floatView(backend: WasmBackendLike, t: tf.TensorInfo): Float32Array {
-  const values = backend.typedArrayFromHeap(t);
-  if (!(values instanceof Float32Array)) throw new Error('wasm sum of squares: a tensor is not float32');
-  return values;
-}
+const floatView = (b: WasmBackendLike, t: tf.TensorInfo) => heapView(b, t, Float32Array, 'sum of squares');
 
 const sumSquaresKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const b = backend as unknown as WasmBackendLike;

@@ -10,6 +10,7 @@ import {
   subScoreBlocks,
   type TopKAttrs,
 } from '../productSelectKernels';
+import { heapView, type WasmBackendLike } from './heap';
 
 /**
  * The product-key selection kernels on tfjs's wasm backend, as JS loops over views of the wasm
@@ -18,21 +19,7 @@ import {
  * earlier views.
  */
 
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
-
-function heapView<T extends Float32Array | Int32Array>(
-  backend: WasmBackendLike,
-  t: tf.TensorInfo,
-  type: new (n: number) => T,
-): T {
-  const view = backend.typedArrayFromHeap(t);
-  if (!(view instanceof type))
-    throw new Error(`wasm product select: ${t.dtype} tensor is not a ${type.name}`);
-  return view as T;
-}
+const OP = 'product select';
 
 const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmBackendLike;
@@ -43,7 +30,7 @@ const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const scores = b.makeOutput([rows, heads, knn], 'float32');
   // Views only now, after the last allocation.
   const blocks = parts.blocks.map(({ t, block }) => {
-    const whole = heapView(b, t, Float32Array);
+    const whole = heapView(b, t, Float32Array, OP);
     return block === null ? whole : whole.subarray(block * rows * nKeys, (block + 1) * rows * nKeys);
   });
   productTopK(
@@ -52,8 +39,8 @@ const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     rows,
     nKeys,
     knn,
-    heapView(b, slots, Int32Array),
-    heapView(b, scores, Float32Array),
+    heapView(b, slots, Int32Array, OP),
+    heapView(b, scores, Float32Array, OP),
   );
   return [slots, scores];
 };
@@ -66,13 +53,13 @@ const gradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const dq = b.makeOutput(q.shape, 'float32');
   const dKeys = b.makeOutput(keys.shape, 'float32');
   productSelectGrad(
-    heapView(b, dy, Float32Array),
-    heapView(b, slots, Int32Array),
-    heapView(b, q, Float32Array),
-    heapView(b, keys, Float32Array),
+    heapView(b, dy, Float32Array, OP),
+    heapView(b, slots, Int32Array, OP),
+    heapView(b, q, Float32Array, OP),
+    heapView(b, keys, Float32Array, OP),
     { heads, rows, nKeys, knn, kDim: q.shape[1] / heads },
-    heapView(b, dq, Float32Array),
-    heapView(b, dKeys, Float32Array),
+    heapView(b, dq, Float32Array, OP),
+    heapView(b, dKeys, Float32Array, OP),
   );
   return [dq, dKeys];
 };

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { layerNormGradRows, layerNormRows } from '../cpu/layerNorm';
 import { LAYER_NORM, LAYER_NORM_GRAD, layerNormInput, layerNormSizes } from '../layerNormKernels';
+import { heapView, type WasmBackendLike } from './heap';
 
 /**
  * The fused LayerNorm on tfjs's wasm backend: the cpu file's loops over views of the wasm heap
@@ -8,23 +9,12 @@ import { LAYER_NORM, LAYER_NORM_GRAD, layerNormInput, layerNormSizes } from '../
  * allocation, since an allocation may grow the heap and detach earlier views.
  */
 
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
-
-function heapView(backend: WasmBackendLike, t: tf.TensorInfo): Float32Array {
-  const view = backend.typedArrayFromHeap(t);
-  if (!(view instanceof Float32Array)) throw new Error('wasm layer norm: a tensor is not float32');
-  return view;
-}
-
 const forwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmBackendLike;
   const [x, gamma, beta] = ['x', 'gamma', 'beta'].map((name) => layerNormInput(inputs, name));
   const sizes = layerNormSizes(x, [gamma, beta], [], attrs);
   const y = b.makeOutput(x.shape, 'float32');
-  const view = (t: tf.TensorInfo) => heapView(b, t);
+  const view = (t: tf.TensorInfo) => heapView(b, t, Float32Array, 'layer norm');
   layerNormRows(view(x), view(gamma), view(beta), sizes, view(y));
   return y;
 };
@@ -37,7 +27,7 @@ const gradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const dgamma = b.makeOutput(gamma.shape, 'float32');
   const dbeta = b.makeOutput(gamma.shape, 'float32');
   // Views only now, after the last allocation.
-  const view = (t: tf.TensorInfo) => heapView(b, t);
+  const view = (t: tf.TensorInfo) => heapView(b, t, Float32Array, 'layer norm');
   layerNormGradRows(view(x), view(gamma), view(dy), sizes, view(dx), view(dgamma), view(dbeta));
   return [dx, dgamma, dbeta];
 };

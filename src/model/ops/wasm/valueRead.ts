@@ -1,26 +1,14 @@
 import type * as tf from '@tensorflow/tfjs';
 import { weightedRowSum, weightedRowSumGrad } from '../cpu/valueRead';
 import { VALUE_READ, VALUE_READ_GRAD, valueReadInput, valueReadSizes } from '../valueReadKernels';
+import { heapView, type WasmBackendLike } from './heap';
 
 /**
  * The fused memory read on tfjs's wasm backend: the cpu loops on views of the wasm heap (no copy
  * in or out), taken after the outputs are allocated (an allocation may grow the heap).
  */
 
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
-
-function heapView<T extends Float32Array | Int32Array>(
-  backend: WasmBackendLike,
-  t: tf.TensorInfo,
-  type: new (n: number) => T,
-): T {
-  const view = backend.typedArrayFromHeap(t);
-  if (!(view instanceof type)) throw new Error(`wasm value read: ${t.dtype} tensor is not a ${type.name}`);
-  return view as T;
-}
+const OP = 'value read';
 
 const readKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const b = backend as unknown as WasmBackendLike;
@@ -28,11 +16,11 @@ const readKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const sizes = valueReadSizes(values, slots, weights);
   const out = b.makeOutput([sizes.rows, sizes.vDim], 'float32');
   weightedRowSum(
-    heapView(b, values, Float32Array),
-    heapView(b, slots, Int32Array),
-    heapView(b, weights, Float32Array),
+    heapView(b, values, Float32Array, OP),
+    heapView(b, slots, Int32Array, OP),
+    heapView(b, weights, Float32Array, OP),
     sizes,
-    heapView(b, out, Float32Array),
+    heapView(b, out, Float32Array, OP),
   );
   return out;
 };
@@ -46,13 +34,13 @@ const gradKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const dWeights = b.makeOutput(weights.shape, 'float32');
   const dRows = b.makeOutput([...weights.shape, sizes.vDim], 'float32');
   weightedRowSumGrad(
-    heapView(b, dy, Float32Array),
-    heapView(b, values, Float32Array),
-    heapView(b, slots, Int32Array),
-    heapView(b, weights, Float32Array),
+    heapView(b, dy, Float32Array, OP),
+    heapView(b, values, Float32Array, OP),
+    heapView(b, slots, Int32Array, OP),
+    heapView(b, weights, Float32Array, OP),
     sizes,
-    heapView(b, dWeights, Float32Array),
-    heapView(b, dRows, Float32Array),
+    heapView(b, dWeights, Float32Array, OP),
+    heapView(b, dRows, Float32Array, OP),
   );
   return [dWeights, dRows];
 };

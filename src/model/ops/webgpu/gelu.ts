@@ -1,16 +1,12 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { GELU, GELU_CUBIC, GELU_GRAD, GELU_SATURATION, GELU_SCALE } from '../geluKernels';
+import { GELU, GELU_CUBIC, GELU_GRAD, GELU_SATURATION, GELU_SCALE, geluInput } from '../geluKernels';
+import { elementCount, FlatProgram, type WebGpuProgramRunner } from './runProgram';
 
 /**
  * The GELU kernels on tfjs-backend-webgpu: one element-wise program each, run by tfjs's
- * runWebGPUProgram. The dispatch is flat over elements (64 per workgroup); past 65,535 workgroups
- * tfjs folds it into 2D or 3D (reshapeDispatch) and getGlobalIndex() unfolds it, so each thread
- * bounds-checks its index against uniforms.size. Same math as the cpu loops (src/model/ops/cpu/
- * gelu.ts), in float32.
+ * runWebGPUProgram, flat over elements (see FlatProgram); each thread bounds-checks its index
+ * against uniforms.size. Same math as the cpu loops (src/model/ops/cpu/gelu.ts), in float32.
  */
-
-const WORKGROUP = 64;
 
 const f32 = (v: number) => {
   const s = String(v);
@@ -44,12 +40,7 @@ const GELU_WGSL = `
   }
 `;
 
-class GeluElementProgram implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
+class GeluElementProgram extends FlatProgram {
   size = true;
 
   constructor(
@@ -58,10 +49,8 @@ class GeluElementProgram implements WebGPUProgram {
     private readonly expression: string,
     name: string,
   ) {
-    this.outputShape = shape;
-    this.shaderKey = name;
-    const size = shape.reduce((a, b) => a * b, 1);
-    this.dispatch = [Math.max(1, Math.ceil(size / WORKGROUP)), 1, 1];
+    // At least one workgroup, even for an empty tensor.
+    super(name, shape, Math.max(1, elementCount(shape)));
   }
 
   getUserCode(): string {
@@ -74,15 +63,7 @@ class GeluElementProgram implements WebGPUProgram {
   }
 }
 
-interface WebGpuProgramRunner {
-  runWebGPUProgram(program: WebGPUProgram, inputs: tf.TensorInfo[], outputDtype: tf.DataType): tf.TensorInfo;
-}
-
-function floatInput(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const t = inputs[name];
-  if (t?.dtype !== 'float32') throw new Error(`webgpu gelu: input ${name} must be a float32 tensor`);
-  return t;
-}
+const floatInput = (inputs: tf.NamedTensorInfoMap, name: string) => geluInput(inputs, name, 'webgpu');
 
 const geluKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const x = floatInput(inputs, 'x');

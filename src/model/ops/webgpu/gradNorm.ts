@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { SUM_SQUARES, sumSquaresInputs } from '../gradNormKernels';
+import { elementCount, int32Uniforms, type WebGpuProgramRunner } from './runProgram';
 
 /**
  * The sum of squares on tfjs-backend-webgpu, in ⌈n/7⌉ + 1 programs for n inputs. A tfjs program
@@ -144,32 +145,12 @@ class SumPartialsProgram extends SumProgram {
   }
 }
 
-interface Uniform {
-  type: 'int32';
-  data: number[];
-}
-
-/** The part of tfjs-backend-webgpu's WebGPUBackend used here. */
-interface WebGpuBackendLike {
-  runWebGPUProgram(
-    program: WebGPUProgram,
-    inputs: tf.TensorInfo[],
-    outputDtype: tf.DataType,
-    programDefinedUniform?: Uniform[],
-    output?: tf.TensorInfo,
-  ): tf.TensorInfo;
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
-  disposeData(dataId: object): boolean;
-}
-
-const sizeOf = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
-
 const sumSquaresKernel: tf.KernelFunc = ({ inputs, backend }) => {
-  const b = backend as unknown as WebGpuBackendLike;
+  const b = backend as unknown as WebGpuProgramRunner;
   // Empty inputs add nothing (and a zero-size buffer cannot be bound); all are read flat.
   const list = sumSquaresInputs(inputs)
-    .filter((t) => sizeOf(t) > 0)
-    .map((t): tf.TensorInfo => ({ dataId: t.dataId, shape: [sizeOf(t)], dtype: 'float32' }));
+    .filter((t) => elementCount(t.shape) > 0)
+    .map((t): tf.TensorInfo => ({ dataId: t.dataId, shape: [elementCount(t.shape)], dtype: 'float32' }));
   if (list.length === 0) return b.makeTensorInfo([], 'float32', Float32Array.of(0));
   const largest = Math.max(...list.map((t) => t.shape[0]));
   const groups = Math.min(MAX_GROUPS, Math.ceil(largest / (WORKGROUP * ELEMENTS_PER_THREAD)));
@@ -177,11 +158,7 @@ const sumSquaresKernel: tf.KernelFunc = ({ inputs, backend }) => {
   for (let first = 0; first < list.length; first += INPUTS_PER_PROGRAM) {
     const chunk = list.slice(first, first + INPUTS_PER_PROGRAM);
     const program = new ChunkSquaresProgram(chunk.length, groups, list.length * groups);
-    const uniforms: Uniform[] = [
-      { type: 'int32', data: [groups] },
-      { type: 'int32', data: [first] },
-    ];
-    b.runWebGPUProgram(program, chunk, 'float32', uniforms, partials);
+    b.runWebGPUProgram(program, chunk, 'float32', int32Uniforms(groups, first), partials);
   }
   const total = b.runWebGPUProgram(new SumPartialsProgram(), [partials], 'float32');
   b.disposeData(partials.dataId);

@@ -1,5 +1,4 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import {
   checkTopKShape,
   type GradAttrs,
@@ -10,33 +9,12 @@ import {
   type TopKAttrs,
 } from '../productSelectKernels';
 import { ProductScoresProgram, ProductTopKProgram, SubScoreGradProgram } from './programs';
+import { int32Uniforms, type WebGpuProgramRunner } from './runProgram';
 
 /**
  * The product-key selection kernels on tfjs-backend-webgpu. Everything stays on the GPU: the
  * programs read tfjs's buffers and write new tfjs tensors; nothing is read back.
  */
-
-interface Uniform {
-  type: 'int32';
-  data: number[];
-}
-
-/** The part of tfjs-backend-webgpu's WebGPUBackend used here. */
-interface WebGpuProgramRunner {
-  runWebGPUProgram(
-    program: WebGPUProgram,
-    inputs: tf.TensorInfo[],
-    outputDtype: tf.DataType,
-    programDefinedUniform?: Uniform[],
-  ): tf.TensorInfo;
-}
-
-function uniforms(threads: number, rows: number): Uniform[] {
-  return [
-    { type: 'int32', data: [threads] },
-    { type: 'int32', data: [rows] },
-  ];
-}
 
 const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WebGpuProgramRunner;
@@ -44,9 +22,9 @@ const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const sub = inputOf(inputs, 'subScores');
   const [rows, nKeys] = checkTopKShape(sub.shape, heads, knn);
   const select = new ProductTopKProgram(rows, heads, nKeys, knn);
-  const slots = b.runWebGPUProgram(select, [sub], 'int32', uniforms(rows * heads, rows));
+  const slots = b.runWebGPUProgram(select, [sub], 'int32', int32Uniforms(rows * heads, rows));
   const score = new ProductScoresProgram(rows, heads, nKeys, knn);
-  const scores = b.runWebGPUProgram(score, [sub, slots], 'float32', uniforms(rows * heads * knn, rows));
+  const scores = b.runWebGPUProgram(score, [sub, slots], 'float32', int32Uniforms(rows * heads * knn, rows));
   return [slots, scores];
 };
 
@@ -56,7 +34,7 @@ const subScoreGradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const [dy, slots] = ['dy', 'slots'].map((name) => inputOf(inputs, name));
   const [rows, , knn] = dy.shape;
   const program = new SubScoreGradProgram(rows, heads, nKeys, knn);
-  return b.runWebGPUProgram(program, [dy, slots], 'float32', uniforms(heads * 2 * rows, rows));
+  return b.runWebGPUProgram(program, [dy, slots], 'float32', int32Uniforms(heads * 2 * rows, rows));
 };
 
 export const WEBGPU_KERNELS: tf.KernelConfig[] = [

@@ -1,5 +1,4 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import {
   LAYER_NORM,
   LAYER_NORM_GRAD,
@@ -7,19 +6,17 @@ import {
   layerNormInput,
   layerNormSizes,
 } from '../layerNormKernels';
+import { FlatProgram, type Uniform, type WebGpuProgramRunner } from './runProgram';
 
 /**
  * The fused LayerNorm on tfjs-backend-webgpu, as WGSL programs run by its runWebGPUProgram.
  * One thread per row for y and dx, summing in float32: no workgroup barriers, which a software
  * adapter (SwiftShader) runs ~100× slower than the plain loops, and at the model's sizes (512
- * rows of 64) a real GPU is bound by dispatches, not by these loops. Dispatches are flat; tfjs
- * folds one above 65,535 workgroups into 2D (or 3D) and getGlobalIndex() unfolds it, so every
- * program bounds-checks its thread index. The gradient is four programs in one kernel: the row
+ * rows of 64) a real GPU is bound by dispatches, not by these loops. Dispatches are flat (see
+ * FlatProgram). The gradient is four programs in one kernel: the row
  * statistics [rows, 2] (mean, rstd), dx by row, then dgamma and dbeta by one thread per column
  * looping over the rows.
  */
-
-const WORKGROUP = 64;
 
 /** (mean, 1/sqrt(variance + eps)) of x's row `row`: two passes, as tf.moments. */
 const ROW_STATS_WGSL = `
@@ -37,23 +34,8 @@ const ROW_STATS_WGSL = `
     return vec2<f32>(mean, inverseSqrt(q / f32(d) + uniforms.eps));
   }`;
 
-abstract class LayerNormProgram implements WebGPUProgram {
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
+abstract class LayerNormProgram extends FlatProgram {
   uniforms = 'rows : i32, cols : i32, eps : f32,';
-  abstract variableNames: string[];
-
-  /** A flat dispatch of `threads` threads. */
-  constructor(
-    public shaderKey: string,
-    public outputShape: number[],
-    threads: number,
-  ) {
-    this.dispatch = [Math.ceil(threads / WORKGROUP), 1, 1];
-  }
-
-  abstract getUserCode(): string;
 }
 
 /** Forward: y = (x − mean)·rstd·gamma + beta, one thread per row. */
@@ -155,22 +137,6 @@ class ParamGradProgram extends LayerNormProgram {
     result[column] = acc;
   }`;
   }
-}
-
-interface Uniform {
-  type: 'int32' | 'float32';
-  data: number[];
-}
-
-/** The part of tfjs-backend-webgpu's WebGPUBackend used here. */
-interface WebGpuProgramRunner {
-  runWebGPUProgram(
-    program: WebGPUProgram,
-    inputs: tf.TensorInfo[],
-    outputDtype: tf.DataType,
-    programDefinedUniform?: Uniform[],
-  ): tf.TensorInfo;
-  disposeData(dataId: object): boolean;
 }
 
 function uniforms({ rows, d, eps }: LayerNormSizes): Uniform[] {

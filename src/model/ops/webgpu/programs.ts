@@ -1,18 +1,11 @@
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { FlatProgram } from './runProgram';
 
 /**
  * WGSL programs of the fused product-key selection, run by tfjs-backend-webgpu's own
  * runWebGPUProgram (its pipeline cache, uniforms, command batching and compile-only warm-up).
- * Dispatches are flat over threads; tfjs folds a flat dispatch above 65,535 workgroups into 2D
- * (or 3D), and getGlobalIndex() unfolds it, so every program bounds-checks its thread index.
- * Sizes baked into the WGSL (n_keys, knn, heads) are part of each shader key.
+ * Dispatches are flat over threads (see FlatProgram). Sizes baked into the WGSL (n_keys, knn,
+ * heads) are part of each shader key.
  */
-
-const WORKGROUP = 64;
-
-function flatDispatch(threads: number): [number, number, number] {
-  return [Math.ceil(threads / WORKGROUP), 1, 1];
-}
 
 /** WGSL that keeps the top `knn` of sub[base .. base + N_KEYS) in (v, i), score desc, lower index first. */
 function subTopKWgsl(v: string, i: string): string {
@@ -39,13 +32,7 @@ function subTopKWgsl(v: string, i: string): string {
  * What the three programs share: a flat dispatch of `threads` threads over the selection's sizes
  * (rows N, heads, n_keys, knn baked into the WGSL and so into the shader key).
  */
-abstract class SelectionProgram implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  abstract variableNames: string[];
-  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
+abstract class SelectionProgram extends FlatProgram {
   uniforms = 'threads : i32, rows : i32,';
 
   constructor(
@@ -57,12 +44,8 @@ abstract class SelectionProgram implements WebGPUProgram {
     readonly nKeys: number,
     readonly knn: number,
   ) {
-    this.outputShape = outputShape;
-    this.dispatch = flatDispatch(threads);
-    this.shaderKey = `${name}_${heads}_${nKeys}_${knn}`;
+    super(`${name}_${heads}_${nKeys}_${knn}`, outputShape, threads);
   }
-
-  abstract getUserCode(): string;
 }
 
 /**

@@ -72,19 +72,34 @@ fn thread(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
 }
 `;
 
-const INSERT = /* wgsl */ `${PARAMS}${THREAD}
-@group(0) @binding(1) var<storage, read> ids: array<u32>;
-@group(0) @binding(2) var<storage, read_write> keys: array<atomic<u32>>;
-@group(0) @binding(3) var<storage, read_write> counts: array<atomic<u32>>;
-@group(0) @binding(4) var<storage, read_write> bucketOf: array<u32>;
-
+/** A pass of one thread per id `o` (threads past the last id return): its bindings, then its body. */
+function perIdPass(bindings: string, body: string): string {
+  return /* wgsl */ `${PARAMS}${THREAD}${bindings}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let o = thread(gid, groups);
   if (o >= p.total) {
     return;
   }
-  // A negative i32 id reads as a large u32: out of range too.
+${body}}
+`;
+}
+
+/** The start of a body for ids with a bucket `b` (ids out of range have none and return). */
+const IN_BUCKET = /* wgsl */ `  let b = bucketOf[o];
+  if (b == NONE) {
+    return;
+  }
+`;
+
+const INSERT = perIdPass(
+  /* wgsl */ `
+@group(0) @binding(1) var<storage, read> ids: array<u32>;
+@group(0) @binding(2) var<storage, read_write> keys: array<atomic<u32>>;
+@group(0) @binding(3) var<storage, read_write> counts: array<atomic<u32>>;
+@group(0) @binding(4) var<storage, read_write> bucketOf: array<u32>;
+`,
+  /* wgsl */ `  // A negative i32 id reads as a large u32: out of range too.
   let id = ids[o];
   if (id >= p.slots) {
     bucketOf[o] = NONE;
@@ -105,8 +120,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   bucketOf[o] = b;
   atomicAdd(&counts[b], 1u);
-}
-`;
+`,
+);
 
 const SCAN = /* wgsl */ `${PARAMS}
 @group(0) @binding(1) var<storage, read> keys: array<u32>;
@@ -155,52 +170,34 @@ fn main(@builtin(local_invocation_index) t: u32) {
 }
 `;
 
-const FILL = /* wgsl */ `${PARAMS}${THREAD}
+const FILL = perIdPass(
+  /* wgsl */ `
 @group(0) @binding(1) var<storage, read> bucketOf: array<u32>;
 @group(0) @binding(2) var<storage, read> starts: array<u32>;
 @group(0) @binding(3) var<storage, read_write> counts: array<atomic<u32>>;
 @group(0) @binding(4) var<storage, read_write> members: array<u32>;
+`,
+  /* wgsl */ `${IN_BUCKET}  members[starts[b] + atomicAdd(&counts[b], 1u)] = o;
+`,
+);
 
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let o = thread(gid, groups);
-  if (o >= p.total) {
-    return;
-  }
-  let b = bucketOf[o];
-  if (b == NONE) {
-    return;
-  }
-  members[starts[b] + atomicAdd(&counts[b], 1u)] = o;
-}
-`;
-
-const RANK = /* wgsl */ `${PARAMS}${THREAD}
+const RANK = perIdPass(
+  /* wgsl */ `
 @group(0) @binding(1) var<storage, read> bucketOf: array<u32>;
 @group(0) @binding(2) var<storage, read> starts: array<u32>;
 @group(0) @binding(3) var<storage, read> counts: array<u32>;
 @group(0) @binding(4) var<storage, read> members: array<u32>;
 @group(0) @binding(5) var<storage, read_write> index: array<u32>;
-
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let o = thread(gid, groups);
-  if (o >= p.total) {
-    return;
-  }
-  let b = bucketOf[o];
-  if (b == NONE) {
-    return;
-  }
-  let first = starts[b];
+`,
+  /* wgsl */ `${IN_BUCKET}  let first = starts[b];
   let last = first + counts[b];
   var rank = 0u;
   for (var q = first; q < last; q = q + 1u) {
     rank = rank + select(0u, 1u, members[q] < o);
   }
   index[p.occurrencesAt + first + rank] = o;
-}
-`;
+`,
+);
 
 /** Where one member's ids lie: a GPU buffer of `count` int32 values from its start. */
 export interface IdSource {

@@ -1,5 +1,4 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import {
   VALUE_READ,
   VALUE_READ_GRAD,
@@ -7,6 +6,7 @@ import {
   valueReadInput,
   valueReadSizes,
 } from '../valueReadKernels';
+import { elementCount, FlatProgram, int32Uniforms, type WebGpuProgramRunner } from './runProgram';
 
 /**
  * The fused memory read on tfjs-backend-webgpu: three flat programs (a tfjs program has one
@@ -14,15 +14,8 @@ import {
  * per row and v_dim are baked into the WGSL; the table's row count is a uniform (bounds only).
  */
 
-const WORKGROUP = 64;
-
-abstract class ValueReadProgram implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout = { x: [0] };
-  dispatch: [number, number, number];
-  abstract variableNames: string[];
-  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
+/** One thread per output element. */
+abstract class ValueReadProgram extends FlatProgram {
   uniforms = 'threads : i32, tableRows : i32,';
 
   constructor(
@@ -30,13 +23,8 @@ abstract class ValueReadProgram implements WebGPUProgram {
     outputShape: number[],
     readonly sizes: ValueReadSizes,
   ) {
-    this.outputShape = outputShape;
-    const threads = outputShape.reduce((a, b) => a * b, 1);
-    this.dispatch = [Math.ceil(threads / WORKGROUP), 1, 1];
-    this.shaderKey = `${name}_${sizes.perRow}_${sizes.vDim}`;
+    super(`${name}_${sizes.perRow}_${sizes.vDim}`, outputShape, elementCount(outputShape));
   }
-
-  abstract getUserCode(): string;
 }
 
 /** One thread per (row, column): Σ over the row's entries of weight · value. */
@@ -113,26 +101,9 @@ class RowGradProgram extends ValueReadProgram {
   }
 }
 
-interface Uniform {
-  type: 'int32';
-  data: number[];
-}
-
-interface WebGpuProgramRunner {
-  runWebGPUProgram(
-    program: WebGPUProgram,
-    inputs: tf.TensorInfo[],
-    outputDtype: tf.DataType,
-    programDefinedUniform?: Uniform[],
-  ): tf.TensorInfo;
-}
-
 function run(backend: unknown, program: ValueReadProgram, inputs: tf.TensorInfo[]): tf.TensorInfo {
-  const threads = program.outputShape.reduce((a, b) => a * b, 1);
-  return (backend as WebGpuProgramRunner).runWebGPUProgram(program, inputs, 'float32', [
-    { type: 'int32', data: [threads] },
-    { type: 'int32', data: [program.sizes.tableRows] },
-  ]);
+  const uniforms = int32Uniforms(elementCount(program.outputShape), program.sizes.tableRows);
+  return (backend as WebGpuProgramRunner).runWebGPUProgram(program, inputs, 'float32', uniforms);
 }
 
 const readKernel: tf.KernelFunc = ({ inputs, backend }) => {
