@@ -37,8 +37,12 @@ import type {
 } from './protocol';
 import { compileShapes, restoreValueOptimizers, saveTrainingState, warmupSteps } from './warmup';
 
-/** Real training steps run by the warm-up (then undone). */
-export const WARMUP_STEPS = 2;
+/**
+ * Real training steps run by the warm-up (then undone). One is enough: it runs every kernel a
+ * step runs (the fused Adam's and the value update's own pipelines included); on a software GPU
+ * each step takes seconds, so a second one only delays Train.
+ */
+export const WARMUP_STEPS = 1;
 /**
  * At most this many fact-recall probes, spread evenly over the corpus's facts, for the periodic
  * recall and `evaluate` alike (so every point of the curve asks the same questions): all 300 facts

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../../src/engine/checkpoint';
 import type { EngineEvent, Snapshot } from '../../../src/engine/protocol';
+import { WARMUP_STEPS } from '../../../src/engine/run';
 import { openSession, type TestSession, TINY, tinySession } from './harness';
 
 let open: TestSession[] = [];
@@ -42,7 +43,9 @@ describe('EngineSession: configure, step, snapshot', () => {
     const types = kinds(t.events);
     expect(types[0]).toBe('backend');
     const warmup = t.events.flatMap((e) => (e.type === 'warmup' ? [e] : []));
-    expect(warmup.map((w) => w.phase)).toEqual(['build', 'compile', 'steps', 'steps', 'steps', 'done']);
+    // 'steps' once as the steps begin, then once per warm-up step.
+    const steps = Array.from({ length: WARMUP_STEPS + 1 }, () => 'steps');
+    expect(warmup.map((w) => w.phase)).toEqual(['build', 'compile', ...steps, 'done']);
     const fractions = warmup.map((w) => w.fraction);
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
     expect(fractions.at(-1)).toBe(1);
@@ -90,7 +93,7 @@ describe('EngineSession: configure, step, snapshot', () => {
     expect(a.map((r) => r.loss)).toEqual(b.map((r) => r.loss));
     const info = await warm.ok({ type: 'reset' });
     expect(info.step).toBe(0);
-    expect(info.warmup.steps).toBe(2);
+    expect(info.warmup.steps).toBe(WARMUP_STEPS);
     const again = await warm.ok({ type: 'step', count: 4 });
     expect(again.map((r) => r.loss)).toEqual(a.map((r) => r.loss));
     const reseeded = await warm.ok({ type: 'reset', seed: 99 });
