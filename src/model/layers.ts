@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { attentionCore } from './ops/attention';
 import { gelu as geluOp } from './ops/gelu';
 import { layerNorm as layerNormOp } from './ops/layerNorm';
 
@@ -88,17 +89,9 @@ export function causalSelfAttention(
   heads: number,
   mask: tf.Tensor2D,
 ): tf.Tensor3D {
-  const [batch, time, d] = x.shape;
-  const dh = d / heads;
-  // [B, T, 3d] → three [B, H, T, dh] (a split and 4-D transposes: a 5-D transpose is slow on wasm).
-  const [q, k, v] = tf
-    .split(linear(x, p.wqkv, p.bqkv), 3, -1)
-    .map((t) => t.reshape([batch, time, heads, dh]).transpose([0, 2, 1, 3]) as tf.Tensor4D);
-  const scores = matMulT(q, swapLast(k) as tf.Tensor4D)
-    .mul(1 / Math.sqrt(dh))
-    .add(mask);
-  const attended = matMulT(tf.softmax(scores, -1) as tf.Tensor4D, v); // [B, H, T, dh]
-  const merged = attended.transpose([0, 2, 1, 3]).reshape([batch, time, d]);
+  // The core (split into heads, causal softmax attention, merge) is the fused op or its
+  // reference, src/model/ops/attention.ts; the fused op needs no mask.
+  const merged = attentionCore(linear(x, p.wqkv, p.bqkv) as tf.Tensor3D, heads, mask);
   return linear(merged, p.wo, p.bo) as tf.Tensor3D;
 }
 

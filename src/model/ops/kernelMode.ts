@@ -18,7 +18,8 @@ export type FusedOp =
   | 'gradNorm'
   | 'valueGrouping'
   | 'valueRead'
-  | 'identity';
+  | 'identity'
+  | 'attention';
 
 let mode: KernelMode = 'fused';
 /** Ops kept on their reference while the mode is 'fused': one fused op checked on its own. */
