@@ -45,7 +45,10 @@ export function attentionSizes(
   const [batch, time, width] = qkv.shape;
   if (width % (3 * heads) !== 0) fail(`qkv's last axis ${width} is not 3·heads·dh (heads ${heads})`);
   const dh = width / (3 * heads);
-  if (dy && (dy.shape.length !== 3 || dy.shape[0] !== batch || dy.shape[1] !== time || dy.shape[2] !== heads * dh))
+  if (
+    dy &&
+    (dy.shape.length !== 3 || dy.shape[0] !== batch || dy.shape[1] !== time || dy.shape[2] !== heads * dh)
+  )
     fail(`dy must be [${batch}, ${time}, ${heads * dh}], got [${dy.shape}]`);
   return { batch, time, heads, dh };
 }

@@ -99,7 +99,9 @@ export async function finiteDifferenceErrors(c: Case, count: number): Promise<nu
 }
 
 /** The kernels of `attentionCore` forward and with its gradient, in `mode`. */
-export async function kernelsInMode(mode: 'fused' | 'reference'): Promise<{ forward: string[]; grad: string[] }> {
+export async function kernelsInMode(
+  mode: 'fused' | 'reference',
+): Promise<{ forward: string[]; grad: string[] }> {
   const c = randomCase([2, 4, 2, 3], 2);
   const qkv = tf.tensor3d(c.qkv, [2, 4, 18]);
   const dy = tf.tensor3d(c.dy, [2, 4, 6]);

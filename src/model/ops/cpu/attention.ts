@@ -1,5 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
-import { ATTENTION, ATTENTION_GRAD, type AttentionSizes, attentionInput, attentionSizes } from '../attentionKernels';
+import {
+  ATTENTION,
+  ATTENTION_GRAD,
+  type AttentionSizes,
+  attentionInput,
+  attentionSizes,
+} from '../attentionKernels';
 import { type CpuBackendLike, valuesOf } from './backendArrays';
 
 /**
@@ -12,7 +18,14 @@ import { type CpuBackendLike, valuesOf } from './backendArrays';
  */
 
 /** Fills p[0..t] with the softmax of row (b, h, t)'s causal scores. */
-function probabilities(qkv: Float32Array, s: AttentionSizes, b: number, h: number, t: number, p: Float64Array) {
+function probabilities(
+  qkv: Float32Array,
+  s: AttentionSizes,
+  b: number,
+  h: number,
+  t: number,
+  p: Float64Array,
+) {
   const { time, heads, dh } = s;
   const d = heads * dh;
   const w = 3 * d;

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import { attentionGradRows, attentionRows } from '../cpu/attention';
 import { ATTENTION, ATTENTION_GRAD, attentionInput, attentionSizes } from '../attentionKernels';
+import { attentionGradRows, attentionRows } from '../cpu/attention';
 import { heapView, type WasmBackendLike } from './heap';
 
 /**

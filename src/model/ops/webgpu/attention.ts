@@ -1,5 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
-import { ATTENTION, ATTENTION_GRAD, type AttentionSizes, attentionInput, attentionSizes } from '../attentionKernels';
+import {
+  ATTENTION,
+  ATTENTION_GRAD,
+  type AttentionSizes,
+  attentionInput,
+  attentionSizes,
+} from '../attentionKernels';
 import { FlatProgram, type Uniform, type WebGpuProgramRunner } from './runProgram';
 
 /**
