@@ -46,10 +46,14 @@ describe.each(['cpu', 'wasm'] as const)('fused attention core on %s', (backend) 
     expect(await tensorCountDrift()).toBe(0);
   });
 
-  it("'fused' runs one kernel forward and one backward; 'reference' runs the plain ops", async () => {
+  it("'fused' runs one kernel forward and one backward (cpu; wasm keeps the reference); 'reference' runs the plain ops", async () => {
     await onBackend(backend);
-    await withKernelMode('fused', () => expect(fusedAttentionAvailable()).toBe(true));
-    expectFusedKernels(await kernelsInMode('fused'));
+    // On wasm the model keeps the reference (measured faster there); the kernels are tested above.
+    const fused = backend === 'cpu';
+    await withKernelMode('fused', () => expect(fusedAttentionAvailable()).toBe(fused));
+    const inFusedMode = await kernelsInMode('fused');
+    if (fused) expectFusedKernels(inFusedMode);
+    else expect(inFusedMode.grad.some((n) => n.startsWith('PkmAttention'))).toBe(false);
     await withKernelMode('fused', () => expect(fusedAttentionAvailable()).toBe(false), {
       referenceOps: ['attention'],
     });
