@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { isCpuBackend } from './cpu/backendArrays';
 import { denseAdamCpu } from './cpu/denseAdam';
 import { kernelMode } from './kernelMode';
-import { denseAdamWasm, isWasmBackend } from './wasm/denseAdam';
+import { denseAdamWasm, isWasmAdamBackend } from './wasm/denseAdam';
 import { denseAdamWebGpu, isWebGpuAdamBackend } from './webgpu/denseAdam';
 
 /**
@@ -37,7 +37,7 @@ export function denseAdamKernel(): DenseAdamKernel {
   const name = tf.getBackend();
   const backend = tf.backend();
   if (name === 'cpu' && isCpuBackend(backend)) return 'cpu';
-  if (name === 'wasm' && isWasmBackend(backend)) return 'wasm';
+  if (name === 'wasm' && isWasmAdamBackend(backend)) return 'wasm';
   if (name === 'webgpu' && isWebGpuAdamBackend(backend)) return 'webgpu';
   return 'reference';
 }

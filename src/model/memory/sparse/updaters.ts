@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { isCpuBackend } from '../../ops/cpu/backendArrays';
+import { heapView, isWasmBackend } from '../../ops/wasm/heap';
 import {
   adamRowsInPlace,
   type RowStep,
@@ -15,25 +17,6 @@ import { isWebGpuBackend, WebGpuRowUpdater } from './webgpuUpdater';
  * runs compute passes on tfjs's own buffers; any other backend falls back to
  * tf.tensorScatterUpdate, which copies each table once per step and reads the ids back.
  */
-
-interface CpuBackendLike {
-  data: { has(dataId: object): boolean; get(dataId: object): { values?: unknown } | undefined };
-}
-
-interface WasmBackendLike {
-  dataIdMap: { has(dataId: object): boolean; get(dataId: object): { memoryOffset: number } | undefined };
-  wasm: { HEAPU8: Uint8Array };
-}
-
-function isCpuBackend(b: unknown): b is CpuBackendLike {
-  const data = (b as CpuBackendLike | null)?.data;
-  return typeof data?.get === 'function' && typeof data.has === 'function';
-}
-
-function isWasmBackend(b: unknown): b is WasmBackendLike {
-  const w = b as WasmBackendLike | null;
-  return typeof w?.dataIdMap?.get === 'function' && w.wasm?.HEAPU8 instanceof Uint8Array;
-}
 
 function tensorsOf(tables: ValueTables): tf.Tensor[] {
   return [tables.values, tables.m, tables.v];
@@ -99,14 +82,10 @@ class WasmRowUpdater implements RowUpdater {
     if (!isWasmBackend(backend)) throw new Error('wasm value update: the backend changed');
     // Views of the heap as it is now: nothing below allocates on the wasm heap (which could grow
     // it and detach them).
-    const heap = backend.wasm.HEAPU8.buffer;
-    const view = (t: tf.Tensor) => {
-      const entry = backend.dataIdMap.get(t.dataId);
-      if (!entry) throw new Error('wasm value update: a tensor is not on the wasm backend');
-      return t.dtype === 'int32'
-        ? new Int32Array(heap, entry.memoryOffset, t.size)
-        : new Float32Array(heap, entry.memoryOffset, t.size);
-    };
+    const view = (t: tf.Tensor) =>
+      t.dtype === 'int32'
+        ? heapView(backend, t, Int32Array, 'value update')
+        : heapView(backend, t, Float32Array, 'value update');
     applyHostStep(hostStep(step, tables, view), step, tables.values.shape[1]);
   }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { denseAdamLoop } from '../cpu/denseAdam';
 import type { DenseAdamArgs } from '../denseAdam';
+import { heapView, isWasmBackend, type WasmBackendLike } from './heap';
 
 /**
  * Dense Adam on the wasm backend: the cpu loop over Float32Array views of the wasm heap at each
@@ -8,10 +9,9 @@ import type { DenseAdamArgs } from '../denseAdam';
  * so the control tensor computed just before is already in the heap: nothing waits.
  */
 
-interface WasmBackendLike {
-  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined };
+/** The wasm backend, with the two calls that re-register an updated variable (see below). */
+interface WasmAdamBackend extends WasmBackendLike {
   wasm: {
-    HEAPU8: Uint8Array;
     tfjs: {
       registerTensor(id: number, size: number, memoryOffset: number): void;
       disposeData(id: number): void;
@@ -19,27 +19,18 @@ interface WasmBackendLike {
   };
 }
 
-export function isWasmBackend(b: unknown): b is WasmBackendLike {
-  const w = b as WasmBackendLike | null;
+export function isWasmAdamBackend(b: unknown): b is WasmAdamBackend {
+  const tfjs = (b as WasmAdamBackend | null)?.wasm?.tfjs;
   return (
-    typeof w?.dataIdMap?.get === 'function' &&
-    w.wasm?.HEAPU8 instanceof Uint8Array &&
-    typeof w.wasm.tfjs?.registerTensor === 'function' &&
-    typeof w.wasm.tfjs.disposeData === 'function'
+    isWasmBackend(b) && typeof tfjs?.registerTensor === 'function' && typeof tfjs.disposeData === 'function'
   );
 }
 
 export function denseAdamWasm(args: DenseAdamArgs): void {
   const backend = tf.backend();
-  if (!isWasmBackend(backend)) throw new Error('wasm dense Adam: the backend is not wasm');
+  if (!isWasmAdamBackend(backend)) throw new Error('wasm dense Adam: the backend is not wasm');
   // Views are made here, all at once: the heap's buffer changes when it grows.
-  const heap = backend.wasm.HEAPU8.buffer;
-  const view = (t: tf.Tensor): Float32Array => {
-    const entry = backend.dataIdMap.get(t.dataId);
-    if (!entry || t.dtype !== 'float32')
-      throw new Error('wasm dense Adam: a tensor is not a float32 tensor on the wasm backend');
-    return new Float32Array(heap, entry.memoryOffset, t.size);
-  };
+  const view = (t: tf.Tensor) => heapView(backend, t, Float32Array, 'dense Adam');
   const arrays = {
     params: args.variables.map(view),
     grads: args.grads.map(view),

@@ -8,6 +8,21 @@ import type * as tf from '@tensorflow/tfjs';
 export interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+  dataIdMap: {
+    has(dataId: object): boolean;
+    get(dataId: object): { id: number; memoryOffset: number } | undefined;
+  };
+}
+
+/** Whether `b` is tfjs's wasm backend (the parts above), for code outside a kernel. */
+export function isWasmBackend(b: unknown): b is WasmBackendLike {
+  const w = b as WasmBackendLike | null;
+  return (
+    typeof w?.typedArrayFromHeap === 'function' &&
+    typeof w.makeOutput === 'function' &&
+    typeof w.dataIdMap?.get === 'function' &&
+    typeof w.dataIdMap.has === 'function'
+  );
 }
 
 /** A view of `t`'s data on the heap, checked to be a `type`; `op` names the kernel in the error. */
