@@ -4,7 +4,7 @@ import { ATTENTION, ATTENTION_GRAD } from './attentionKernels';
 import { CPU_ATTENTION_KERNELS } from './cpu/attention';
 import { kernelMode } from './kernelMode';
 import { hasKernels, registerKernels } from './registerKernels';
-import { WASM_ATTENTION_KERNELS } from './wasm/attention';
+import { simdAttentionAvailable, WASM_ATTENTION_KERNELS } from './wasm/attention';
 import { WEBGPU_ATTENTION_KERNELS } from './webgpu/attention';
 
 /**
@@ -13,8 +13,8 @@ import { WEBGPU_ATTENTION_KERNELS } from './webgpu/attention';
  * The fused op is one kernel forward and one backward (dqkv from dy and qkv, the probabilities
  * recomputed) where the reference runs ~15 tfjs kernels forward and ~30 backward, among them
  * batched matMuls of B·H tiny matrices that cost ~1 ms each on wasm. The fused kernels sum in
- * another order and precision (cpu and wasm in float64, webgpu in float32), so they match the
- * reference to float32 rounding, not bit for bit.
+ * another order and precision (cpu and wasm's JS loops in float64, wasm SIMD and webgpu in
+ * float32), so they match the reference to float32 rounding, not bit for bit.
  *
  * (layers.ts imports this module and it imports layers.ts' matMulT and causalMask: both are used
  * only at call time, so the cycle is harmless.)
@@ -45,21 +45,17 @@ export function attentionCoreReference(qkv: tf.Tensor3D, heads: number, mask: tf
 }
 
 /**
- * Backends whose model keeps the reference although the kernels exist: on wasm the JS loops
- * (~14 ms per default-model step) lose to XNNPACK's batched matMuls (a step measured 106 ms fused
- * against 96 ms with attention on its reference). The kernels stay registered there, tested and
- * callable through fusedAttentionCore.
- */
-const REFERENCE_ON: ReadonlySet<string> = new Set(['wasm']);
-
-/**
  * Whether the model's attention runs fused now: kernel mode 'fused', both kernels on the active
- * backend, and a backend where they are faster (WebGPU: 3 dispatches instead of ~30; cpu).
+ * backend, and a backend where they are faster (WebGPU: 3 dispatches instead of ~30; cpu; wasm
+ * with WebAssembly SIMD and a head width `headWidth` that is a multiple of 4). On wasm without
+ * SIMD the JS loops (~35 ms per default-model step) lose to XNNPACK's batched matMuls, so the
+ * reference runs there; the SIMD kernels take ~5 ms.
  */
-export function fusedAttentionAvailable(): boolean {
+export function fusedAttentionAvailable(headWidth?: number): boolean {
   if (kernelMode('attention') !== 'fused') return false;
   const backend = tf.getBackend();
-  return !REFERENCE_ON.has(backend) && hasKernels(backend, ATTENTION, ATTENTION_GRAD);
+  if (!hasKernels(backend, ATTENTION, ATTENTION_GRAD)) return false;
+  return backend !== 'wasm' || simdAttentionAvailable(headWidth ?? 4);
 }
 
 type CoreFn = (qkv: tf.Tensor3D) => tf.Tensor3D;
@@ -95,7 +91,7 @@ export function fusedAttentionCore(qkv: tf.Tensor3D, heads: number): tf.Tensor3D
  * (built here, and freed, when not given).
  */
 export function attentionCore(qkv: tf.Tensor3D, heads: number, mask?: tf.Tensor2D): tf.Tensor3D {
-  if (fusedAttentionAvailable()) return fusedAttentionCore(qkv, heads);
+  if (fusedAttentionAvailable(qkv.shape[2] / (3 * heads))) return fusedAttentionCore(qkv, heads);
   if (mask) return attentionCoreReference(qkv, heads, mask);
   const own = causalMask(qkv.shape[1]);
   try {

@@ -102,9 +102,10 @@ export async function finiteDifferenceErrors(c: Case, count: number): Promise<nu
 export async function kernelsInMode(
   mode: 'fused' | 'reference',
 ): Promise<{ forward: string[]; grad: string[] }> {
-  const c = randomCase([2, 4, 2, 3], 2);
-  const qkv = tf.tensor3d(c.qkv, [2, 4, 18]);
-  const dy = tf.tensor3d(c.dy, [2, 4, 6]);
+  // dh 4: on wasm the model runs the fused op only where its SIMD kernels do (dh a multiple of 4).
+  const c = randomCase([2, 4, 2, 4], 2);
+  const qkv = tf.tensor3d(c.qkv, [2, 4, 24]);
+  const dy = tf.tensor3d(c.dy, [2, 4, 8]);
   const mask = causalMask(4);
   const out = await withKernelMode(mode, () => ({
     forward: kernelsOf(() => attentionCore(qkv, 2, mask)),
