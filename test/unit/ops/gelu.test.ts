@@ -1,14 +1,18 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { gelu as layersGelu } from '../../../src/model/layers';
+import { geluLoop } from '../../../src/model/ops/cpu/gelu';
 import { fusedGeluAvailable, geluReference } from '../../../src/model/ops/gelu';
 import { withKernelMode } from '../../../src/model/ops/kernelMode';
+import { setWasmSimdEnabled, wasmSimd } from '../../../src/model/ops/wasm/simd';
 import {
   expectFiniteDifferences,
   expectFusedMatchesReference,
   expectLimits,
+  expectMatchesLoops,
   expectNaNPropagates,
   expectNoLeak,
   runGelu,
+  runInMode,
   sweep,
   uniformValues,
   upstream,
@@ -56,5 +60,32 @@ describe.each(['cpu', 'wasm'])('fused GELU on %s', (backend) => {
     expect(viaLayers.kernels).toEqual(direct.kernels);
     expect(viaLayers.y).toEqual(direct.y);
     expect(viaLayers.dx).toEqual(direct.dx);
+  });
+});
+
+describe('fused GELU on wasm: SIMD kernels and float64 loops', () => {
+  beforeEach(() => onBackend('wasm'));
+
+  it('the SIMD kernels (float32, polynomial exp) = the float64 loops to a few ulps, lengths not a multiple of 4 included', async () => {
+    expect(wasmSimd()).not.toBeNull();
+    for (const [n, seed] of [
+      [4099, 3],
+      [7, 4],
+    ] as const) {
+      const x = uniformValues(n, -12, 12, seed);
+      await expectMatchesLoops(x, 2e-6, 1e-7);
+      const dy = upstream(n);
+      const y = new Float32Array(n);
+      geluLoop(x, y);
+      const simd = await runInMode('fused', x, dy);
+      // With SIMD off the loops run and agree bit for bit; with it on some element differs.
+      setWasmSimdEnabled(false);
+      try {
+        expect((await runInMode('fused', x, dy)).y).toEqual(y);
+      } finally {
+        setWasmSimdEnabled(true);
+      }
+      if (n > 100) expect(simd.y.some((v, i) => v !== y[i])).toBe(true);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { withKernelMode } from '../../../src/model/ops/kernelMode';
 import { fusedLayerNormAvailable } from '../../../src/model/ops/layerNorm';
+import { setWasmSimdEnabled } from '../../../src/model/ops/wasm/simd';
 import {
   constantRowsCase,
   constantRowsError,
@@ -48,9 +49,11 @@ describe.each(['cpu', 'wasm'] as const)('fused LayerNorm on %s', (backend) => {
     await onBackend(backend);
     expect(await finiteDifferenceErrors(randomCase([3, 6], 8))).toBe(0);
     expect(await finiteDifferenceErrors(randomCase([2, 2, 5], 9))).toBe(0);
+    // d a multiple of 4: wasm's SIMD kernels.
+    expect(await finiteDifferenceErrors(randomCase([3, 8], 10))).toBe(0);
   });
 
-  it('cpu and wasm agree to the last bit (the same float64 loops)', async () => {
+  it('cpu and wasm agree to the last bit where wasm runs the float64 loops (d not a multiple of 4)', async () => {
     const c = randomCase([4, 2, 33], 11);
     await onBackend('cpu');
     const cpu = await run(fusedOp, c);
@@ -84,4 +87,27 @@ describe.each(['cpu', 'wasm'] as const)('fused LayerNorm on %s', (backend) => {
     ]);
     expect(reference.grad.length).toBeGreaterThan(15);
   });
+});
+
+describe('fused LayerNorm on wasm: SIMD kernels and float64 loops', () => {
+  it.each([
+    [7, 64],
+    [3, 4],
+    [2, 128],
+  ])(
+    'x [%i, %i]: SIMD = the loops to float32 tolerance, and not bit for bit by accident',
+    async (rows, d) => {
+      await onBackend('wasm');
+      const c = randomCase([rows, d], 21);
+      const simd = await run(fusedOp, c);
+      setWasmSimdEnabled(false);
+      try {
+        const loops = await run(fusedOp, c);
+        expectSameResult(simd, loops, 1e-6, 1e-5);
+        expect([...simd.y, ...simd.dx].some((v, i) => v !== [...loops.y, ...loops.dx][i])).toBe(true);
+      } finally {
+        setWasmSimdEnabled(true);
+      }
+    },
+  );
 });

@@ -17,6 +17,15 @@ describe('the WebAssembly SIMD kernel module', () => {
       WebAssembly.Module.exports(module)
         .map((e) => e.name)
         .sort(),
-    ).toEqual(['attentionBackward', 'attentionForward', 'heapStart', 'memory']);
+    ).toEqual([
+      'attentionBackward',
+      'attentionForward',
+      'gelu',
+      'geluGrad',
+      'heapStart',
+      'layerNormBackward',
+      'layerNormForward',
+      'memory',
+    ]);
   });
 });

@@ -8,7 +8,7 @@ import {
 } from '../attentionKernels';
 import { attentionGradRows, attentionRows } from '../cpu/attentionLoops';
 import { heapView, type WasmBackendLike } from './heap';
-import { reserveFloats, simdFloats, wasmSimd } from './simd';
+import { runInSimdMemory, wasmSimd } from './simd';
 
 /**
  * The fused attention core on tfjs's wasm backend. With WebAssembly SIMD and dh a multiple of 4 it
@@ -24,26 +24,17 @@ export function simdAttentionAvailable(dh: number): boolean {
 
 function simdForward(qkv: Float32Array, s: AttentionSizes, out: Float32Array): void {
   const simd = wasmSimd()!;
-  const [inAt, outAt, pAt] = reserveFloats(simd, [qkv.length, out.length, s.time]);
-  simdFloats(simd, inAt, qkv.length).set(qkv);
-  simd.attentionForward(inAt, outAt, pAt, s.batch, s.time, s.heads, s.dh);
-  out.set(simdFloats(simd, outAt, out.length));
+  runInSimdMemory(simd, [qkv], [out], [s.time], ([inAt, outAt, pAt]) =>
+    simd.attentionForward(inAt, outAt, pAt, s.batch, s.time, s.heads, s.dh),
+  );
 }
 
 function simdBackward(qkv: Float32Array, dy: Float32Array, s: AttentionSizes, dqkv: Float32Array): void {
   const simd = wasmSimd()!;
   const square = s.time * s.time;
-  const [inAt, dyAt, outAt, pAt, dsAt] = reserveFloats(simd, [
-    qkv.length,
-    dy.length,
-    dqkv.length,
-    square,
-    square,
-  ]);
-  simdFloats(simd, inAt, qkv.length).set(qkv);
-  simdFloats(simd, dyAt, dy.length).set(dy);
-  simd.attentionBackward(inAt, dyAt, outAt, pAt, dsAt, s.batch, s.time, s.heads, s.dh);
-  dqkv.set(simdFloats(simd, outAt, dqkv.length));
+  runInSimdMemory(simd, [qkv, dy], [dqkv], [square, square], ([inAt, dyAt, outAt, pAt, dsAt]) =>
+    simd.attentionBackward(inAt, dyAt, outAt, pAt, dsAt, s.batch, s.time, s.heads, s.dh),
+  );
 }
 
 const forwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {

@@ -5,8 +5,9 @@ import { SIMD_WASM_BASE64 } from './simdBinary';
  * the memory they work in. The module has its own linear memory: a kernel copies its inputs in
  * from tfjs's wasm heap, runs, and copies its outputs back (a few hundred KB a call, ~0.1 ms;
  * sharing tfjs's memory would let the module's data overwrite tfjs's). It is instantiated on first
- * use, synchronously (2 KB: under the size browsers allow to compile synchronously on the main
- * thread); where WebAssembly SIMD is missing, `wasmSimd()` is null and callers keep their JS loops.
+ * use, synchronously (the training runs in a worker, where synchronous compiles of any size are
+ * allowed; a main thread that refuses gets the JS loops); where WebAssembly SIMD is missing,
+ * `wasmSimd()` is null and callers keep their JS loops.
  */
 
 export interface SimdExports {
@@ -31,6 +32,29 @@ export interface SimdExports {
     time: number,
     heads: number,
     dh: number,
+  ): void;
+  gelu(x: number, y: number, n: number): void;
+  geluGrad(dy: number, x: number, dx: number, n: number): void;
+  layerNormForward(
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    rows: number,
+    d: number,
+    eps: number,
+  ): void;
+  layerNormBackward(
+    x: number,
+    gamma: number,
+    dy: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    acc: number,
+    rows: number,
+    d: number,
+    eps: number,
   ): void;
 }
 
@@ -67,7 +91,7 @@ export function setWasmSimdEnabled(on: boolean): void {
  * heap start, growing its memory to hold them; returns their byte offsets. Views of the memory
  * must be taken after this call (growing detaches earlier ones).
  */
-export function reserveFloats(simd: SimdExports, counts: readonly number[]): number[] {
+function reserveFloats(simd: SimdExports, counts: readonly number[]): number[] {
   const offsets: number[] = [];
   let end = simd.heapStart();
   for (const n of counts) {
@@ -79,7 +103,33 @@ export function reserveFloats(simd: SimdExports, counts: readonly number[]): num
   return offsets;
 }
 
-/** A float32 view of `length` floats at byte `offset` of the module's memory. */
-export function simdFloats(simd: SimdExports, offset: number, length: number): Float32Array {
+function simdFloats(simd: SimdExports, offset: number, length: number): Float32Array {
   return new Float32Array(simd.memory.buffer, offset, length);
+}
+
+/**
+ * Runs a SIMD kernel on typed arrays: copies `inputs` into the module's memory, reserves room for
+ * `outputs` and for `scratch` (float counts), calls `kernel` with the byte offsets of all of them
+ * in that order, and copies the outputs back. Each buffer is padded to 16 bytes, so a kernel may
+ * run whole 4-float vectors past an array's end (into padding that is never copied out).
+ */
+export function runInSimdMemory(
+  simd: SimdExports,
+  inputs: readonly Float32Array[],
+  outputs: readonly Float32Array[],
+  scratch: readonly number[],
+  kernel: (offsets: number[]) => void,
+): void {
+  const at = reserveFloats(simd, [
+    ...inputs.map((a) => a.length),
+    ...outputs.map((a) => a.length),
+    ...scratch,
+  ]);
+  inputs.forEach((a, i) => {
+    simdFloats(simd, at[i], a.length).set(a);
+  });
+  kernel(at);
+  outputs.forEach((a, i) => {
+    a.set(simdFloats(simd, at[inputs.length + i], a.length));
+  });
 }
