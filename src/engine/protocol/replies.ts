@@ -1,7 +1,6 @@
 /**
  * Protocol types: replies (a result or a typed error) and the API the worker exposes through
- * Comlink. Apart from the commands because the transport (serve.ts, workerChannel.ts) needs only
- * these.
+ * Comlink. Apart from the commands: these say how any command's answer travels, not what it is.
  */
 import type { ConfigError } from '../../model/config';
 import type { CommandOf, CommandType, ResultOf } from './commands';
