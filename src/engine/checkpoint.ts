@@ -33,7 +33,7 @@ import type { AdamState } from '../model/training/adam';
 import type { ModelWeights } from '../model/transformer';
 import type { ValueOptimizerState } from './instrument';
 import type { UsageRecord } from './liveUsage';
-import type { RecallPoint } from './protocol';
+import type { RecallPoint } from './protocol/evaluation';
 
 export const CHECKPOINT_FORMAT = 'pkm-explorer-checkpoint/1';
 

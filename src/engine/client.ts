@@ -28,6 +28,7 @@ import type {
   TrainingPace,
 } from './protocol';
 import { RecoveryMemory } from './recoveryMemory';
+import { backoffMs, RESTART_ATTEMPTS, RestartBudget } from './restartBudget';
 import {
   type ChannelEnd,
   ChannelTimeoutError,
@@ -59,17 +60,11 @@ export interface EngineClientOptions {
   allowDebug?: boolean;
   /** Starts a worker; default: the engine's Worker, from code read once (engineWorkerCode). */
   createWorker?: () => WorkerLike | Promise<WorkerLike>;
-  /** Restarts within RESTART_WINDOW_MS before giving up (default 3). */
+  /** Restarts within a few minutes (see restartBudget.ts) before giving up (default 3). */
   maxRestarts?: number;
   /** Heartbeat timing (tests shorten it). */
   heartbeat?: HeartbeatOptions;
 }
-
-/** Restarts are counted over this window: a worker that ran well for a while starts afresh. */
-const RESTART_WINDOW_MS = 5 * 60_000;
-/** Tries per restart, and the wait before the n-th retry: 0.5 s, 1 s, 2 s, 4 s. */
-const RESTART_ATTEMPTS = 5;
-const backoffMs = (attempt: number) => Math.min(8_000, 250 * 2 ** attempt);
 
 type FailureKind = 'worker-crashed' | 'device-lost';
 
@@ -78,7 +73,7 @@ export class EngineClient {
   private readonly listeners = new Set<EngineListener>();
   private readonly memory: RecoveryMemory;
   private restarting: Promise<void> | null = null;
-  private restartTimes: number[] = [];
+  private readonly restarts = new RestartBudget();
   private currentState: EngineState = 'starting';
   private currentBackend: BackendReport | null = null;
   private latestCheckpoint: CheckpointFile | null = null;
@@ -230,7 +225,7 @@ export class EngineClient {
    */
   restart(): Promise<void> {
     if (this.restarting) return this.restarting;
-    this.restartTimes = [];
+    this.restarts.clear();
     return this.recover('worker-crashed', 'The engine was restarted.');
   }
 
@@ -354,14 +349,11 @@ export class EngineClient {
     this.setState('restarting', kind);
     if (announce)
       this.fault({ kind, message: `${message} Restarting the engine.`, step: 0, recovery: 'restarting' });
-    const now = performance.now();
-    this.restartTimes = this.restartTimes.filter((t) => now - t < RESTART_WINDOW_MS);
     const allowed = this.options.maxRestarts ?? 3;
-    if (this.restartTimes.length >= allowed) {
+    if (!this.restarts.take(performance.now(), allowed)) {
       this.giveUp(kind, `${message} The engine gave up after ${allowed} restarts in a few minutes.`);
       return;
     }
-    this.restartTimes.push(now);
     this.memory.planRestart(kind, failed);
     this.restartedFrom = this.currentBackend;
     const step = this.memory.model?.step ?? 0;

@@ -6,7 +6,7 @@ import {
   userTextCorpus,
 } from '../model/corpus/dataset';
 import { EngineError } from './errors';
-import type { CorpusInfo, CorpusSource } from './protocol';
+import type { CorpusInfo, CorpusSource } from './protocol/model';
 
 /** The two training texts: the generated knowledge corpus (made once) and the user's own text. */
 export class Corpora {

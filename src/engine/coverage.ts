@@ -14,7 +14,8 @@ import { parseSafetensors } from '../model/io/safetensors';
 import { SlotUsageAccumulator } from '../model/metrics/memoryMetrics';
 import { UsageCounter } from '../model/metrics/usageCounter';
 import { EngineError } from './errors';
-import type { CoverageReport, UsageMap } from './protocol';
+import type { CoverageReport } from './protocol/model';
+import type { UsageMap } from './protocol/snapshot';
 
 /** Rows read per forward: fixed shape, so one set of shaders whatever B is. */
 const CHUNK = 512;

@@ -2,7 +2,7 @@ import type { ConfigError } from '../model/config';
 import { CorpusError } from '../model/corpus/userText';
 import { FormatError } from '../model/io/errors';
 import { TrainingDivergedError } from '../model/training/trainer';
-import type { CommandError, CommandErrorKind } from './protocol';
+import type { CommandError, CommandErrorKind } from './protocol/replies';
 
 /** An error the engine means to report as a command error of a given kind. */
 export class EngineError extends Error {

@@ -2,7 +2,7 @@ import type { TokenBatch } from '../model/corpus/dataset';
 import { evaluate } from '../model/evaluate';
 import { memoryMetrics } from '../model/metrics/memoryMetrics';
 import type { PkmModel } from '../model/transformer';
-import type { EvalReport } from './protocol';
+import type { EvalReport } from './protocol/evaluation';
 
 /**
  * Validation loss and the memory metrics of every memory layer on a fixed set of batches, as the

@@ -3,7 +3,7 @@ import { type FactProbe, scoreAnswer, topByte } from '../model/factRecall';
 import { decode, encode, VOCAB_SIZE } from '../model/tokenizer';
 import type { PkmModel } from '../model/transformer';
 import { EngineError } from './errors';
-import type { FactRead, FactReads } from './protocol';
+import type { FactRead, FactReads } from './protocol/reads';
 import { yieldToEvents } from './scheduling';
 
 /** Facts a `factReads` without a list asks: enough for a list to browse, cheap to answer. */

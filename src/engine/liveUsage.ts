@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageCounter } from '../model/metrics/usageCounter';
 import type { StepReads } from './instrument';
-import type { LayerUsage, UsageMap } from './protocol';
+import type { LayerUsage, UsageMap } from './protocol/snapshot';
 
 export interface UsageLayout {
   layer: number;

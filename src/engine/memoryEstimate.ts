@@ -2,7 +2,7 @@ import { type ModelConfig, valueDim } from '../model/config';
 import { memorySpecFromConfig } from '../model/memory/spec';
 import { parameterCounts } from '../model/parameterCounts';
 import { VOCAB_SIZE } from '../model/tokenizer';
-import type { MemoryEstimate } from './protocol';
+import type { MemoryEstimate } from './protocol/model';
 
 const FLOAT = 4;
 

@@ -1,4 +1,4 @@
-import type { EngineOptions } from './protocol';
+import type { EngineOptions } from './protocol/state';
 
 export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = Object.freeze({
   snapshotHz: 15,

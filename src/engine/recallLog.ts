@@ -3,7 +3,7 @@
  * the recall curve as it carries the loss curve. A point every `recallEvery` steps is a few
  * hundred bytes per hundred thousand steps.
  */
-import type { RecallPoint } from './protocol';
+import type { RecallPoint } from './protocol/evaluation';
 
 export class RecallLog {
   private points: RecallPoint[] = [];

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { encode } from '../model/tokenizer';
 import type { PkmModel } from '../model/transformer';
 import { EngineError } from './errors';
-import type { TextReads } from './protocol';
+import type { TextReads } from './protocol/reads';
 import { yieldToEvents } from './scheduling';
 
 /**

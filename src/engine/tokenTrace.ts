@@ -3,7 +3,7 @@ import { encode, VOCAB_SIZE } from '../model/tokenizer';
 import type { PkmModel } from '../model/transformer';
 import { EngineError } from './errors';
 import type { InputCapture } from './instrument';
-import type { TokenTrace } from './protocol';
+import type { TokenTrace } from './protocol/reads';
 
 const PREDICTIONS = 5;
 

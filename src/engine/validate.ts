@@ -3,7 +3,7 @@
  * argument is given, and each argument's type and range. Messages name the argument.
  */
 import { BACKEND_ORDER } from './backend';
-import type { CommandType, EngineCommands } from './protocol';
+import type { CommandType, EngineCommands } from './protocol/commands';
 
 type Check = (value: unknown, name: string) => string | null;
 
