@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { attentionCore } from './ops/attention';
 import { gelu as geluOp } from './ops/gelu';
 import { layerNorm as layerNormOp } from './ops/layerNorm';
+import { linearRows } from './ops/linear';
 
 /**
  * The transformer's building blocks as plain functions of tensors and variables (no tf.layers),
@@ -63,11 +64,11 @@ export const embedOneHot = tf.customGrad((onehot, table, save) => {
   };
 }) as (onehot: tf.Tensor2D, table: tf.Tensor2D) => tf.Tensor2D;
 
-/** x·W + b for x of any rank ≥ 2 (the last axis is the input). */
+/** x·W + b for x of any rank ≥ 2 (the last axis is the input); src/model/ops/linear.ts. */
 export function linear(x: tf.Tensor, w: tf.Variable, b: tf.Variable): tf.Tensor {
   const shape = x.shape;
   const inDim = shape[shape.length - 1] as number;
-  const out = matMulT(x.reshape([-1, inDim]), w as tf.Tensor).add(b);
+  const out = linearRows(x.reshape([-1, inDim]) as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D);
   return out.reshape([...shape.slice(0, -1), w.shape[1] as number]);
 }
 

@@ -19,7 +19,8 @@ export type FusedOp =
   | 'valueGrouping'
   | 'valueRead'
   | 'identity'
-  | 'attention';
+  | 'attention'
+  | 'biasGrad';
 
 let mode: KernelMode = 'fused';
 /** Ops kept on their reference while the mode is 'fused': one fused op checked on its own. */

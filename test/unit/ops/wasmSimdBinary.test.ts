@@ -20,6 +20,7 @@ describe('the WebAssembly SIMD kernel module', () => {
     ).toEqual([
       'attentionBackward',
       'attentionForward',
+      'biasGrad',
       'gelu',
       'geluGrad',
       'heapStart',

@@ -33,6 +33,7 @@ export interface SimdExports {
     heads: number,
     dh: number,
   ): void;
+  biasGrad(dy: number, out: number, rows: number, cols: number): void;
   gelu(x: number, y: number, n: number): void;
   geluGrad(dy: number, x: number, dx: number, n: number): void;
   layerNormForward(
