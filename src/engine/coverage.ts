@@ -9,26 +9,19 @@ import { MismatchError, ReadCancelledError } from '../model/io/errors';
 import { readInputVectorsAsync } from '../model/io/inputVectors';
 import { importMemory } from '../model/io/layouts';
 import { readImportedMemory } from '../model/io/layouts/reads';
-import type { Gates, MemoryLayout } from '../model/io/layouts/types';
 import { parseSafetensors } from '../model/io/safetensors';
 import { SlotUsageAccumulator } from '../model/metrics/memoryMetrics';
 import { UsageCounter } from '../model/metrics/usageCounter';
 import { EngineError } from './errors';
+import type { EngineCommands } from './protocol/commands';
 import type { CoverageReport } from './protocol/model';
 import type { UsageMap } from './protocol/snapshot';
 
 /** Rows read per forward: fixed shape, so one set of shaders whatever B is. */
 const CHUNK = 512;
 
-export interface CoverageRequest {
-  memory: Uint8Array;
-  inputs: Uint8Array;
-  name?: string;
-  knn?: number;
-  prefix?: string;
-  layout?: MemoryLayout;
-  gates?: Gates;
-}
+/** The importMemory command's arguments (protocol/commands.ts). */
+export type CoverageRequest = EngineCommands['importMemory']['args'];
 
 type Exclusive = <T>(section: () => Promise<T>) => Promise<T>;
 

@@ -5,7 +5,7 @@
 const SATURATION: f32 = 10;
 const SCALE: f32 = 1.5957691216057308; // 2·sqrt(2/π)
 const CUBIC: f32 = 0.044715;
-const LOG2E: f32 = 1.4426950408889634;
+const LOG2E: f32 = <f32>Math.LOG2E;
 // ln 2 split in two (Cody and Waite): n·LN2_HI is exact for the n used here.
 const LN2_HI: f32 = 0.693359375;
 const LN2_LO: f32 = -2.1219444e-4;
@@ -30,26 +30,36 @@ function expNonPositive(x: v128): v128 {
   return f32x4.mul(p, bits);
 }
 
+/** z = SCALE·(x + CUBIC·x³), given x and x². */
+function geluArgument(v: v128, v2: v128): v128 {
+  return f32x4.mul(f32x4.splat(SCALE), f32x4.add(v, f32x4.mul(f32x4.splat(CUBIC), f32x4.mul(v, v2))));
+}
+
+/** 1/(1 + e) for e = exp(−|z|): σ(z) for z ≥ 0, 1 − σ(z) below. */
+function reciprocalOnePlus(e: v128): v128 {
+  return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e));
+}
+
+/** σ(z) from e = exp(−|z|) and r = 1/(1 + e): r for z ≥ 0, e·r below (no 1 − r cancellation). */
+function sigmoid(z: v128, e: v128, r: v128): v128 {
+  return v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(z, f32x4.splat(0)));
+}
+
+/** `inside` where |x| ≤ SATURATION (or x is NaN), `above` where x > it, `below` where x < −it. */
+function saturated(v: v128, inside: v128, above: v128, below: v128): v128 {
+  const high = v128.bitselect(above, inside, f32x4.gt(v, f32x4.splat(SATURATION)));
+  return v128.bitselect(below, high, f32x4.lt(v, f32x4.splat(-SATURATION)));
+}
+
 /** y = gelu(x) for n floats (n a multiple of 4: the caller pads). */
 export function gelu(x: usize, y: usize, n: i32): void {
-  const hi = f32x4.splat(SATURATION);
-  const lo = f32x4.splat(-SATURATION);
-  const zero = f32x4.splat(0);
-  const one = f32x4.splat(1);
   for (let i = 0; i < n; i += 4) {
     const at = (<usize>i) << 2;
     const v = v128.load(x + at);
-    const z = f32x4.mul(
-      f32x4.splat(SCALE),
-      f32x4.add(v, f32x4.mul(f32x4.splat(CUBIC), f32x4.mul(v, f32x4.mul(v, v)))),
-    );
+    const z = geluArgument(v, f32x4.mul(v, v));
     const e = expNonPositive(f32x4.neg(f32x4.abs(z)));
-    const r = f32x4.div(one, f32x4.add(one, e));
-    const sigma = v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(z, zero));
-    let out = f32x4.mul(v, sigma);
-    out = v128.bitselect(v, out, f32x4.gt(v, hi));
-    out = v128.bitselect(zero, out, f32x4.lt(v, lo));
-    v128.store(y + at, out);
+    const out = f32x4.mul(v, sigmoid(z, e, reciprocalOnePlus(e)));
+    v128.store(y + at, saturated(v, out, v, f32x4.splat(0)));
   }
 }
 
@@ -58,22 +68,18 @@ export function gelu(x: usize, y: usize, n: i32): void {
  * σ(1 − σ) = e·r² on both sides of 0; 1 and 0 past saturation.
  */
 export function geluGrad(dy: usize, x: usize, dx: usize, n: i32): void {
-  const hi = f32x4.splat(SATURATION);
-  const lo = f32x4.splat(-SATURATION);
-  const zero = f32x4.splat(0);
-  const one = f32x4.splat(1);
   for (let i = 0; i < n; i += 4) {
     const at = (<usize>i) << 2;
     const v = v128.load(x + at);
     const v2 = f32x4.mul(v, v);
-    const z = f32x4.mul(f32x4.splat(SCALE), f32x4.add(v, f32x4.mul(f32x4.splat(CUBIC), f32x4.mul(v, v2))));
+    const z = geluArgument(v, v2);
     const e = expNonPositive(f32x4.neg(f32x4.abs(z)));
-    const r = f32x4.div(one, f32x4.add(one, e));
-    const sigma = v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(z, zero));
-    const slope = f32x4.mul(f32x4.splat(SCALE), f32x4.add(one, f32x4.mul(f32x4.splat(3 * CUBIC), v2)));
-    let d = f32x4.add(sigma, f32x4.mul(f32x4.mul(v, f32x4.mul(e, f32x4.mul(r, r))), slope));
-    d = v128.bitselect(one, d, f32x4.gt(v, hi));
-    d = v128.bitselect(zero, d, f32x4.lt(v, lo));
-    v128.store(dx + at, f32x4.mul(v128.load(dy + at), d));
+    const r = reciprocalOnePlus(e);
+    const slope = f32x4.mul(
+      f32x4.splat(SCALE),
+      f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.splat(3 * CUBIC), v2)),
+    );
+    const d = f32x4.add(sigmoid(z, e, r), f32x4.mul(f32x4.mul(v, f32x4.mul(e, f32x4.mul(r, r))), slope));
+    v128.store(dx + at, f32x4.mul(v128.load(dy + at), saturated(v, d, f32x4.splat(1), f32x4.splat(0))));
   }
 }
