@@ -6,6 +6,8 @@
 // [B, T, d]. dh is a multiple of 4 (the caller checks). Pointers are byte offsets into this
 // module's own memory, which the caller fills and grows.
 
+import { expNonPositive } from './exp';
+
 /** The first byte the caller may use, 16-aligned. */
 export function heapStart(): usize {
   return (__heap_base + 15) & ~(<usize>15);
@@ -36,10 +38,20 @@ function softmaxRow(q: usize, k0: usize, stride: usize, t: i32, dh: i32, scale: 
     store<f32>(p + ((<usize>j) << 2), s);
     if (s > max) max = s;
   }
+  // exp(s − max) four at a time (the lanes stay within the row's t + 1 scores), then the rest.
+  const top = f32x4.splat(max);
   let sum: f64 = 0;
-  for (let j = 0; j <= t; j++) {
+  let j = 0;
+  for (; j + 3 <= t; j += 4) {
     const at = p + ((<usize>j) << 2);
-    const e = Mathf.exp(load<f32>(at) - max);
+    const e = expNonPositive(f32x4.sub(v128.load(at), top));
+    v128.store(at, e);
+    sum += <f64>f32x4.extract_lane(e, 0) + <f64>f32x4.extract_lane(e, 1);
+    sum += <f64>f32x4.extract_lane(e, 2) + <f64>f32x4.extract_lane(e, 3);
+  }
+  for (; j <= t; j++) {
+    const at = p + ((<usize>j) << 2);
+    const e = f32x4.extract_lane(expNonPositive(f32x4.splat(load<f32>(at) - max)), 0);
     store<f32>(at, e);
     sum += <f64>e;
   }
