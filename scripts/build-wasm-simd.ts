@@ -15,8 +15,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const ASSEMBLY_ENTRY = 'src/model/ops/wasm/assembly/index.ts';
 export const SIMD_BINARY_FILE = 'src/model/ops/wasm/simdBinary.ts';
 
-// Stub runtime (the kernels allocate nothing), no assertions and no abort import: the module
-// imports nothing and exports its memory, heapStart and the kernels.
+// Stub runtime (the kernels allocate nothing), no assertions and no abort import, and tfjs-wasm's
+// memory imported as env.memory: the module's one import; it exports the kernels.
 const FLAGS = [
   '-O3',
   '--runtime',
@@ -26,7 +26,8 @@ const FLAGS = [
   'simd',
   '--use',
   'abort=',
-  '--noExportRuntime',
+  '--importMemory',
+  '--noExportMemory',
 ];
 
 /** The module compiled from the AssemblyScript sources. */

@@ -1,8 +1,10 @@
+import * as tf from '@tensorflow/tfjs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { gelu as layersGelu } from '../../../src/model/layers';
 import { geluLoop } from '../../../src/model/ops/cpu/gelu';
 import { fusedGeluAvailable, geluReference } from '../../../src/model/ops/gelu';
 import { withKernelMode } from '../../../src/model/ops/kernelMode';
+import type { WasmBackendLike } from '../../../src/model/ops/wasm/heap';
 import { setWasmSimdEnabled, wasmSimd } from '../../../src/model/ops/wasm/simd';
 import {
   expectFiniteDifferences,
@@ -67,7 +69,7 @@ describe('fused GELU on wasm: SIMD kernels and float64 loops', () => {
   beforeEach(() => onBackend('wasm'));
 
   it('the SIMD kernels (float32, polynomial exp) = the float64 loops to a few ulps, lengths not a multiple of 4 included', async () => {
-    expect(wasmSimd()).not.toBeNull();
+    expect(wasmSimd(tf.backend() as unknown as WasmBackendLike)).not.toBeNull();
     for (const [n, seed] of [
       [4099, 3],
       [7, 4],

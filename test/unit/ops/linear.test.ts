@@ -4,6 +4,7 @@ import { RandomStream } from '../../../src/model/memory/random';
 import { BIAS_GRAD } from '../../../src/model/ops/biasGradKernels';
 import { withKernelMode } from '../../../src/model/ops/kernelMode';
 import { fusedBiasGradAvailable, linearRows, linearRowsReference } from '../../../src/model/ops/linear';
+import type { WasmBackendLike } from '../../../src/model/ops/wasm/heap';
 import { setWasmSimdEnabled, wasmSimd } from '../../../src/model/ops/wasm/simd';
 import { kernelsOf } from './layerNormCases';
 import { onBackend } from './onBackend';
@@ -117,7 +118,7 @@ describe.each(['cpu', 'wasm'] as const)('linear layer with the fused bias gradie
 describe('the fused bias gradient on wasm without SIMD', () => {
   it('the JS float32 sums = the SIMD kernel = tf.sum, bit for bit', async () => {
     await onBackend('wasm');
-    expect(wasmSimd()).not.toBeNull();
+    expect(wasmSimd(tf.backend() as unknown as WasmBackendLike)).not.toBeNull();
     const dy = tf.tensor2d(randoms(33 * 130, 4, 1), [33, 130]);
     const simd = tf.engine().runKernel(BIAS_GRAD, { dy }) as tf.Tensor;
     setWasmSimdEnabled(false);

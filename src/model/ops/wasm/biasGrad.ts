@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { BIAS_GRAD, biasGradInput } from '../biasGradKernels';
 import { heapView, type WasmBackendLike } from './heap';
-import { runInSimdMemory, wasmSimd } from './simd';
+import { wasmSimd } from './simd';
 
 /**
  * The bias gradient on tfjs's wasm backend: float32 column sums, rows in order, as tfjs-wasm's Sum
@@ -20,12 +20,12 @@ const kernel: tf.KernelFunc = ({ inputs, backend }) => {
   const b = backend as unknown as WasmBackendLike;
   const { dy, rows, cols } = biasGradInput(inputs, 'wasm');
   const out = b.makeOutput([cols], 'float32');
-  const dys = heapView(b, dy, Float32Array, 'bias gradient');
-  const outs = heapView(b, out, Float32Array, 'bias gradient');
-  const simd = wasmSimd();
-  if (simd)
-    runInSimdMemory(simd, [dys], [outs], [], ([dyAt, outAt]) => simd.biasGrad(dyAt, outAt, rows, cols));
-  else columnSumsFloat32(dys, rows, cols, outs);
+  const simd = wasmSimd(b);
+  if (simd) simd.run.biasGrad(simd.at(dy), simd.at(out), rows, cols);
+  else {
+    const view = (t: tf.TensorInfo) => heapView(b, t, Float32Array, 'bias gradient');
+    columnSumsFloat32(view(dy), rows, cols, view(out));
+  }
   return out;
 };
 

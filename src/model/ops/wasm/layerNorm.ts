@@ -1,14 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { layerNormGradRows, layerNormRows } from '../cpu/layerNorm';
-import {
-  LAYER_NORM,
-  LAYER_NORM_GRAD,
-  type LayerNormSizes,
-  layerNormInput,
-  layerNormSizes,
-} from '../layerNormKernels';
+import { LAYER_NORM, LAYER_NORM_GRAD, layerNormInput, layerNormSizes } from '../layerNormKernels';
 import { heapView, type WasmBackendLike } from './heap';
-import { runInSimdMemory, type SimdExports, wasmSimd } from './simd';
+import { type SimdKernels, wasmSimd } from './simd';
 
 /**
  * The fused LayerNorm on tfjs's wasm backend: with WebAssembly SIMD and d a multiple of 4, the
@@ -19,50 +13,8 @@ import { runInSimdMemory, type SimdExports, wasmSimd } from './simd';
  */
 
 /** The SIMD kernels when they run for rows of width d, else null. */
-function simdFor(d: number): SimdExports | null {
-  return d % 4 === 0 ? wasmSimd() : null;
-}
-
-function forwardOn(
-  x: Float32Array,
-  gamma: Float32Array,
-  beta: Float32Array,
-  s: LayerNormSizes,
-  y: Float32Array,
-) {
-  const simd = simdFor(s.d);
-  if (!simd) {
-    layerNormRows(x, gamma, beta, s, y);
-    return;
-  }
-  runInSimdMemory(simd, [x, gamma, beta], [y], [], ([xAt, gAt, bAt, yAt]) =>
-    simd.layerNormForward(xAt, gAt, bAt, yAt, s.rows, s.d, s.eps),
-  );
-}
-
-function backwardOn(
-  x: Float32Array,
-  gamma: Float32Array,
-  dy: Float32Array,
-  s: LayerNormSizes,
-  dx: Float32Array,
-  dgamma: Float32Array,
-  dbeta: Float32Array,
-) {
-  const simd = simdFor(s.d);
-  if (!simd) {
-    layerNormGradRows(x, gamma, dy, s, dx, dgamma, dbeta);
-    return;
-  }
-  // Scratch: dgamma's and dbeta's float64 sums, 2·d doubles = 4·d floats.
-  runInSimdMemory(
-    simd,
-    [x, gamma, dy],
-    [dx, dgamma, dbeta],
-    [4 * s.d],
-    ([xAt, gAt, dyAt, dxAt, dgAt, dbAt, accAt]) =>
-      simd.layerNormBackward(xAt, gAt, dyAt, dxAt, dgAt, dbAt, accAt, s.rows, s.d, s.eps),
-  );
+function simdFor(backend: WasmBackendLike, d: number): SimdKernels | null {
+  return d % 4 === 0 ? wasmSimd(backend) : null;
 }
 
 const forwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
@@ -71,7 +23,11 @@ const forwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const sizes = layerNormSizes(x, [gamma, beta], [], attrs);
   const y = b.makeOutput(x.shape, 'float32');
   const view = (t: tf.TensorInfo) => heapView(b, t, Float32Array, 'layer norm');
-  forwardOn(view(x), view(gamma), view(beta), sizes, view(y));
+  const simd = simdFor(b, sizes.d);
+  if (simd) {
+    const [xAt, gAt, bAt, yAt] = [x, gamma, beta, y].map((t) => simd.at(t));
+    simd.run.layerNormForward(xAt, gAt, bAt, yAt, sizes.rows, sizes.d, sizes.eps);
+  } else layerNormRows(view(x), view(gamma), view(beta), sizes, view(y));
   return y;
 };
 
@@ -84,7 +40,14 @@ const gradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const dbeta = b.makeOutput(gamma.shape, 'float32');
   // Views only now, after the last allocation.
   const view = (t: tf.TensorInfo) => heapView(b, t, Float32Array, 'layer norm');
-  backwardOn(view(x), view(gamma), view(dy), sizes, view(dx), view(dgamma), view(dbeta));
+  const simd = simdFor(b, sizes.d);
+  if (simd) {
+    const [xAt, gAt, dyAt, dxAt, dgAt, dbAt] = [x, gamma, dy, dx, dgamma, dbeta].map((t) => simd.at(t));
+    // Scratch: dgamma's and dbeta's float64 sums, 2·d doubles.
+    simd.withScratch([16 * sizes.d], ([acc]) =>
+      simd.run.layerNormBackward(xAt, gAt, dyAt, dxAt, dgAt, dbAt, acc, sizes.rows, sizes.d, sizes.eps),
+    );
+  } else layerNormGradRows(view(x), view(gamma), view(dy), sizes, view(dx), view(dgamma), view(dbeta));
   return [dx, dgamma, dbeta];
 };
 

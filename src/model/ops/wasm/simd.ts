@@ -1,18 +1,19 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { WasmBackendLike } from './heap';
 import { SIMD_WASM_BASE64 } from './simdBinary';
 
 /**
- * The WebAssembly SIMD kernels (AssemblyScript in ./assembly, compiled into ./simdBinary.ts) and
- * the memory they work in. The module has its own linear memory: a kernel copies its inputs in
- * from tfjs's wasm heap, runs, and copies its outputs back (a few hundred KB a call, ~0.1 ms;
- * sharing tfjs's memory would let the module's data overwrite tfjs's). It is instantiated on first
- * use, synchronously (the training runs in a worker, where synchronous compiles of any size are
- * allowed; a main thread that refuses gets the JS loops); where WebAssembly SIMD is missing,
- * `wasmSimd()` is null and callers keep their JS loops.
+ * The WebAssembly SIMD kernels (AssemblyScript in ./assembly, compiled into ./simdBinary.ts). The
+ * module imports tfjs-wasm's own memory, so a kernel reads its inputs and writes its outputs where
+ * tfjs keeps the tensors (no copy in or out); it has no data segment and allocates nothing, and
+ * the scratch a kernel needs is taken from tfjs's allocator for the call. It is compiled once and
+ * instantiated per tfjs memory on first use, synchronously (the training runs in a worker, where
+ * synchronous compiles of any size are allowed). `wasmSimd` is null — and callers keep their JS
+ * loops — where WebAssembly SIMD is missing, where tfjs's memory is not reachable (another tfjs
+ * build), or where it is shared (tfjs's threaded build), which this module's import does not match.
  */
 
 export interface SimdExports {
-  memory: WebAssembly.Memory;
-  heapStart(): number;
   attentionForward(
     qkv: number,
     out: number,
@@ -59,24 +60,77 @@ export interface SimdExports {
   ): void;
 }
 
-let instance: SimdExports | null | undefined;
+/** The parts of tfjs-wasm's Emscripten module used here: its memory and its allocator. */
+interface EmscriptenModule {
+  asm?: { memory?: unknown };
+  _malloc?: (bytes: number) => number;
+  _free?: (pointer: number) => void;
+}
+
+/** The kernels bound to one tfjs-wasm backend's memory. */
+export interface SimdKernels {
+  readonly run: SimdExports;
+  /** The byte offset of a tensor's data in tfjs's heap. */
+  at(t: tf.TensorInfo): number;
+  /** Runs `fn` with scratch buffers of the given byte sizes from tfjs's allocator, freed after. */
+  withScratch<T>(bytes: readonly number[], fn: (pointers: number[]) => T): T;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+const instances = new WeakMap<WebAssembly.Memory, SimdExports | null>();
 let enabled = true;
 
-function instantiate(): SimdExports | null {
+function compile(): WebAssembly.Module | null {
   try {
     const bytes = Uint8Array.from(atob(SIMD_WASM_BASE64), (c) => c.charCodeAt(0));
-    if (!WebAssembly.validate(bytes)) return null;
-    return new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as SimdExports;
+    return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   } catch {
     return null;
   }
 }
 
-/** The SIMD kernels, or null where this runtime has no WebAssembly SIMD (or they are switched off). */
-export function wasmSimd(): SimdExports | null {
+function instantiate(memory: WebAssembly.Memory): SimdExports | null {
+  if (compiled === undefined) compiled = compile();
+  if (!compiled) return null;
+  try {
+    return new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as SimdExports;
+  } catch {
+    // A shared memory (tfjs's threaded build) does not match the module's import.
+    return null;
+  }
+}
+
+/** The SIMD kernels on `backend`'s memory, or null where they cannot run (or are switched off). */
+export function wasmSimd(backend: WasmBackendLike): SimdKernels | null {
   if (!enabled) return null;
-  if (instance === undefined) instance = instantiate();
-  return instance;
+  const module = (backend as { wasm?: EmscriptenModule }).wasm;
+  const memory = module?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory) || !module?._malloc || !module._free) return null;
+  let run = instances.get(memory);
+  if (run === undefined) {
+    run = instantiate(memory);
+    instances.set(memory, run);
+  }
+  if (!run) return null;
+  const exports = run;
+  return {
+    run: exports,
+    at(t) {
+      const data = backend.dataIdMap.get(t.dataId);
+      if (!data) throw new Error('wasm SIMD kernel: a tensor is not on the wasm backend');
+      return data.memoryOffset;
+    },
+    withScratch(bytes, fn) {
+      const pointers = bytes.map((n) => module._malloc!(Math.max(16, n)));
+      try {
+        if (pointers.some((p) => p === 0))
+          throw new Error('wasm SIMD kernel: tfjs could not allocate scratch memory');
+        return fn(pointers);
+      } finally {
+        for (const p of pointers) if (p !== 0) module._free!(p);
+      }
+    },
+  };
 }
 
 /**
@@ -85,52 +139,4 @@ export function wasmSimd(): SimdExports | null {
  */
 export function setWasmSimdEnabled(on: boolean): void {
   enabled = on;
-}
-
-/**
- * Lays out buffers of the given float counts one after another (16-byte aligned) from the module's
- * heap start, growing its memory to hold them; returns their byte offsets. Views of the memory
- * must be taken after this call (growing detaches earlier ones).
- */
-function reserveFloats(simd: SimdExports, counts: readonly number[]): number[] {
-  const offsets: number[] = [];
-  let end = simd.heapStart();
-  for (const n of counts) {
-    offsets.push(end);
-    end += Math.ceil((n * 4) / 16) * 16;
-  }
-  const have = simd.memory.buffer.byteLength;
-  if (end > have) simd.memory.grow(Math.ceil((end - have) / 65536));
-  return offsets;
-}
-
-function simdFloats(simd: SimdExports, offset: number, length: number): Float32Array {
-  return new Float32Array(simd.memory.buffer, offset, length);
-}
-
-/**
- * Runs a SIMD kernel on typed arrays: copies `inputs` into the module's memory, reserves room for
- * `outputs` and for `scratch` (float counts), calls `kernel` with the byte offsets of all of them
- * in that order, and copies the outputs back. Each buffer is padded to 16 bytes, so a kernel may
- * run whole 4-float vectors past an array's end (into padding that is never copied out).
- */
-export function runInSimdMemory(
-  simd: SimdExports,
-  inputs: readonly Float32Array[],
-  outputs: readonly Float32Array[],
-  scratch: readonly number[],
-  kernel: (offsets: number[]) => void,
-): void {
-  const at = reserveFloats(simd, [
-    ...inputs.map((a) => a.length),
-    ...outputs.map((a) => a.length),
-    ...scratch,
-  ]);
-  inputs.forEach((a, i) => {
-    simdFloats(simd, at[i], a.length).set(a);
-  });
-  kernel(at);
-  outputs.forEach((a, i) => {
-    a.set(simdFloats(simd, at[inputs.length + i], a.length));
-  });
 }

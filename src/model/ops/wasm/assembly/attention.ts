@@ -3,15 +3,10 @@
 // runs these loops one float at a time; f32x4 lanes do four, which is what lets the fused kernel
 // beat the reference's batched matMuls on wasm. The layout is the tfjs kernels': qkv [B, T, 3d]
 // with head h's query, key and value at columns h·dh, d + h·dh and 2d + h·dh; dy and the output
-// [B, T, d]. dh is a multiple of 4 (the caller checks). Pointers are byte offsets into this
-// module's own memory, which the caller fills and grows.
+// [B, T, d]. dh is a multiple of 4 (the caller checks). Pointers are byte offsets into tfjs's
+// wasm heap (the module imports that memory: see ../simd.ts).
 
 import { expNonPositive } from './exp';
-
-/** The first byte the caller may use, 16-aligned. */
-export function heapStart(): usize {
-  return (__heap_base + 15) & ~(<usize>15);
-}
 
 /** Σ_c a[c]·b[c] over dh floats, four lanes at a time. */
 function dot(a: usize, b: usize, dh: i32): f32 {

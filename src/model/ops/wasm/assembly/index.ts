@@ -1,6 +1,8 @@
 // The entry of the SIMD kernel module: every AssemblyScript kernel file is exported from here and
-// compiled into one small WebAssembly module (scripts/build-wasm-simd.ts → ../simdBinary.ts).
-export { backward as attentionBackward, forward as attentionForward, heapStart } from './attention';
+// compiled into one small WebAssembly module (scripts/build-wasm-simd.ts → ../simdBinary.ts). The
+// module imports tfjs-wasm's memory and works on tensors where they are: it must not carry data
+// segments (they would be written into tfjs's heap) nor allocate; a unit test checks the first.
+export { backward as attentionBackward, forward as attentionForward } from './attention';
 export { biasGrad } from './biasGrad';
 export { gelu, geluGrad } from './gelu';
 export { layerNormBackward, layerNormForward } from './layerNorm';
