@@ -35,22 +35,46 @@ function topKScratch(knn: number): TopKScratch {
   };
 }
 
-/** Top-k of sub[base .. base + n) into (scores, ids), by score desc, then lower index. */
+/**
+ * Top-k of sub[base .. base + n) into (scores, ids), by score desc, then lower index: the first k
+ * sorted by insertion, then an index enters only with a score strictly above the current k-th,
+ * kept in a local. Scores are tested four at a time first (at large n nearly every group of four
+ * is rejected whole), and a group that passes is taken in index order, so ties keep the lower
+ * index exactly as a one-by-one scan does.
+ */
 function subTopK(sub: Float32Array, base: number, n: number, scores: Float32Array, ids: Int32Array): void {
   const knn = scores.length;
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    const v = sub[base + i];
-    if (count === knn && !(v > scores[knn - 1])) continue;
-    let at = count < knn ? count++ : knn - 1;
-    while (at > 0 && v > scores[at - 1]) {
-      scores[at] = scores[at - 1];
-      ids[at] = ids[at - 1];
-      at--;
+  for (let i = 0; i < knn; i++) insertFrom(sub[base + i], i, i, scores, ids);
+  let kth = scores[knn - 1];
+  const end = base + n;
+  let p = base + knn;
+  for (; p + 4 <= end; p += 4) {
+    if (!(sub[p] > kth || sub[p + 1] > kth || sub[p + 2] > kth || sub[p + 3] > kth)) continue;
+    for (let q = p; q < p + 4; q++) {
+      const v = sub[q];
+      if (!(v > kth)) continue;
+      insertFrom(v, q - base, knn - 1, scores, ids);
+      kth = scores[knn - 1];
     }
-    scores[at] = v;
-    ids[at] = i;
   }
+  for (; p < end; p++) {
+    const v = sub[p];
+    if (!(v > kth)) continue;
+    insertFrom(v, p - base, knn - 1, scores, ids);
+    kth = scores[knn - 1];
+  }
+}
+
+/** Puts (v, id) at `at` (the list's free or evicted end), moved up past every strictly lower score. */
+function insertFrom(v: number, id: number, at: number, scores: Float32Array, ids: Int32Array): void {
+  let i = at;
+  while (i > 0 && v > scores[i - 1]) {
+    scores[i] = scores[i - 1];
+    ids[i] = ids[i - 1];
+    i--;
+  }
+  scores[i] = v;
+  ids[i] = id;
 }
 
 /** (score, slot) ranks before the list's entry at `at`: higher score, or equal and lower slot. */
