@@ -14,14 +14,20 @@ import { type CpuBackendLike, valuesOf } from './backendArrays';
  * float32 as the arrays store them. A slot outside the table reads as a zero row (the selection
  * never yields one; this only keeps a bad input from reading out of bounds).
  *
- * Entries go four at a time where all four slots are inside the table: four value rows are read
- * together (their cache misses overlap, which is what grows with the table) and, in the forward,
- * the output element stays in a register across the four adds. Each add is still rounded to
- * float32 in entry order, and each dot product still sums its columns in order, so the results
- * are the same bits as one entry at a time.
+ * Entries go in blocks (eight in the forward, four in the gradient, which also writes a row per
+ * entry) where every slot of the block is inside the table: the block's value rows are read
+ * together, so their cache misses (what grows with the table) overlap, and in the forward the
+ * output element stays in a register across the block's adds. Each add is still rounded to float32
+ * in entry order, and each dot product still sums its columns in order: the same bits as one
+ * entry at a time.
  */
 
 const inside = (slot: number, tableRows: number) => slot >= 0 && slot < tableRows;
+
+function allInside(slots: Int32Array, from: number, count: number, tableRows: number): boolean {
+  for (let j = from; j < from + count; j++) if (!inside(slots[j], tableRows)) return false;
+  return true;
+}
 
 export function weightedRowSum(
   values: Float32Array,
@@ -35,27 +41,34 @@ export function weightedRowSum(
     const o = n * vDim;
     const end = (n + 1) * perRow;
     let j = n * perRow;
-    for (; j + 4 <= end; j += 4) {
-      const s0 = slots[j];
-      const s1 = slots[j + 1];
-      const s2 = slots[j + 2];
-      const s3 = slots[j + 3];
-      if (!(inside(s0, tableRows) && inside(s1, tableRows) && inside(s2, tableRows) && inside(s3, tableRows)))
-        break;
-      const a0 = s0 * vDim;
-      const a1 = s1 * vDim;
-      const a2 = s2 * vDim;
-      const a3 = s3 * vDim;
+    for (; j + 8 <= end; j += 8) {
+      if (!allInside(slots, j, 8, tableRows)) break;
+      const a0 = slots[j] * vDim;
+      const a1 = slots[j + 1] * vDim;
+      const a2 = slots[j + 2] * vDim;
+      const a3 = slots[j + 3] * vDim;
+      const a4 = slots[j + 4] * vDim;
+      const a5 = slots[j + 5] * vDim;
+      const a6 = slots[j + 6] * vDim;
+      const a7 = slots[j + 7] * vDim;
       const w0 = weights[j];
       const w1 = weights[j + 1];
       const w2 = weights[j + 2];
       const w3 = weights[j + 3];
+      const w4 = weights[j + 4];
+      const w5 = weights[j + 5];
+      const w6 = weights[j + 6];
+      const w7 = weights[j + 7];
       for (let c = 0; c < vDim; c++) {
         // fround after each add: what storing to the float32 output after each entry did.
         let acc = Math.fround(out[o + c] + w0 * values[a0 + c]);
         acc = Math.fround(acc + w1 * values[a1 + c]);
         acc = Math.fround(acc + w2 * values[a2 + c]);
-        out[o + c] = acc + w3 * values[a3 + c];
+        acc = Math.fround(acc + w3 * values[a3 + c]);
+        acc = Math.fround(acc + w4 * values[a4 + c]);
+        acc = Math.fround(acc + w5 * values[a5 + c]);
+        acc = Math.fround(acc + w6 * values[a6 + c]);
+        out[o + c] = acc + w7 * values[a7 + c];
       }
     }
     // The tail, and every entry from the first block with a slot outside the table on.
@@ -83,16 +96,11 @@ export function weightedRowSumGrad(
     const end = (n + 1) * perRow;
     let j = n * perRow;
     for (; j + 4 <= end; j += 4) {
-      const s0 = slots[j];
-      const s1 = slots[j + 1];
-      const s2 = slots[j + 2];
-      const s3 = slots[j + 3];
-      if (!(inside(s0, tableRows) && inside(s1, tableRows) && inside(s2, tableRows) && inside(s3, tableRows)))
-        break;
-      const a0 = s0 * vDim;
-      const a1 = s1 * vDim;
-      const a2 = s2 * vDim;
-      const a3 = s3 * vDim;
+      if (!allInside(slots, j, 4, tableRows)) break;
+      const a0 = slots[j] * vDim;
+      const a1 = slots[j + 1] * vDim;
+      const a2 = slots[j + 2] * vDim;
+      const a3 = slots[j + 3] * vDim;
       const w0 = weights[j];
       const w1 = weights[j + 1];
       const w2 = weights[j + 2];
