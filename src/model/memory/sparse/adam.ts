@@ -55,8 +55,10 @@ export interface RowUpdater {
 }
 
 /**
- * Each touched row's gradient: its occurrences summed in float64 in occurrence order (the first
- * added to 0, as a sum from zero does), rounded once to float32 into sums[u · vDim ..].
+ * The gradient of each touched row read more than once: its occurrences summed in float64 in
+ * occurrence order (the first added to 0, as a sum from zero does), rounded once to float32 into
+ * sums[u · vDim ..]. A row read once takes its gradient straight from `grads` (at 2^18 slots and
+ * more, nearly every row): 0 + g, the same value.
  */
 function sumRowGradients(
   grads: Float32Array,
@@ -70,10 +72,7 @@ function sumRowGradients(
     const end = offsets[u + 1];
     const to = u * vDim;
     const from = occurrences[first] * vDim;
-    if (end - first === 1) {
-      for (let c = 0; c < vDim; c++) sums[to + c] = 0 + grads[from + c];
-      continue;
-    }
+    if (end - first === 1) continue;
     for (let c = 0; c < vDim; c++) {
       let g = 0 + grads[from + c];
       for (let o = first + 1; o < end; o++) g += grads[occurrences[o] * vDim + c];
@@ -90,7 +89,8 @@ function sumRowGradients(
  * is a cache miss in each of the three tables, and four rows in one loop put twelve of those misses
  * in flight together where one row at a time waits for three. Every element still goes through the
  * same float ops in the same order, so the bits are those of a row-at-a-time loop. `sums` (at
- * least U·vDim, reused across steps by the caller) holds the summed gradients; absent, one is made.
+ * least U·vDim, reused across steps by the caller) holds the summed gradients of rows read more
+ * than once; absent, one is made.
  */
 export function adamRowsInPlace(
   table: Float32Array,
@@ -102,7 +102,7 @@ export function adamRowsInPlace(
   vDim: number,
   sums: Float32Array = new Float32Array(segments.count * vDim),
 ): void {
-  const { rows, count } = segments;
+  const { rows, count, offsets, occurrences } = segments;
   if (sums.length < count * vDim) throw new Error('sparse Adam: the gradient scratch is too small');
   sumRowGradients(grads, segments, vDim, sums);
   const { beta1, beta2, eps } = step.adam;
@@ -115,12 +115,23 @@ export function adamRowsInPlace(
     const r1 = rows[u + 1] * vDim;
     const r2 = rows[u + 2] * vDim;
     const r3 = rows[u + 3] * vDim;
-    const g = u * vDim;
+    const one0 = offsets[u + 1] - offsets[u] === 1;
+    const one1 = offsets[u + 2] - offsets[u + 1] === 1;
+    const one2 = offsets[u + 3] - offsets[u + 2] === 1;
+    const one3 = offsets[u + 4] - offsets[u + 3] === 1;
+    const s0 = one0 ? grads : sums;
+    const s1 = one1 ? grads : sums;
+    const s2 = one2 ? grads : sums;
+    const s3 = one3 ? grads : sums;
+    const q0 = one0 ? occurrences[offsets[u]] * vDim : u * vDim;
+    const q1 = one1 ? occurrences[offsets[u + 1]] * vDim : (u + 1) * vDim;
+    const q2 = one2 ? occurrences[offsets[u + 2]] * vDim : (u + 2) * vDim;
+    const q3 = one3 ? occurrences[offsets[u + 3]] * vDim : (u + 3) * vDim;
     for (let c = 0; c < vDim; c++) {
-      const g0 = sums[g + c];
-      const g1 = sums[g + vDim + c];
-      const g2 = sums[g + 2 * vDim + c];
-      const g3 = sums[g + 3 * vDim + c];
+      const g0 = 0 + s0[q0 + c];
+      const g1 = 0 + s1[q1 + c];
+      const g2 = 0 + s2[q2 + c];
+      const g3 = 0 + s3[q3 + c];
       const m0 = Math.fround(beta1 * m[r0 + c] + a1 * g0);
       const m1 = Math.fround(beta1 * m[r1 + c] + a1 * g1);
       const m2 = Math.fround(beta1 * m[r2 + c] + a1 * g2);
@@ -145,9 +156,11 @@ export function adamRowsInPlace(
   }
   for (; u < count; u++) {
     const at = rows[u] * vDim;
-    const g = u * vDim;
+    const one = offsets[u + 1] - offsets[u] === 1;
+    const src = one ? grads : sums;
+    const g = one ? occurrences[offsets[u]] * vDim : u * vDim;
     for (let c = 0; c < vDim; c++) {
-      const gc = sums[g + c];
+      const gc = 0 + src[g + c];
       const mc = Math.fround(beta1 * m[at + c] + a1 * gc);
       const vc = Math.fround(beta2 * v[at + c] + a2 * gc * gc);
       m[at + c] = mc;
