@@ -18,20 +18,33 @@
  * and the scan stops at the first row whose best score is below it.
  */
 
-/** Scratch lists for one (row, head), allocated once per kernel call. */
+/**
+ * Scratch lists for one (row, head), allocated once per kernel call: each half's list and the
+ * merged one, copied out when done. Plain arrays rather than typed ones: once any ArrayBuffer in
+ * the process has been detached (the wasm heap's growth does that), V8 checks every typed-array
+ * access, and these lists are read and written on every insertion. They hold float32 values and
+ * int32 ids exactly.
+ */
 interface TopKScratch {
-  aScores: Float32Array;
-  aIds: Int32Array;
-  bScores: Float32Array;
-  bIds: Int32Array;
+  aScores: number[];
+  aIds: number[];
+  bScores: number[];
+  bIds: number[];
+  mScores: number[];
+  mSlots: number[];
 }
+
+const doubles = (n: number) => Array.from({ length: n }, () => 0.5);
+const ints = (n: number) => Array.from({ length: n }, () => 0);
 
 function topKScratch(knn: number): TopKScratch {
   return {
-    aScores: new Float32Array(knn),
-    aIds: new Int32Array(knn),
-    bScores: new Float32Array(knn),
-    bIds: new Int32Array(knn),
+    aScores: doubles(knn),
+    aIds: ints(knn),
+    bScores: doubles(knn),
+    bIds: ints(knn),
+    mScores: doubles(knn),
+    mSlots: ints(knn),
   };
 }
 
@@ -42,7 +55,7 @@ function topKScratch(knn: number): TopKScratch {
  * is rejected whole), and a group that passes is taken in index order, so ties keep the lower
  * index exactly as a one-by-one scan does.
  */
-function subTopK(sub: Float32Array, base: number, n: number, scores: Float32Array, ids: Int32Array): void {
+function subTopK(sub: Float32Array, base: number, n: number, scores: number[], ids: number[]): void {
   const knn = scores.length;
   for (let i = 0; i < knn; i++) insertFrom(sub[base + i], i, i, scores, ids);
   let kth = scores[knn - 1];
@@ -66,7 +79,7 @@ function subTopK(sub: Float32Array, base: number, n: number, scores: Float32Arra
 }
 
 /** Puts (v, id) at `at` (the list's free or evicted end), moved up past every strictly lower score. */
-function insertFrom(v: number, id: number, at: number, scores: Float32Array, ids: Int32Array): void {
+function insertFrom(v: number, id: number, at: number, scores: number[], ids: number[]): void {
   let i = at;
   while (i > 0 && v > scores[i - 1]) {
     scores[i] = scores[i - 1];
@@ -78,23 +91,25 @@ function insertFrom(v: number, id: number, at: number, scores: Float32Array, ids
 }
 
 /** (score, slot) ranks before the list's entry at `at`: higher score, or equal and lower slot. */
-function beats(score: number, slot: number, scores: Float32Array, slots: Int32Array, at: number): boolean {
+function beats(score: number, slot: number, scores: number[], slots: number[], at: number): boolean {
   return score > scores[at] || (score === scores[at] && slot < slots[at]);
 }
 
 /**
  * Merges the two halves' top-k lists of one (row, head) into its k best slots, written at
- * outScores/outSlots[out .. out + knn).
+ * scores/slots[out .. out + knn).
  */
 function mergeHalves(
   s: TopKScratch,
   nKeys: number,
-  outScores: Float32Array,
-  outSlots: Int32Array,
+  scores: Float32Array,
+  slots: Int32Array,
   out: number,
 ): void {
   const knn = s.aScores.length;
-  const last = out + knn - 1;
+  const outScores = s.mScores;
+  const outSlots = s.mSlots;
+  const last = knn - 1;
   let count = 0;
   for (let r = 0; r < knn; r++) {
     const a = s.aScores[r];
@@ -109,8 +124,8 @@ function mergeHalves(
         if (score < outScores[last]) break;
         if (!beats(score, slot, outScores, outSlots, last)) continue;
       }
-      let at = out + (count < knn ? count++ : knn - 1);
-      while (at > out && beats(score, slot, outScores, outSlots, at - 1)) {
+      let at = count < knn ? count++ : knn - 1;
+      while (at > 0 && beats(score, slot, outScores, outSlots, at - 1)) {
         outScores[at] = outScores[at - 1];
         outSlots[at] = outSlots[at - 1];
         at--;
@@ -118,6 +133,10 @@ function mergeHalves(
       outScores[at] = score;
       outSlots[at] = slot;
     }
+  }
+  for (let i = 0; i < knn; i++) {
+    scores[out + i] = outScores[i];
+    slots[out + i] = outSlots[i];
   }
 }
 
