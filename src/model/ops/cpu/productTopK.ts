@@ -4,7 +4,8 @@
  *
  * 1. each half's top-k of its n sub-key scores, by score descending, lower sub-key index first on
  *    ties (the order tf.topk gives): an insertion into a sorted list of k, scanning indices upward,
- *    so an equal score never passes an earlier one;
+ *    so an equal score never passes an earlier one (over the scores above a floor where that
+ *    provably gives the same list: subTopKAbove);
  * 2. the merge: the rank pairs (r, s) with (r + 1)(s + 1) ≤ k, scored fl32(a_r + b_s), slot
  *    i_r·n + j_s, inserted into a sorted list of k under (score desc, slot asc) — the total order
  *    the reference's slot-ordered, tie-stable tf.topk produces over the same candidates, so the
@@ -50,17 +51,31 @@ function topKScratch(knn: number): TopKScratch {
 
 /**
  * Top-k of sub[base .. base + n) into (scores, ids), by score desc, then lower index: the first k
- * sorted by insertion, then an index enters only with a score strictly above the current k-th,
- * kept in a local. Scores are tested four at a time first (at large n nearly every group of four
- * is rejected whole), and a group that passes is taken in index order, so ties keep the lower
- * index exactly as a one-by-one scan does.
+ * sorted by insertion, then the rest scanned (scanAbove).
  */
 function subTopK(sub: Float32Array, base: number, n: number, scores: number[], ids: number[]): void {
   const knn = scores.length;
   for (let i = 0; i < knn; i++) insertFrom(sub[base + i], i, i, scores, ids);
+  scanAbove(sub, base, base + knn, base + n, scores, ids);
+}
+
+/**
+ * The rest of a full list's scan, sub[from .. end): a score enters only when strictly above the
+ * current k-th, kept in a local. Scores are tested four at a time first (at large n nearly every
+ * group of four is rejected whole); a group that passes is taken in index order, so ties keep the
+ * lower index exactly as a one-by-one scan does.
+ */
+function scanAbove(
+  sub: Float32Array,
+  base: number,
+  from: number,
+  end: number,
+  scores: number[],
+  ids: number[],
+): void {
+  const knn = scores.length;
   let kth = scores[knn - 1];
-  const end = base + n;
-  let p = base + knn;
+  let p = from;
   for (; p + 4 <= end; p += 4) {
     if (!(sub[p] > kth || sub[p + 1] > kth || sub[p + 2] > kth || sub[p + 3] > kth)) continue;
     for (let q = p; q < p + 4; q++) {
@@ -76,6 +91,58 @@ function subTopK(sub: Float32Array, base: number, n: number, scores: number[], i
     insertFrom(v, p - base, knn - 1, scores, ids);
     kth = scores[knn - 1];
   }
+}
+
+/**
+ * subTopK over the scores ≥ `floor` alone, in index order; false (lists unusable) when fewer than
+ * k scores reach the floor or a NaN turns up before k did. Why the same list: with k scores
+ * ≥ floor, the k-th best is ≥ floor, so every member of the top k passes; and the loop's list is
+ * the top k, by (score desc, index asc), of whatever run it is given that holds them all. Fewer
+ * scores get inserted (each insertion costs mispredicted branches), the more the closer the floor
+ * is to the k-th best. A NaN among the first k would sit in subTopK's list; those rows go there.
+ */
+function subTopKAbove(
+  sub: Float32Array,
+  base: number,
+  n: number,
+  floor: number,
+  scores: number[],
+  ids: number[],
+): boolean {
+  const knn = scores.length;
+  const end = base + n;
+  let p = base;
+  let count = 0;
+  for (; p < end && count < knn; p++) {
+    const v = sub[p];
+    if (v < floor) continue;
+    if (v !== v) return false;
+    insertFrom(v, p - base, count++, scores, ids);
+  }
+  if (count < knn) return false;
+  scanAbove(sub, base, p, end, scores, ids);
+  return true;
+}
+
+/**
+ * One block's list for one row. The floor comes from the block's previous row: its k-th best
+ * less the gap from its best to its k-th (sub-key scores of successive queries spread alike).
+ * A guess only: a row it overshoots is redone by the plain loop.
+ */
+function blockTopK(
+  sub: Float32Array,
+  base: number,
+  n: number,
+  floors: number[],
+  block: number,
+  scores: number[],
+  ids: number[],
+): void {
+  const floor = floors[block];
+  if (!(floor > Number.NEGATIVE_INFINITY && subTopKAbove(sub, base, n, floor, scores, ids)))
+    subTopK(sub, base, n, scores, ids);
+  const knn = scores.length;
+  floors[block] = 2 * scores[knn - 1] - scores[0];
 }
 
 /** Puts (v, id) at `at` (the list's free or evicted end), moved up past every strictly lower score. */
@@ -154,10 +221,11 @@ export function productTopK(
   scores: Float32Array,
 ): void {
   const s = topKScratch(knn);
+  const floors = Array.from({ length: heads * 2 }, () => Number.NEGATIVE_INFINITY);
   for (let row = 0; row < rows; row++) {
     for (let h = 0; h < heads; h++) {
-      subTopK(blocks[h * 2], row * nKeys, nKeys, s.aScores, s.aIds);
-      subTopK(blocks[h * 2 + 1], row * nKeys, nKeys, s.bScores, s.bIds);
+      blockTopK(blocks[h * 2], row * nKeys, nKeys, floors, h * 2, s.aScores, s.aIds);
+      blockTopK(blocks[h * 2 + 1], row * nKeys, nKeys, floors, h * 2 + 1, s.bScores, s.bIds);
       mergeHalves(s, nKeys, scores, slots, (row * heads + h) * knn);
     }
   }
