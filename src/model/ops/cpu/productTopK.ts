@@ -116,7 +116,7 @@ function subTopKAbove(
   for (; p < end && count < knn; p++) {
     const v = sub[p];
     if (v < floor) continue;
-    if (v !== v) return false;
+    if (Number.isNaN(v)) return false;
     insertFrom(v, p - base, count++, scores, ids);
   }
   if (count < knn) return false;
