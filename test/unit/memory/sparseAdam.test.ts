@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { countStepWork } from '../../../bench/lib/stepCounters';
 import { createMemory } from '../../../src/model/memory/createMemory';
+import { RandomStream } from '../../../src/model/memory/random';
 import { SlotSegmenter } from '../../../src/model/memory/sparse/slotSegments';
 import { ValuePool } from '../../../src/model/memory/valuePool';
 import { bitsEqual, makeSpec, useBackend } from './helpers';
@@ -90,6 +91,32 @@ describe('sparse Adam on the value rows', () => {
     expect(Array.from(again.rows)).toEqual([2, 9]);
     expect(() => segmenter.segment(Int32Array.from([3, 10]))).toThrow(/slot id 10/);
     expect(Array.from(segmenter.segment(Int32Array.from([3])).rows)).toEqual([3]);
+  });
+
+  it('groups like a Map from slot to positions, for many ids, structured ids and calls of any size', () => {
+    const segmenter = new SlotSegmenter(1 << 20);
+    const rng = new RandomStream(9);
+    // Random ids with repeats, 4,096 distinct ids (the table half full: long probe runs),
+    // multiples of 2^12 (ids alike in their low bits), one id, none.
+    const cases = [
+      Int32Array.from({ length: 4096 }, (_, i) => (i * 2654435761) % (1 << 20)),
+      Int32Array.from({ length: 5000 }, () => Math.floor(rng.next() * 3000) * 7),
+      Int32Array.from({ length: 700 }, () => Math.floor(rng.next() * 200) << 12),
+      Int32Array.from([123456]),
+      new Int32Array(0),
+      Int32Array.from({ length: 40 }, () => Math.floor(rng.next() * (1 << 20))),
+    ];
+    for (const ids of cases) {
+      const want = new Map<number, number[]>();
+      for (const [o, id] of ids.entries()) want.set(id, [...(want.get(id) ?? []), o]);
+      const s = segmenter.segment(ids);
+      expect(Array.from(s.rows)).toEqual([...want.keys()]);
+      const got = Array.from(s.rows, (_, u) =>
+        Array.from(s.occurrences.subarray(s.offsets[u], s.offsets[u + 1])),
+      );
+      expect(got).toEqual([...want.values()]);
+      expect(Array.from(s.segmentOf, (u) => s.rows[u])).toEqual(Array.from(ids));
+    }
   });
 
   it('refuses an update without a train forward, twice for one forward, or with a wrong gradient', async () => {

@@ -50,14 +50,30 @@ function hostStep(step: RowStep, tables: ValueTables, view: (t: tf.Tensor) => Ar
   };
 }
 
-function applyHostStep(h: HostStep, step: RowStep, vDim: number): void {
+/** The summed-gradient scratch of a cpu or wasm updater: kept across steps, grown when a step needs more. */
+class SumsScratch {
+  private sums = new Float32Array(0);
+
+  get(length: number): Float32Array {
+    if (this.sums.length < length) this.sums = new Float32Array(length);
+    return this.sums;
+  }
+
+  release(): void {
+    this.sums = new Float32Array(0);
+  }
+}
+
+function applyHostStep(h: HostStep, step: RowStep, vDim: number, scratch: SumsScratch): void {
   if (!h.apply) return;
   const segments = step.segmenter.segment(h.ids);
-  adamRowsInPlace(h.tables[0], h.tables[1], h.tables[2], h.grads, segments, step, vDim);
+  const sums = scratch.get(segments.count * vDim);
+  adamRowsInPlace(h.tables[0], h.tables[1], h.tables[2], h.grads, segments, step, vDim, sums);
 }
 
 class CpuRowUpdater implements RowUpdater {
   readonly kind = 'cpu';
+  private readonly scratch = new SumsScratch();
 
   async apply(tables: ValueTables, step: RowStep): Promise<void> {
     const backend = tf.backend();
@@ -68,14 +84,17 @@ class CpuRowUpdater implements RowUpdater {
         throw new Error('cpu value update: a tensor is not on the cpu backend');
       return values;
     };
-    applyHostStep(hostStep(step, tables, view), step, tables.values.shape[1]);
+    applyHostStep(hostStep(step, tables, view), step, tables.values.shape[1], this.scratch);
   }
 
-  dispose(): void {}
+  dispose(): void {
+    this.scratch.release();
+  }
 }
 
 class WasmRowUpdater implements RowUpdater {
   readonly kind = 'wasm';
+  private readonly scratch = new SumsScratch();
 
   async apply(tables: ValueTables, step: RowStep): Promise<void> {
     const backend = tf.backend();
@@ -86,10 +105,12 @@ class WasmRowUpdater implements RowUpdater {
       t.dtype === 'int32'
         ? heapView(backend, t, Int32Array, 'value update')
         : heapView(backend, t, Float32Array, 'value update');
-    applyHostStep(hostStep(step, tables, view), step, tables.values.shape[1]);
+    applyHostStep(hostStep(step, tables, view), step, tables.values.shape[1], this.scratch);
   }
 
-  dispose(): void {}
+  dispose(): void {
+    this.scratch.release();
+  }
 }
 
 /**

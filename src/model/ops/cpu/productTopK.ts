@@ -4,7 +4,8 @@
  *
  * 1. each half's top-k of its n sub-key scores, by score descending, lower sub-key index first on
  *    ties (the order tf.topk gives): an insertion into a sorted list of k, scanning indices upward,
- *    so an equal score never passes an earlier one;
+ *    so an equal score never passes an earlier one (over the scores above a floor where that
+ *    provably gives the same list: subTopKAbove);
  * 2. the merge: the rank pairs (r, s) with (r + 1)(s + 1) ≤ k, scored fl32(a_r + b_s), slot
  *    i_r·n + j_s, inserted into a sorted list of k under (score desc, slot asc) — the total order
  *    the reference's slot-ordered, tie-stable tf.topk produces over the same candidates, so the
@@ -18,59 +19,164 @@
  * and the scan stops at the first row whose best score is below it.
  */
 
-/** Scratch lists for one (row, head), allocated once per kernel call. */
+/**
+ * Scratch lists for one (row, head), allocated once per kernel call: each half's list and the
+ * merged one, copied out when done. Plain arrays rather than typed ones: once any ArrayBuffer in
+ * the process has been detached (the wasm heap's growth does that), V8 checks every typed-array
+ * access, and these lists are read and written on every insertion. They hold float32 values and
+ * int32 ids exactly.
+ */
 interface TopKScratch {
-  aScores: Float32Array;
-  aIds: Int32Array;
-  bScores: Float32Array;
-  bIds: Int32Array;
+  aScores: number[];
+  aIds: number[];
+  bScores: number[];
+  bIds: number[];
+  mScores: number[];
+  mSlots: number[];
 }
+
+const doubles = (n: number) => Array.from({ length: n }, () => 0.5);
+const ints = (n: number) => Array.from({ length: n }, () => 0);
 
 function topKScratch(knn: number): TopKScratch {
   return {
-    aScores: new Float32Array(knn),
-    aIds: new Int32Array(knn),
-    bScores: new Float32Array(knn),
-    bIds: new Int32Array(knn),
+    aScores: doubles(knn),
+    aIds: ints(knn),
+    bScores: doubles(knn),
+    bIds: ints(knn),
+    mScores: doubles(knn),
+    mSlots: ints(knn),
   };
 }
 
-/** Top-k of sub[base .. base + n) into (scores, ids), by score desc, then lower index. */
-function subTopK(sub: Float32Array, base: number, n: number, scores: Float32Array, ids: Int32Array): void {
+/**
+ * Top-k of sub[base .. base + n) into (scores, ids), by score desc, then lower index: the first k
+ * sorted by insertion, then the rest scanned (scanAbove).
+ */
+function subTopK(sub: Float32Array, base: number, n: number, scores: number[], ids: number[]): void {
   const knn = scores.length;
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    const v = sub[base + i];
-    if (count === knn && !(v > scores[knn - 1])) continue;
-    let at = count < knn ? count++ : knn - 1;
-    while (at > 0 && v > scores[at - 1]) {
-      scores[at] = scores[at - 1];
-      ids[at] = ids[at - 1];
-      at--;
+  for (let i = 0; i < knn; i++) insertFrom(sub[base + i], i, i, scores, ids);
+  scanAbove(sub, base, base + knn, base + n, scores, ids);
+}
+
+/**
+ * The rest of a full list's scan, sub[from .. end): a score enters only when strictly above the
+ * current k-th, kept in a local. Scores are tested four at a time first (at large n nearly every
+ * group of four is rejected whole); a group that passes is taken in index order, so ties keep the
+ * lower index exactly as a one-by-one scan does.
+ */
+function scanAbove(
+  sub: Float32Array,
+  base: number,
+  from: number,
+  end: number,
+  scores: number[],
+  ids: number[],
+): void {
+  const knn = scores.length;
+  let kth = scores[knn - 1];
+  let p = from;
+  for (; p + 4 <= end; p += 4) {
+    if (!(sub[p] > kth || sub[p + 1] > kth || sub[p + 2] > kth || sub[p + 3] > kth)) continue;
+    for (let q = p; q < p + 4; q++) {
+      const v = sub[q];
+      if (!(v > kth)) continue;
+      insertFrom(v, q - base, knn - 1, scores, ids);
+      kth = scores[knn - 1];
     }
-    scores[at] = v;
-    ids[at] = i;
+  }
+  for (; p < end; p++) {
+    const v = sub[p];
+    if (!(v > kth)) continue;
+    insertFrom(v, p - base, knn - 1, scores, ids);
+    kth = scores[knn - 1];
   }
 }
 
+/**
+ * subTopK over the scores ≥ `floor` alone, in index order; false (lists unusable) when fewer than
+ * k scores reach the floor or a NaN turns up before k did. Why the same list: with k scores
+ * ≥ floor, the k-th best is ≥ floor, so every member of the top k passes; and the loop's list is
+ * the top k, by (score desc, index asc), of whatever run it is given that holds them all. Fewer
+ * scores get inserted (each insertion costs mispredicted branches), the more the closer the floor
+ * is to the k-th best. A NaN among the first k would sit in subTopK's list; those rows go there.
+ */
+function subTopKAbove(
+  sub: Float32Array,
+  base: number,
+  n: number,
+  floor: number,
+  scores: number[],
+  ids: number[],
+): boolean {
+  const knn = scores.length;
+  const end = base + n;
+  let p = base;
+  let count = 0;
+  for (; p < end && count < knn; p++) {
+    const v = sub[p];
+    if (v < floor) continue;
+    if (Number.isNaN(v)) return false;
+    insertFrom(v, p - base, count++, scores, ids);
+  }
+  if (count < knn) return false;
+  scanAbove(sub, base, p, end, scores, ids);
+  return true;
+}
+
+/**
+ * One block's list for one row. The floor comes from the block's previous row: its k-th best
+ * less the gap from its best to its k-th (sub-key scores of successive queries spread alike).
+ * A guess only: a row it overshoots is redone by the plain loop.
+ */
+function blockTopK(
+  sub: Float32Array,
+  base: number,
+  n: number,
+  floors: number[],
+  block: number,
+  scores: number[],
+  ids: number[],
+): void {
+  const floor = floors[block];
+  if (!(floor > Number.NEGATIVE_INFINITY && subTopKAbove(sub, base, n, floor, scores, ids)))
+    subTopK(sub, base, n, scores, ids);
+  const knn = scores.length;
+  floors[block] = 2 * scores[knn - 1] - scores[0];
+}
+
+/** Puts (v, id) at `at` (the list's free or evicted end), moved up past every strictly lower score. */
+function insertFrom(v: number, id: number, at: number, scores: number[], ids: number[]): void {
+  let i = at;
+  while (i > 0 && v > scores[i - 1]) {
+    scores[i] = scores[i - 1];
+    ids[i] = ids[i - 1];
+    i--;
+  }
+  scores[i] = v;
+  ids[i] = id;
+}
+
 /** (score, slot) ranks before the list's entry at `at`: higher score, or equal and lower slot. */
-function beats(score: number, slot: number, scores: Float32Array, slots: Int32Array, at: number): boolean {
+function beats(score: number, slot: number, scores: number[], slots: number[], at: number): boolean {
   return score > scores[at] || (score === scores[at] && slot < slots[at]);
 }
 
 /**
  * Merges the two halves' top-k lists of one (row, head) into its k best slots, written at
- * outScores/outSlots[out .. out + knn).
+ * scores/slots[out .. out + knn).
  */
 function mergeHalves(
   s: TopKScratch,
   nKeys: number,
-  outScores: Float32Array,
-  outSlots: Int32Array,
+  scores: Float32Array,
+  slots: Int32Array,
   out: number,
 ): void {
   const knn = s.aScores.length;
-  const last = out + knn - 1;
+  const outScores = s.mScores;
+  const outSlots = s.mSlots;
+  const last = knn - 1;
   let count = 0;
   for (let r = 0; r < knn; r++) {
     const a = s.aScores[r];
@@ -85,8 +191,8 @@ function mergeHalves(
         if (score < outScores[last]) break;
         if (!beats(score, slot, outScores, outSlots, last)) continue;
       }
-      let at = out + (count < knn ? count++ : knn - 1);
-      while (at > out && beats(score, slot, outScores, outSlots, at - 1)) {
+      let at = count < knn ? count++ : knn - 1;
+      while (at > 0 && beats(score, slot, outScores, outSlots, at - 1)) {
         outScores[at] = outScores[at - 1];
         outSlots[at] = outSlots[at - 1];
         at--;
@@ -94,6 +200,10 @@ function mergeHalves(
       outScores[at] = score;
       outSlots[at] = slot;
     }
+  }
+  for (let i = 0; i < knn; i++) {
+    scores[out + i] = outScores[i];
+    slots[out + i] = outSlots[i];
   }
 }
 
@@ -111,10 +221,11 @@ export function productTopK(
   scores: Float32Array,
 ): void {
   const s = topKScratch(knn);
+  const floors = Array.from({ length: heads * 2 }, () => Number.NEGATIVE_INFINITY);
   for (let row = 0; row < rows; row++) {
     for (let h = 0; h < heads; h++) {
-      subTopK(blocks[h * 2], row * nKeys, nKeys, s.aScores, s.aIds);
-      subTopK(blocks[h * 2 + 1], row * nKeys, nKeys, s.bScores, s.bIds);
+      blockTopK(blocks[h * 2], row * nKeys, nKeys, floors, h * 2, s.aScores, s.aIds);
+      blockTopK(blocks[h * 2 + 1], row * nKeys, nKeys, floors, h * 2 + 1, s.bScores, s.bIds);
       mergeHalves(s, nKeys, scores, slots, (row * heads + h) * knn);
     }
   }
