@@ -4,6 +4,7 @@ import { RandomStream } from '../../../src/model/memory/random';
 import { withKernelMode } from '../../../src/model/ops/kernelMode';
 import { fusedProductSelectAvailable, fusedProductTopK } from '../../../src/model/ops/productSelect';
 import { PRODUCT_TOPK } from '../../../src/model/ops/productSelectKernels';
+import { setWasmSimdEnabled } from '../../../src/model/ops/wasm/simd';
 import {
   checkFiniteDifferences,
   expectClose,
@@ -154,6 +155,45 @@ describe('a memory training step in both kernel modes (wasm)', () => {
         return trainingStep(spec, x, target, n);
       });
       expectSameStep(fused, reference);
+    },
+  );
+});
+
+describe('fused product-key top-k on wasm: the SIMD kernel and the JS loops', () => {
+  it.each([
+    [256, 16, 4, 4],
+    [1024, 32, 8, 2],
+    [16, 16, 2, 3],
+  ])(
+    'n_keys %i, knn %i, k_dim %i, heads %i: the same slots and scores bit for bit, NaN rows included',
+    async (n_keys, knn, k_dim, heads) => {
+      await useBackend('wasm');
+      const spec = makeSpec({ n_keys, knn, k_dim, heads, d_in: 5, v_dim: 2 });
+      const weights = integerWeights(spec, n_keys + knn, 1000);
+      const n = 40;
+      const x = uniform(n * spec.d_in, 2, new RandomStream(n_keys, heads));
+      x[3 * spec.d_in] = Number.NaN; // row 3: every score NaN
+      const simd = await readInMode('fused', spec, weights, x, n);
+      setWasmSimdEnabled(false);
+      let loops: Awaited<ReturnType<typeof readInMode>>;
+      try {
+        loops = await readInMode('fused', spec, weights, x, n);
+      } finally {
+        setWasmSimdEnabled(true);
+      }
+      expectFusedKernels(simd.kernels, true);
+      expect(Array.from(simd.slots)).toEqual(Array.from(loops.slots));
+      expectSameBits(simd.scores, loops.scores);
+      const want = bruteForce(spec, weights, x, n);
+      // Rows without NaN: the brute force's slots (ties in float32 sums broken by slot id as well).
+      const finite = (r: number) => r !== 3;
+      const per = heads * knn;
+      for (let r = 0; r < n; r++) {
+        if (!finite(r)) continue;
+        expect(Array.from(simd.slots.slice(r * per, (r + 1) * per))).toEqual(
+          Array.from(want.slots.slice(r * per, (r + 1) * per)),
+        );
+      }
     },
   );
 });

@@ -51,6 +51,7 @@ describe('the WebAssembly SIMD kernel module', () => {
       'geluGrad',
       'layerNormBackward',
       'layerNormForward',
+      'productTopK',
     ]);
     const ids = sectionIds(bytes());
     // 11: data, 12: data count, 8: start.

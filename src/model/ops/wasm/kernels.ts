@@ -11,10 +11,12 @@ import {
   type TopKAttrs,
 } from '../productSelectKernels';
 import { heapView, type WasmBackendLike } from './heap';
+import { wasmSimd } from './simd';
 
 /**
- * The product-key selection kernels on tfjs's wasm backend, as JS loops over views of the wasm
- * heap (no copy in or out): outputs are allocated on the heap by the backend first, and every
+ * The product-key selection kernels on tfjs's wasm backend: the top-k in WebAssembly SIMD
+ * (./assembly/productTopK.ts, the same decisions as the JS loops) where it runs, else JS loops
+ * over views of the wasm heap (no copy in or out): outputs are allocated on the heap by the backend first, and every
  * view is taken after the last allocation, since an allocation may grow the heap and detach
  * earlier views.
  */
@@ -28,6 +30,18 @@ const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { rows, nKeys } = parts;
   const slots = b.makeOutput([rows, heads, knn], 'int32');
   const scores = b.makeOutput([rows, heads, knn], 'float32');
+  const simd = wasmSimd(b);
+  if (simd) {
+    // The SIMD kernel reads the blocks where they are: a table of their heap addresses in scratch.
+    const starts = parts.blocks.map(({ t, block }) => simd.at(t) + (block ?? 0) * rows * nKeys * 4);
+    const tableBytes = 4 * starts.length;
+    const listBytes = 4 * 6 * knn + 8 * starts.length;
+    simd.withScratch([tableBytes, listBytes], ([table, lists]) => {
+      new Int32Array(simd.memory.buffer, table, starts.length).set(starts);
+      simd.run.productTopK(table, heads, rows, nKeys, knn, simd.at(slots), simd.at(scores), lists);
+    });
+    return [slots, scores];
+  }
   // Views only now, after the last allocation.
   const blocks = parts.blocks.map(({ t, block }) => {
     const whole = heapView(b, t, Float32Array, OP);

@@ -35,6 +35,16 @@ export interface SimdExports {
     dh: number,
   ): void;
   biasGrad(dy: number, out: number, rows: number, cols: number): void;
+  productTopK(
+    blocks: number,
+    heads: number,
+    rows: number,
+    nKeys: number,
+    knn: number,
+    slots: number,
+    scores: number,
+    scratch: number,
+  ): void;
   gelu(x: number, y: number, n: number): void;
   geluGrad(dy: number, x: number, dx: number, n: number): void;
   layerNormForward(
@@ -70,6 +80,8 @@ interface EmscriptenModule {
 /** The kernels bound to one tfjs-wasm backend's memory. */
 export interface SimdKernels {
   readonly run: SimdExports;
+  /** tfjs's heap (views of it must be taken after the last allocation). */
+  readonly memory: WebAssembly.Memory;
   /** The byte offset of a tensor's data in tfjs's heap. */
   at(t: tf.TensorInfo): number;
   /** Runs `fn` with scratch buffers of the given byte sizes from tfjs's allocator, freed after. */
@@ -115,6 +127,7 @@ export function wasmSimd(backend: WasmBackendLike): SimdKernels | null {
   const exports = run;
   return {
     run: exports,
+    memory,
     at(t) {
       const data = backend.dataIdMap.get(t.dataId);
       if (!data) throw new Error('wasm SIMD kernel: a tensor is not on the wasm backend');

@@ -6,3 +6,4 @@ export { backward as attentionBackward, forward as attentionForward } from './at
 export { biasGrad } from './biasGrad';
 export { gelu, geluGrad } from './gelu';
 export { layerNormBackward, layerNormForward } from './layerNorm';
+export { productTopK } from './productTopK';
