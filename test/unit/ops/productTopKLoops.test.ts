@@ -46,6 +46,25 @@ function makeBlocks(rows: number, nKeys: number, seed: number): Float32Array[] {
   });
 }
 
+/** Row `row` of a selection over several rows equals the selection of that row alone (slots and scores). */
+function expectAsAlone(
+  blocks: Float32Array[],
+  together: ReturnType<typeof select>,
+  row: number,
+  nKeys: number,
+  knn: number,
+): void {
+  const alone = select(
+    blocks.map((b) => b.slice(row * nKeys, (row + 1) * nKeys)),
+    1,
+    nKeys,
+    knn,
+  );
+  const at = row * HEADS * knn;
+  expect(Array.from(together.slots.subarray(at, at + HEADS * knn))).toEqual(Array.from(alone.slots));
+  expect(Array.from(together.scores.subarray(at, at + HEADS * knn))).toEqual(Array.from(alone.scores));
+}
+
 describe('product top-k loop (cpu and wasm kernels)', () => {
   it.each([
     [37, 7],
@@ -57,15 +76,8 @@ describe('product top-k loop (cpu and wasm kernels)', () => {
     const blocks = makeBlocks(rows, nKeys, nKeys * 31 + knn);
     const together = select(blocks, rows, nKeys, knn);
     for (let row = 0; row < rows; row++) {
-      const alone = select(
-        blocks.map((b) => b.slice(row * nKeys, (row + 1) * nKeys)),
-        1,
-        nKeys,
-        knn,
-      );
+      expectAsAlone(blocks, together, row, nKeys, knn);
       const at = row * HEADS * knn;
-      expect(Array.from(together.slots.subarray(at, at + HEADS * knn))).toEqual(Array.from(alone.slots));
-      expect(Array.from(together.scores.subarray(at, at + HEADS * knn))).toEqual(Array.from(alone.scores));
       for (let h = 0; h < HEADS; h++) {
         const want = bruteForce(blocks, row, h, nKeys, knn);
         const o = at + h * knn;
@@ -88,14 +100,7 @@ describe('product top-k loop (cpu and wasm kernels)', () => {
     blocks[3][2 * nKeys + 9] = Number.NaN;
     const together = select(blocks, 3, nKeys, knn);
     for (const row of [1, 2]) {
-      const alone = select(
-        blocks.map((b) => b.slice(row * nKeys, (row + 1) * nKeys)),
-        1,
-        nKeys,
-        knn,
-      );
-      const at = row * HEADS * knn;
-      expect(Array.from(together.slots.subarray(at, at + HEADS * knn))).toEqual(Array.from(alone.slots));
+      expectAsAlone(blocks, together, row, nKeys, knn);
     }
   });
 });
