@@ -52,6 +52,7 @@ describe('the WebAssembly SIMD kernel module', () => {
       'layerNormBackward',
       'layerNormForward',
       'productTopK',
+      'sparseAdam',
     ]);
     const ids = sectionIds(bytes());
     // 11: data, 12: data count, 8: start.

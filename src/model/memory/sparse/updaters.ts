@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { isCpuBackend } from '../../ops/cpu/backendArrays';
 import { heapView, isWasmBackend } from '../../ops/wasm/heap';
+import { wasmSimd } from '../../ops/wasm/simd';
 import {
   adamRowsInPlace,
   type RowStep,
@@ -105,7 +106,45 @@ class WasmRowUpdater implements RowUpdater {
       t.dtype === 'int32'
         ? heapView(backend, t, Int32Array, 'value update')
         : heapView(backend, t, Float32Array, 'value update');
-    applyHostStep(hostStep(step, tables, view), step, tables.values.shape[1], this.scratch);
+    const h = hostStep(step, tables, view);
+    const vDim = tables.values.shape[1];
+    const simd = vDim % 4 === 0 ? wasmSimd(backend) : null;
+    if (!simd) {
+      applyHostStep(h, step, vDim, this.scratch);
+      return;
+    }
+    if (!h.apply) return;
+    // The SIMD kernel (ops/wasm/assembly/sparseAdam.ts, the same bits as adamRowsInPlace) on the
+    // tables where they lie; the grouping is copied into scratch. Views are dead from here on:
+    // the scratch allocation may grow the heap.
+    const { rows, offsets, occurrences, count } = step.segmenter.segment(h.ids);
+    const ints = [rows.subarray(0, count), offsets.subarray(0, count + 1), occurrences];
+    simd.withScratch(
+      [...ints.map((a) => 4 * a.length), 12 * vDim],
+      ([rowsAt, offsetsAt, occurrencesAt, scratch]) => {
+        ints.forEach((a, i) => {
+          new Int32Array(simd.memory.buffer, [rowsAt, offsetsAt, occurrencesAt][i], a.length).set(a);
+        });
+        const [table, m, v, grads] = [tables.values, tables.m, tables.v, step.grads].map((t) => simd.at(t));
+        const { beta1, beta2, eps } = step.adam;
+        simd.run.sparseAdam(
+          table,
+          m,
+          v,
+          grads,
+          rowsAt,
+          offsetsAt,
+          occurrencesAt,
+          count,
+          vDim,
+          scratch,
+          step.stepSize,
+          beta1,
+          beta2,
+          eps,
+        );
+      },
+    );
   }
 
   dispose(): void {

@@ -35,6 +35,22 @@ export interface SimdExports {
     dh: number,
   ): void;
   biasGrad(dy: number, out: number, rows: number, cols: number): void;
+  sparseAdam(
+    table: number,
+    m: number,
+    v: number,
+    grads: number,
+    rows: number,
+    offsets: number,
+    occurrences: number,
+    count: number,
+    vDim: number,
+    scratch: number,
+    stepSize: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+  ): void;
   productTopK(
     blocks: number,
     heads: number,

@@ -7,3 +7,4 @@ export { biasGrad } from './biasGrad';
 export { gelu, geluGrad } from './gelu';
 export { layerNormBackward, layerNormForward } from './layerNorm';
 export { productTopK } from './productTopK';
+export { sparseAdam } from './sparseAdam';

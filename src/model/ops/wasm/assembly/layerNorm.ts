@@ -3,10 +3,7 @@
 // value, so it normalises to exactly 0 and y = beta. x̂ is rounded to float32 once; the rest of the
 // arithmetic is float32, a few ulps from the float64 loops.
 
-/** The float32 lanes 2 and 3 of v widened to float64. */
-function promoteHigh(v: v128): v128 {
-  return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-}
+import { demoteTwo, promoteHigh } from './lanes';
 
 /** Lane 0 + lane 1. */
 function sum2(v: v128): f64 {
@@ -38,9 +35,8 @@ function rowRstd(x: usize, d: i32, mean: f64, eps: f64): f64 {
 
 /** x̂ = (x − mean)·rstd for four floats, computed in float64 and rounded once. */
 function normalized(v: v128, m: v128, rstd: v128): v128 {
-  const a = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v), m), rstd));
-  const b = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.sub(promoteHigh(v), m), rstd));
-  return v128.shuffle<f32>(a, b, 0, 1, 4, 5);
+  const low = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v), m), rstd);
+  return demoteTwo(low, f64x2.mul(f64x2.sub(promoteHigh(v), m), rstd));
 }
 
 /** y = x̂·gamma + beta, row by row; eps as the float32 the reference adds. */

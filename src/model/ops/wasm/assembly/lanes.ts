@@ -1,0 +1,12 @@
+// Moving four float32 lanes to and from two float64x2 halves, for kernels that compute in float64
+// (to round once, as the JS loops they replace do) and store float32.
+
+/** The float32 lanes 2 and 3 of v widened to float64. */
+export function promoteHigh(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+}
+
+/** Four float32 lanes from two float64x2 halves, each rounded once (low half first). */
+export function demoteTwo(low: v128, high: v128): v128 {
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 1, 4, 5);
+}
