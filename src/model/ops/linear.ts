@@ -12,8 +12,8 @@ import { WASM_BIAS_GRAD_KERNELS } from './wasm/biasGrad';
  * runs Sum over axis 0 and a Reshape; on wasm that Sum first transposes dy (~0.2 ms for the default
  * model's [512, 64], ~25 of them per step). The fused kernel sums each column in the order and
  * precision of the backend's own Sum (float32 on wasm, float64 on cpu), so the two agree bit for
- * bit; x's and W's gradients are the reference's (matMulT's transposes and matMuls). WebGPU keeps
- * the reference (a reduction there is one dispatch either way).
+ * bit. Only the bias add is replaced: x·W stays matMulT, with its own gradient. WebGPU keeps the
+ * reference (a reduction there is one dispatch either way).
  *
  * (layers.ts imports this module and it imports layers.ts' matMulT, used only at call time.)
  */
@@ -30,23 +30,13 @@ export function linearRowsReference(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor
   return matMulT(x, w).add(b);
 }
 
-const fusedLinear = tf.customGrad((x, w, b, save) => {
-  (save as tf.GradSaveFunc)([x as tf.Tensor, w as tf.Tensor]);
-  return {
-    value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D).add(b as tf.Tensor),
-    gradFunc: (dy, saved) => {
-      const [sx, sw] = saved as tf.Tensor2D[];
-      const g = dy as tf.Tensor2D;
-      return [
-        tf.matMul(g, sw.transpose()),
-        tf.matMul(sx.transpose(), g),
-        tf.engine().runKernel(BIAS_GRAD, { dy: g }) as tf.Tensor,
-      ];
-    },
-  };
-}) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+/** y + b whose gradient for b is the fused kernel; y's is dy, as Add's own gradient gives it. */
+const addBias = tf.customGrad((y, b) => ({
+  value: (y as tf.Tensor2D).add(b as tf.Tensor1D),
+  gradFunc: (dy) => [dy as tf.Tensor, tf.engine().runKernel(BIAS_GRAD, { dy: dy as tf.Tensor }) as tf.Tensor],
+})) as (y: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 
-/** x·W + b: the fused bias gradient when it can run, else the reference. */
+/** x·W + b: the fused bias gradient when it can run, else the reference (x·W freed either way). */
 export function linearRows(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-  return fusedBiasGradAvailable() ? fusedLinear(x, w, b) : linearRowsReference(x, w, b);
+  return tf.tidy(() => (fusedBiasGradAvailable() ? addBias(matMulT(x, w), b) : linearRowsReference(x, w, b)));
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { isCpuBackend } from '../../ops/cpu/backendArrays';
 import { heapView, isWasmBackend } from '../../ops/wasm/heap';
-import { wasmSimd } from '../../ops/wasm/simd';
+import { type SimdKernels, wasmSimd } from '../../ops/wasm/simd';
 import {
   adamRowsInPlace,
   type RowStep,
@@ -93,6 +93,40 @@ class CpuRowUpdater implements RowUpdater {
   }
 }
 
+/**
+ * The wasm step with the SIMD kernel (ops/wasm/assembly/sparseAdam.ts, the same bits as
+ * adamRowsInPlace) on the tables where they lie; the grouping is copied into scratch. Heap views
+ * taken before are dead after this: the scratch allocation may grow the heap.
+ */
+function simdAdamStep(simd: SimdKernels, tables: ValueTables, step: RowStep, ids: Int32Array, vDim: number) {
+  const { rows, offsets, occurrences, count } = step.segmenter.segment(ids);
+  const ints = [rows.subarray(0, count), offsets.subarray(0, count + 1), occurrences];
+  simd.withScratch([...ints.map((a) => 4 * a.length), 12 * vDim], (at) => {
+    ints.forEach((a, i) => {
+      new Int32Array(simd.memory.buffer, at[i], a.length).set(a);
+    });
+    const [rowsAt, offsetsAt, occurrencesAt, scratch] = at;
+    const [table, m, v, grads] = [tables.values, tables.m, tables.v, step.grads].map((t) => simd.at(t));
+    const { beta1, beta2, eps } = step.adam;
+    simd.run.sparseAdam(
+      table,
+      m,
+      v,
+      grads,
+      rowsAt,
+      offsetsAt,
+      occurrencesAt,
+      count,
+      vDim,
+      scratch,
+      step.stepSize,
+      beta1,
+      beta2,
+      eps,
+    );
+  });
+}
+
 class WasmRowUpdater implements RowUpdater {
   readonly kind = 'wasm';
   private readonly scratch = new SumsScratch();
@@ -100,8 +134,8 @@ class WasmRowUpdater implements RowUpdater {
   async apply(tables: ValueTables, step: RowStep): Promise<void> {
     const backend = tf.backend();
     if (!isWasmBackend(backend)) throw new Error('wasm value update: the backend changed');
-    // Views of the heap as it is now: nothing below allocates on the wasm heap (which could grow
-    // it and detach them).
+    // Views of the heap as it is now: the JS loops allocate nothing on it (which could grow it and
+    // detach them); the SIMD step allocates only after its last use of a view.
     const view = (t: tf.Tensor) =>
       t.dtype === 'int32'
         ? heapView(backend, t, Int32Array, 'value update')
@@ -113,38 +147,7 @@ class WasmRowUpdater implements RowUpdater {
       applyHostStep(h, step, vDim, this.scratch);
       return;
     }
-    if (!h.apply) return;
-    // The SIMD kernel (ops/wasm/assembly/sparseAdam.ts, the same bits as adamRowsInPlace) on the
-    // tables where they lie; the grouping is copied into scratch. Views are dead from here on:
-    // the scratch allocation may grow the heap.
-    const { rows, offsets, occurrences, count } = step.segmenter.segment(h.ids);
-    const ints = [rows.subarray(0, count), offsets.subarray(0, count + 1), occurrences];
-    simd.withScratch(
-      [...ints.map((a) => 4 * a.length), 12 * vDim],
-      ([rowsAt, offsetsAt, occurrencesAt, scratch]) => {
-        ints.forEach((a, i) => {
-          new Int32Array(simd.memory.buffer, [rowsAt, offsetsAt, occurrencesAt][i], a.length).set(a);
-        });
-        const [table, m, v, grads] = [tables.values, tables.m, tables.v, step.grads].map((t) => simd.at(t));
-        const { beta1, beta2, eps } = step.adam;
-        simd.run.sparseAdam(
-          table,
-          m,
-          v,
-          grads,
-          rowsAt,
-          offsetsAt,
-          occurrencesAt,
-          count,
-          vDim,
-          scratch,
-          step.stepSize,
-          beta1,
-          beta2,
-          eps,
-        );
-      },
-    );
+    if (h.apply) simdAdamStep(simd, tables, step, h.ids, vDim);
   }
 
   dispose(): void {

@@ -105,7 +105,8 @@ export interface SimdKernels {
 }
 
 let compiled: WebAssembly.Module | null | undefined;
-const instances = new WeakMap<WebAssembly.Memory, SimdExports | null>();
+/** Per tfjs memory (one per wasm backend instance): bound once, reused by every kernel call. */
+const bound = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
 let enabled = true;
 
 function compile(): WebAssembly.Module | null {
@@ -128,21 +129,16 @@ function instantiate(memory: WebAssembly.Memory): SimdExports | null {
   }
 }
 
-/** The SIMD kernels on `backend`'s memory, or null where they cannot run (or are switched off). */
-export function wasmSimd(backend: WasmBackendLike): SimdKernels | null {
-  if (!enabled) return null;
-  const module = (backend as { wasm?: EmscriptenModule }).wasm;
-  const memory = module?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory) || !module?._malloc || !module._free) return null;
-  let run = instances.get(memory);
-  if (run === undefined) {
-    run = instantiate(memory);
-    instances.set(memory, run);
-  }
+/** The module's kernels bound to one backend: its memory, tensor offsets and allocator. */
+function bind(
+  backend: WasmBackendLike,
+  module: EmscriptenModule,
+  memory: WebAssembly.Memory,
+): SimdKernels | null {
+  const run = instantiate(memory);
   if (!run) return null;
-  const exports = run;
   return {
-    run: exports,
+    run,
     memory,
     at(t) {
       const data = backend.dataIdMap.get(t.dataId);
@@ -160,6 +156,20 @@ export function wasmSimd(backend: WasmBackendLike): SimdKernels | null {
       }
     },
   };
+}
+
+/** The SIMD kernels on `backend`'s memory, or null where they cannot run (or are switched off). */
+export function wasmSimd(backend: WasmBackendLike): SimdKernels | null {
+  if (!enabled) return null;
+  const module = (backend as { wasm?: EmscriptenModule }).wasm;
+  const memory = module?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory) || !module?._malloc || !module._free) return null;
+  let kernels = bound.get(memory);
+  if (kernels === undefined) {
+    kernels = bind(backend, module, memory);
+    bound.set(memory, kernels);
+  }
+  return kernels;
 }
 
 /**
