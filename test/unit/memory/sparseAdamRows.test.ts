@@ -6,7 +6,8 @@ import { SlotSegmenter, type SlotSegments } from '../../../src/model/memory/spar
 /**
  * The cpu/wasm sparse Adam updates touched rows in blocks; these checks hold it to the bits of the
  * plain loop written out below: one touched row at a time, its occurrences summed in float64 from
- * zero in occurrence order, the moments rounded to float32 as stored.
+ * zero in occurrence order, the update in float32 arithmetic (each operation rounded to float32;
+ * a Float32Array store rounds the last one).
  */
 
 const STEP = { stepSize: 0.003, adam: DEFAULT_ADAM };
@@ -19,16 +20,20 @@ function rowAtATime(
   s: SlotSegments,
   vDim: number,
 ): void {
-  const { beta1, beta2, eps } = STEP.adam;
+  const f = Math.fround;
+  const [b1, b2, a1, a2] = [STEP.adam.beta1, STEP.adam.beta2, 1 - STEP.adam.beta1, 1 - STEP.adam.beta2].map(
+    f,
+  );
+  const [eps, stepSize] = [f(STEP.adam.eps), f(STEP.stepSize)];
   for (let u = 0; u < s.count; u++) {
     for (let c = 0; c < vDim; c++) {
       let g = 0;
       for (let o = s.offsets[u]; o < s.offsets[u + 1]; o++) g += grads[s.occurrences[o] * vDim + c];
       const at = s.rows[u] * vDim + c;
       const gc = Math.fround(g);
-      m[at] = beta1 * m[at] + (1 - beta1) * gc;
-      v[at] = beta2 * v[at] + (1 - beta2) * gc * gc;
-      table[at] -= (STEP.stepSize * m[at]) / (Math.sqrt(v[at]) + eps);
+      m[at] = f(b1 * m[at]) + f(a1 * gc);
+      v[at] = f(b2 * v[at]) + f(f(a2 * gc) * gc);
+      table[at] -= f(f(stepSize * m[at]) / f(f(Math.sqrt(v[at])) + eps));
     }
   }
 }

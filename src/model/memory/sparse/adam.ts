@@ -105,10 +105,16 @@ export function adamRowsInPlace(
   const { rows, count, offsets, occurrences } = segments;
   if (sums.length < count * vDim) throw new Error('sparse Adam: the gradient scratch is too small');
   sumRowGradients(grads, segments, vDim, sums);
-  const { beta1, beta2, eps } = step.adam;
-  const stepSize = step.stepSize;
-  const a1 = 1 - beta1;
-  const a2 = 1 - beta2;
+  // The update in float32, each operation rounded as a float32 unit would (Math.fround of the
+  // float64 result is the float32 result for +, −, ×, ÷ and √): the arithmetic of torch's float32
+  // SparseAdam, of the WebGPU pass and of the wasm SIMD kernel, which does four lanes at once.
+  const f = Math.fround;
+  const b1 = f(step.adam.beta1);
+  const b2 = f(step.adam.beta2);
+  const a1 = f(1 - step.adam.beta1);
+  const a2 = f(1 - step.adam.beta2);
+  const eps = f(step.adam.eps);
+  const stepSize = f(step.stepSize);
   let u = 0;
   for (; u + 4 <= count; u += 4) {
     const r0 = rows[u] * vDim;
@@ -132,14 +138,14 @@ export function adamRowsInPlace(
       const g1 = 0 + s1[q1 + c];
       const g2 = 0 + s2[q2 + c];
       const g3 = 0 + s3[q3 + c];
-      const m0 = Math.fround(beta1 * m[r0 + c] + a1 * g0);
-      const m1 = Math.fround(beta1 * m[r1 + c] + a1 * g1);
-      const m2 = Math.fround(beta1 * m[r2 + c] + a1 * g2);
-      const m3 = Math.fround(beta1 * m[r3 + c] + a1 * g3);
-      const v0 = Math.fround(beta2 * v[r0 + c] + a2 * g0 * g0);
-      const v1 = Math.fround(beta2 * v[r1 + c] + a2 * g1 * g1);
-      const v2 = Math.fround(beta2 * v[r2 + c] + a2 * g2 * g2);
-      const v3 = Math.fround(beta2 * v[r3 + c] + a2 * g3 * g3);
+      const m0 = f(f(b1 * m[r0 + c]) + f(a1 * g0));
+      const m1 = f(f(b1 * m[r1 + c]) + f(a1 * g1));
+      const m2 = f(f(b1 * m[r2 + c]) + f(a1 * g2));
+      const m3 = f(f(b1 * m[r3 + c]) + f(a1 * g3));
+      const v0 = f(f(b2 * v[r0 + c]) + f(f(a2 * g0) * g0));
+      const v1 = f(f(b2 * v[r1 + c]) + f(f(a2 * g1) * g1));
+      const v2 = f(f(b2 * v[r2 + c]) + f(f(a2 * g2) * g2));
+      const v3 = f(f(b2 * v[r3 + c]) + f(f(a2 * g3) * g3));
       m[r0 + c] = m0;
       m[r1 + c] = m1;
       m[r2 + c] = m2;
@@ -148,10 +154,10 @@ export function adamRowsInPlace(
       v[r1 + c] = v1;
       v[r2 + c] = v2;
       v[r3 + c] = v3;
-      table[r0 + c] -= (stepSize * m0) / (Math.sqrt(v0) + eps);
-      table[r1 + c] -= (stepSize * m1) / (Math.sqrt(v1) + eps);
-      table[r2 + c] -= (stepSize * m2) / (Math.sqrt(v2) + eps);
-      table[r3 + c] -= (stepSize * m3) / (Math.sqrt(v3) + eps);
+      table[r0 + c] -= f(f(stepSize * m0) / f(f(Math.sqrt(v0)) + eps));
+      table[r1 + c] -= f(f(stepSize * m1) / f(f(Math.sqrt(v1)) + eps));
+      table[r2 + c] -= f(f(stepSize * m2) / f(f(Math.sqrt(v2)) + eps));
+      table[r3 + c] -= f(f(stepSize * m3) / f(f(Math.sqrt(v3)) + eps));
     }
   }
   for (; u < count; u++) {
@@ -161,11 +167,11 @@ export function adamRowsInPlace(
     const g = one ? occurrences[offsets[u]] * vDim : u * vDim;
     for (let c = 0; c < vDim; c++) {
       const gc = 0 + src[g + c];
-      const mc = Math.fround(beta1 * m[at + c] + a1 * gc);
-      const vc = Math.fround(beta2 * v[at + c] + a2 * gc * gc);
+      const mc = f(f(b1 * m[at + c]) + f(a1 * gc));
+      const vc = f(f(b2 * v[at + c]) + f(f(a2 * gc) * gc));
       m[at + c] = mc;
       v[at + c] = vc;
-      table[at + c] -= (stepSize * mc) / (Math.sqrt(vc) + eps);
+      table[at + c] -= f(f(stepSize * mc) / f(f(Math.sqrt(vc)) + eps));
     }
   }
 }

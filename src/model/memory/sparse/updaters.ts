@@ -95,8 +95,9 @@ class CpuRowUpdater implements RowUpdater {
 
 /**
  * The wasm step with the SIMD kernel (ops/wasm/assembly/sparseAdam.ts, the same bits as
- * adamRowsInPlace) on the tables where they lie; the grouping is copied into scratch. Heap views
- * taken before are dead after this: the scratch allocation may grow the heap.
+ * adamRowsInPlace; its float constants are rounded to float32 as they enter it) on the tables
+ * where they lie; the grouping is copied into scratch. Heap views taken before are dead after
+ * this: the scratch allocation may grow the heap.
  */
 function simdAdamStep(simd: SimdKernels, tables: ValueTables, step: RowStep, ids: Int32Array, vDim: number) {
   const { rows, offsets, occurrences, count } = step.segmenter.segment(ids);
@@ -122,6 +123,8 @@ function simdAdamStep(simd: SimdKernels, tables: ValueTables, step: RowStep, ids
       step.stepSize,
       beta1,
       beta2,
+      1 - beta1,
+      1 - beta2,
       eps,
     );
   });

@@ -49,6 +49,8 @@ export interface SimdExports {
     stepSize: number,
     beta1: number,
     beta2: number,
+    oneMinusBeta1: number,
+    oneMinusBeta2: number,
     eps: number,
   ): void;
   productTopK(

@@ -1,7 +1,8 @@
 // Sparse Adam on the touched rows of the value table and its moments, in place — the arithmetic of
-// src/model/memory/sparse/adam.ts's JS loops operation for operation, in float64x2 lanes (IEEE
-// float64 adds, multiplies, divisions and square roots round the same everywhere, and each result
-// is rounded to float32 where the JS stores it), so the tables come out bit for bit the same.
+// src/model/memory/sparse/adam.ts's JS loops operation for operation: the duplicate gradients summed
+// in float64x2 lanes, the update in float32x4 lanes (IEEE adds, multiplies, divisions and square
+// roots round the same everywhere, and the JS rounds each one to float32), so the tables come out
+// bit for bit the same.
 // Rows are grouped as SlotSegments: segment u is slot rows[u], its occurrences (gradient rows)
 // occurrences[offsets[u] .. offsets[u + 1]) in order. vDim is a multiple of 4 (the caller checks).
 
@@ -44,10 +45,10 @@ function sumOccurrences(
 }
 
 /**
- * Updates every segment's row in place: with g = 0 + its gradient (summed as above when read more
- * than once), m = fl32(β1·m + (1 − β1)·g), v = fl32(β2·v + (1 − β2)·g·g) and
- * p = fl32(p − stepSize·m / (√v + eps)), each operation in float64 in the JS's order. scratch:
- * vDim doubles and vDim floats. Untouched rows are never written.
+ * Updates every segment's row in place in float32 lanes, each operation rounded to float32 as
+ * the JS loops' Math.fround does: with g = 0 + its gradient (summed as above when read more than
+ * once), m = β1·m + (1 − β1)·g, v = β2·v + ((1 − β2)·g)·g and p = p − (stepSize·m) / (√v + eps),
+ * the constants float32. scratch: vDim doubles and vDim floats. Untouched rows are never written.
  */
 export function sparseAdam(
   table: usize,
@@ -60,21 +61,23 @@ export function sparseAdam(
   count: i32,
   vDim: i32,
   scratch: usize,
-  stepSize: f64,
-  beta1: f64,
-  beta2: f64,
-  eps: f64,
+  stepSize: f32,
+  beta1: f32,
+  beta2: f32,
+  oneMinusBeta1: f32,
+  oneMinusBeta2: f32,
+  eps: f32,
 ): void {
   const rowBytes = (<usize>vDim) << 2;
   const acc = scratch;
   const sum = scratch + ((<usize>vDim) << 3);
-  const zero = f64x2.splat(0);
-  const b1 = f64x2.splat(beta1);
-  const b2 = f64x2.splat(beta2);
-  const a1 = f64x2.splat(1.0 - beta1);
-  const a2 = f64x2.splat(1.0 - beta2);
-  const step = f64x2.splat(stepSize);
-  const e = f64x2.splat(eps);
+  const zero = f32x4.splat(0);
+  const b1 = f32x4.splat(beta1);
+  const b2 = f32x4.splat(beta2);
+  const a1 = f32x4.splat(oneMinusBeta1);
+  const a2 = f32x4.splat(oneMinusBeta2);
+  const step = f32x4.splat(stepSize);
+  const e = f32x4.splat(eps);
   for (let u = 0; u < count; u++) {
     const first = load<i32>(offsets + ((<usize>u) << 2));
     const end = load<i32>(offsets + ((<usize>(u + 1)) << 2));
@@ -84,31 +87,13 @@ export function sparseAdam(
     const at = <usize>load<i32>(rows + ((<usize>u) << 2)) * rowBytes;
     for (let c = 0; c < vDim; c += 4) {
       const o = at + ((<usize>c) << 2);
-      const g32 = v128.load(src + ((<usize>c) << 2));
-      const gLow = f64x2.add(zero, f64x2.promote_low_f32x4(g32));
-      const gHigh = f64x2.add(zero, promoteHigh(g32));
-      const mOld = v128.load(m + o);
-      const m32 = demoteTwo(
-        f64x2.add(f64x2.mul(b1, f64x2.promote_low_f32x4(mOld)), f64x2.mul(a1, gLow)),
-        f64x2.add(f64x2.mul(b1, promoteHigh(mOld)), f64x2.mul(a1, gHigh)),
-      );
-      const vOld = v128.load(v + o);
-      const v32 = demoteTwo(
-        f64x2.add(f64x2.mul(b2, f64x2.promote_low_f32x4(vOld)), f64x2.mul(f64x2.mul(a2, gLow), gLow)),
-        f64x2.add(f64x2.mul(b2, promoteHigh(vOld)), f64x2.mul(f64x2.mul(a2, gHigh), gHigh)),
-      );
-      v128.store(m + o, m32);
-      v128.store(v + o, v32);
-      const pOld = v128.load(table + o);
-      const low = f64x2.div(
-        f64x2.mul(step, f64x2.promote_low_f32x4(m32)),
-        f64x2.add(f64x2.sqrt(f64x2.promote_low_f32x4(v32)), e),
-      );
-      const high = f64x2.div(f64x2.mul(step, promoteHigh(m32)), f64x2.add(f64x2.sqrt(promoteHigh(v32)), e));
-      v128.store(
-        table + o,
-        demoteTwo(f64x2.sub(f64x2.promote_low_f32x4(pOld), low), f64x2.sub(promoteHigh(pOld), high)),
-      );
+      const g = f32x4.add(zero, v128.load(src + ((<usize>c) << 2)));
+      const m1 = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(a1, g));
+      const v1 = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(f32x4.mul(a2, g), g));
+      v128.store(m + o, m1);
+      v128.store(v + o, v1);
+      const delta = f32x4.div(f32x4.mul(step, m1), f32x4.add(f32x4.sqrt(v1), e));
+      v128.store(table + o, f32x4.sub(v128.load(table + o), delta));
     }
   }
 }
