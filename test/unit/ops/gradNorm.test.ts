@@ -1,6 +1,7 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fusedSumOfSquaresAvailable } from '../../../src/model/ops/gradNorm';
 import { withKernelMode } from '../../../src/model/ops/kernelMode';
+import { setWasmSimdEnabled } from '../../../src/model/ops/wasm/simd';
 import {
   exactSum,
   expectEmpty,
@@ -14,8 +15,14 @@ import {
 } from './gradNormCases';
 import { onBackend } from './onBackend';
 
-describe.each(['cpu', 'wasm'])('fused sum of squares on %s', (backend) => {
-  beforeEach(() => onBackend(backend));
+// wasm runs the compiled kernel (assembly/sumSquares.ts); 'wasm, JS loop' the fallback where
+// WebAssembly SIMD is missing. Both must give the reference's bits.
+describe.each(['cpu', 'wasm', 'wasm, JS loop'])('fused sum of squares on %s', (target) => {
+  beforeEach(async () => {
+    await onBackend(target.split(',')[0]);
+    setWasmSimdEnabled(!target.includes('JS'));
+  });
+  afterEach(() => setWasmSimdEnabled(true));
 
   it('runs fused in fused mode only, and not where the op is kept on its reference', async () => {
     expect(await withKernelMode('fused', fusedSumOfSquaresAvailable)).toBe(true);

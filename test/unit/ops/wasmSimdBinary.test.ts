@@ -53,6 +53,7 @@ describe('the WebAssembly SIMD kernel module', () => {
       'layerNormForward',
       'productTopK',
       'sparseAdam',
+      'sumSquares',
     ]);
     const ids = sectionIds(bytes());
     // 11: data, 12: data count, 8: start.

@@ -63,6 +63,7 @@ export interface SimdExports {
     scores: number,
     scratch: number,
   ): void;
+  sumSquares(x: number, n: number): number;
   gelu(x: number, y: number, n: number): void;
   geluGrad(dy: number, x: number, dx: number, n: number): void;
   layerNormForward(
