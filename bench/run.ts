@@ -41,7 +41,7 @@ async function runNode(backendName: string, quick: boolean, suites: SuiteName[])
     date: new Date().toISOString(),
     duration_s: Math.round((performance.now() - started) / 100) / 10,
     ...parts,
-    targets: checkTargets({ ...parts, backend: choice.backend }),
+    targets: checkTargets({ ...parts, backend: choice.backend, softwareGpu: machine.gpu?.fallback }),
   };
 }
 

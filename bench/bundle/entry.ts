@@ -54,7 +54,7 @@ async function runBackend(name: NodeBackend, args: BundleArgs): Promise<BenchRes
     date: new Date().toISOString(),
     duration_s: Math.round((performance.now() - started) / 100) / 10,
     ...parts,
-    targets: checkTargets({ ...parts, backend: choice.backend }),
+    targets: checkTargets({ ...parts, backend: choice.backend, softwareGpu: machine.gpu?.fallback }),
   };
 }
 

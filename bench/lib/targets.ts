@@ -3,7 +3,23 @@ import { stepWorkTargets } from './stepworkTargets';
 
 /** The targets, checked against whatever a run measured (null: not measured by this run). */
 
-type Parts = Pick<BenchResult, 'lookup' | 'scaling' | 'vs_ffn' | 'ui' | 'stepwork'> & { backend?: string };
+type Parts = Pick<BenchResult, 'lookup' | 'scaling' | 'vs_ffn' | 'ui' | 'stepwork'> & {
+  backend?: string;
+  /** The run's WebGPU adapter is software (SwiftShader): its times judge no target. */
+  softwareGpu?: boolean;
+};
+
+/** Targets on the backend's speed: on a software GPU they are shown but neither met nor missed. */
+export const BACKEND_TIMED_TARGETS: ReadonlySet<string> = new Set([
+  'lookup_speedup',
+  'memory_step_scaling',
+  'model_step_scaling',
+  'vs_ffn_time',
+  'stepwork_model_speedup',
+  'stepwork_memory_speedup',
+]);
+
+const SOFTWARE_NOTE = 'software WebGPU adapter: its times say nothing about a GPU, so no pass or miss';
 
 export function check(
   id: string,
@@ -24,6 +40,14 @@ export function lookupSpeedup(row: LookupRow | undefined): number | undefined {
 }
 
 export function checkTargets(r: Parts): TargetCheck[] {
+  const checks = measuredTargets(r);
+  if (!r.softwareGpu) return checks;
+  return checks.map((t) =>
+    BACKEND_TIMED_TARGETS.has(t.id) && t.value !== null ? { ...t, pass: null, note: SOFTWARE_NOTE } : t,
+  );
+}
+
+function measuredTargets(r: Parts): TargetCheck[] {
   const at = (slots: number) => r.scaling?.find((row) => row.slots === slots);
   const big = at(2 ** 18);
   const ffn = r.vs_ffn;

@@ -171,7 +171,7 @@ export async function runInChromium(options: BrowserRunOptions): Promise<BenchRe
       ...parts,
       ...(ui ? { ui } : {}),
     };
-    return { ...result, targets: checkTargets(result) };
+    return { ...result, targets: checkTargets({ ...result, softwareGpu: result.machine.gpu?.fallback }) };
   } finally {
     await context.close();
     await server.close();

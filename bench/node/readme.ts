@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { mb, num } from '../lib/format';
 import type { BenchResult, TargetCheck } from '../lib/result';
-import { lookupSpeedup } from '../lib/targets';
+import { BACKEND_TIMED_TARGETS, lookupSpeedup } from '../lib/targets';
 import { stepWorkRows } from './readmeStepwork';
 import { loadResults, resultFileName } from './results';
 
@@ -37,19 +37,11 @@ export function latestRuns(results: readonly BenchResult[]): BenchResult[] {
 }
 
 /** Targets timed on the tfjs backend (not the UI's Canvas2D or a parameter count). */
-const BACKEND_TIMED = new Set([
-  'lookup_speedup',
-  'memory_step_scaling',
-  'model_step_scaling',
-  'vs_ffn_time',
-  'stepwork_model_speedup',
-  'stepwork_memory_speedup',
-]);
-
 /** A value with ✅/❌ against its target; † instead for backend times on a software GPU. */
 export function marked(value: string, t: TargetCheck | undefined, r: BenchResult): string {
-  if (!t || t.pass === null || value === '—') return value;
-  if (r.machine.gpu?.fallback && BACKEND_TIMED.has(t.id)) return `${value} †`;
+  if (!t || value === '—') return value;
+  if (r.machine.gpu?.fallback && BACKEND_TIMED_TARGETS.has(t.id)) return `${value} †`;
+  if (t.pass === null) return value;
   return `${value} ${t.pass ? '✅' : '❌'}`;
 }
 

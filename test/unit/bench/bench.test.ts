@@ -220,6 +220,35 @@ describe('reports', () => {
     expect(table).toContain('1.5× ❌');
   });
 
+  it('on a software GPU, speed targets are shown but neither met nor missed (console and README alike)', () => {
+    const software = {
+      ...result,
+      backend: 'webgpu',
+      machine: {
+        ...result.machine,
+        gpu: {
+          name: 'SwiftShader',
+          vendor: 'google',
+          architecture: 'swiftshader',
+          device: '',
+          description: 'SwiftShader',
+          fallback: true,
+        },
+      },
+    };
+    software.targets = checkTargets({ ...software, softwareGpu: true });
+    const byId = Object.fromEntries(software.targets.map((t) => [t.id, t]));
+    expect(byId.memory_step_scaling).toMatchObject({ value: 1.5, pass: null });
+    expect(byId.memory_step_scaling.note).toMatch(/software WebGPU/);
+    expect(byId.lookup_speedup).toMatchObject({ value: 60, pass: null });
+    const report = formatReport(software);
+    expect(report).toMatch(/\[ -- \] memory-layer step at 2\^18 slots/);
+    expect(report).not.toMatch(/\[(PASS|MISS)\] memory-layer step/);
+    const table = renderTable([software]);
+    expect(table).toContain('1.5× †');
+    expect(table).not.toContain('1.5× ❌');
+  });
+
   it('parses the options and refuses unknown ones', () => {
     expect(parseArgs(['--json', '--quick', '--backend', 'cpu'])).toMatchObject({
       json: true,
