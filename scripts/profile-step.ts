@@ -3,8 +3,9 @@
  * (cpu or wasm run kernels synchronously, so a kernel's wall time is its cost) over a few steps of
  * the default model or of the memory layer alone, after warm-up, and prints the totals by kernel
  * and by kernel and input shape, with the time spent outside kernels (tfjs's bookkeeping, the
- * sparse value update).
- *   npx tsx scripts/profile-step.ts [model|memory] [wasm|cpu] [fused|reference] [n_keys]
+ * sparse value update). 'ffn' is the default model with a dense FFN where the memory was (the
+ * benchmark's memory ÷ FFN baseline).
+ *   npx tsx scripts/profile-step.ts [model|memory|ffn] [wasm|cpu] [fused|reference] [n_keys]
  */
 
 import * as tf from '@tensorflow/tfjs';
@@ -22,7 +23,11 @@ await tf.setBackend(backend);
 await tf.ready();
 
 function stepOf(): () => Promise<unknown> {
-  const config = { ...DEFAULT_CONFIG, ...(nKeysArg ? { n_keys: Number(nKeysArg) } : {}) };
+  const config = {
+    ...DEFAULT_CONFIG,
+    ...(nKeysArg ? { n_keys: Number(nKeysArg) } : {}),
+    ...(unit === 'ffn' ? { mem_layers: [] } : {}),
+  };
   if (unit === 'memory') {
     const memory = createSparseUnit(config, config.n_keys);
     return () => memory.step();
