@@ -53,6 +53,8 @@ describe('the WebAssembly SIMD kernel module', () => {
       'layerNormForward',
       'productTopK',
       'sparseAdam',
+      'valueRead',
+      'valueReadGrad',
     ]);
     const ids = sectionIds(bytes());
     // 11: data, 12: data count, 8: start.

@@ -8,3 +8,4 @@ export { gelu, geluGrad } from './gelu';
 export { layerNormBackward, layerNormForward } from './layerNorm';
 export { productTopK } from './productTopK';
 export { sparseAdam } from './sparseAdam';
+export { valueRead, valueReadGrad } from './valueRead';
