@@ -4,11 +4,14 @@ import { weightedRowSum, weightedRowSumGrad } from '../../../src/model/ops/cpu/v
 import type { ValueReadSizes } from '../../../src/model/ops/valueReadKernels';
 
 /**
- * The read's loops (shared by the cpu and wasm kernels) go through entries in blocks; these
- * checks hold them to the bits of the plain one-entry-at-a-time loops written out below: the
- * output accumulated in a float32 array entry by entry, each dot product summed over columns in
- * float64 from zero. Entries per row from 1 to 19 cover whole blocks, tails and their mix; slots
- * outside the table fall inside blocks, at their ends and in tails.
+ * The read's loops (shared by the cpu and wasm kernels, and the arithmetic the wasm SIMD kernel
+ * reproduces) go through entries in blocks and columns in lanes; these checks hold them to the
+ * bits of the plain one-entry-at-a-time loops written out below: the output accumulated in a
+ * float32 array entry by entry, each product rounded to float32 before its add; each dot product
+ * summed in four float32 partial sums, column c going to sum c mod 4, combined pairwise at the end.
+ * Entries per row from 1 to 19 cover whole blocks, tails and their mix; slots outside the table
+ * fall inside blocks, at their ends and in tails; v_dim 9 and 8 cover lanes of unequal and equal
+ * lengths.
  */
 
 function oneAtATime(
@@ -21,19 +24,23 @@ function oneAtATime(
   const out = new Float32Array(rows * vDim);
   const dWeights = new Float32Array(rows * perRow);
   const dRows = new Float32Array(rows * perRow * vDim);
+  const product = new Float32Array(1);
   for (let j = 0; j < rows * perRow; j++) {
     const n = Math.floor(j / perRow);
     const valid = slots[j] >= 0 && slots[j] < tableRows;
-    let dot = 0;
+    const lanes = new Float32Array(4);
     for (let c = 0; c < vDim; c++) {
       const g = dy[n * vDim + c];
       if (valid) {
-        out[n * vDim + c] += weights[j] * values[slots[j] * vDim + c];
-        dot += g * values[slots[j] * vDim + c];
+        product[0] = weights[j] * values[slots[j] * vDim + c];
+        out[n * vDim + c] += product[0];
+        product[0] = g * values[slots[j] * vDim + c];
+        lanes[c % 4] += product[0];
       }
       dRows[j * vDim + c] = weights[j] * g;
     }
-    dWeights[j] = dot;
+    const pairs = Float32Array.of(lanes[0] + lanes[1], lanes[2] + lanes[3]);
+    dWeights[j] = pairs[0] + pairs[1];
   }
   return { out, dWeights, dRows };
 }
@@ -45,11 +52,12 @@ function sameBits(got: Float32Array, want: Float32Array): boolean {
 }
 
 describe('value read loops (cpu and wasm kernels)', () => {
-  it.each(Array.from({ length: 19 }, (_, i) => i + 1))(
-    '%i entries per row: output and gradients bit for bit as one entry at a time',
-    (perRow) => {
-      const rng = new RandomStream(perRow, 7);
-      const sizes: ValueReadSizes = { rows: 6, perRow, vDim: 9, tableRows: 23 };
+  const PER_ROW = Array.from({ length: 19 }, (_, i) => i + 1);
+  it.each([9, 8].flatMap((vDim) => PER_ROW.map((perRow) => [perRow, vDim])))(
+    '%i entries per row, v_dim %i: output and gradients bit for bit as one entry at a time',
+    (perRow, vDim) => {
+      const rng = new RandomStream(perRow, vDim);
+      const sizes: ValueReadSizes = { rows: 6, perRow, vDim, tableRows: 23 };
       const entries = sizes.rows * perRow;
       const values = rng.fillUniform(new Float32Array(sizes.tableRows * sizes.vDim), 3);
       // Values of very different magnitudes, so that a changed order of adds changes the bits.

@@ -54,6 +54,8 @@ describe('the WebAssembly SIMD kernel module', () => {
       'productTopK',
       'sparseAdam',
       'sumSquares',
+      'valueRead',
+      'valueReadGrad',
     ]);
     const ids = sectionIds(bytes());
     // 11: data, 12: data count, 8: start.

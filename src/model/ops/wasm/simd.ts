@@ -75,6 +75,28 @@ export interface SimdExports {
     d: number,
     eps: number,
   ): void;
+  valueRead(
+    values: number,
+    slots: number,
+    weights: number,
+    out: number,
+    rows: number,
+    perRow: number,
+    vDim: number,
+    tableRows: number,
+  ): void;
+  valueReadGrad(
+    dy: number,
+    values: number,
+    slots: number,
+    weights: number,
+    dWeights: number,
+    dRows: number,
+    rows: number,
+    perRow: number,
+    vDim: number,
+    tableRows: number,
+  ): void;
   layerNormBackward(
     x: number,
     gamma: number,

@@ -9,3 +9,4 @@ export { layerNormBackward, layerNormForward } from './layerNorm';
 export { productTopK } from './productTopK';
 export { sparseAdam } from './sparseAdam';
 export { sumSquares } from './sumSquares';
+export { valueRead, valueReadGrad } from './valueRead';
