@@ -7,6 +7,7 @@ import { memorySpecFromConfig, slotCount } from './memory/spec';
 import type { ForwardMode, MemoryModule, MemoryRead, MemorySpec, MemoryWeights } from './memory/types';
 import { ValuePool } from './memory/valuePool';
 import { checkMemoryWeights, initMemoryWeights } from './memory/weights';
+import { meanCrossEntropy } from './ops/crossEntropy';
 import { type ParameterCounts, parameterCounts } from './parameterCounts';
 import { deriveSeed } from './random';
 import { VOCAB_SIZE } from './tokenizer';
@@ -154,9 +155,8 @@ export function createModel(config: ModelConfig, options: CreateModelOptions = {
     const inputs = sequences.slice([0, 0], [batch, length - 1]);
     const targets = sequences.slice([0, 1], [batch, length - 1]).reshape([-1]);
     const { logits, reads } = forward(inputs, mode);
-    const logProbs = tf.logSoftmax(logits.reshape([-1, VOCAB_SIZE]));
-    const picked = logProbs.mul(tf.oneHot(targets, VOCAB_SIZE).toFloat()).sum(-1);
-    return { loss: picked.mean().neg() as tf.Scalar, reads };
+    const flat = logits.reshape([-1, VOCAB_SIZE]) as tf.Tensor2D;
+    return { loss: meanCrossEntropy(flat, targets as tf.Tensor1D), reads };
   }
 
   const ownVariables = () => [...params.byName.values()];

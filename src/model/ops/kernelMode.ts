@@ -20,7 +20,8 @@ export type FusedOp =
   | 'valueRead'
   | 'identity'
   | 'attention'
-  | 'biasGrad';
+  | 'biasGrad'
+  | 'crossEntropy';
 
 let mode: KernelMode = 'fused';
 /** Ops kept on their reference while the mode is 'fused': one fused op checked on its own. */

@@ -47,6 +47,8 @@ describe('the WebAssembly SIMD kernel module', () => {
       'attentionBackward',
       'attentionForward',
       'biasGrad',
+      'crossEntropyGrad',
+      'crossEntropyRows',
       'gelu',
       'geluGrad',
       'layerNormBackward',

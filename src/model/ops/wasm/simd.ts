@@ -35,6 +35,16 @@ export interface SimdExports {
     dh: number,
   ): void;
   biasGrad(dy: number, out: number, rows: number, cols: number): void;
+  crossEntropyRows(logits: number, rows: number, cols: number, stats: number, sums: number): void;
+  crossEntropyGrad(
+    logits: number,
+    targets: number,
+    stats: number,
+    dx: number,
+    rows: number,
+    cols: number,
+    scale: number,
+  ): void;
   sparseAdam(
     table: number,
     m: number,

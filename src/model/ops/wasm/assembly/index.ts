@@ -4,6 +4,7 @@
 // segments (they would be written into tfjs's heap) nor allocate; a unit test checks the first.
 export { backward as attentionBackward, forward as attentionForward } from './attention';
 export { biasGrad } from './biasGrad';
+export { crossEntropyGrad, crossEntropyRows } from './crossEntropy';
 export { gelu, geluGrad } from './gelu';
 export { layerNormBackward, layerNormForward } from './layerNorm';
 export { productTopK } from './productTopK';
