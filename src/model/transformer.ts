@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config';
 import { checkDenseWeights, createDenseParams, type DenseParams } from './denseParams';
-import { causalMask, causalSelfAttention, embedOneHot, feedForward, layerNorm, matMulT } from './layers';
+import { causalMask, causalSelfAttention, embedOneHot, feedForward, layerNorm } from './layers';
 import { createMemory } from './memory/createMemory';
 import { memorySpecFromConfig, slotCount } from './memory/spec';
 import type { ForwardMode, MemoryModule, MemoryRead, MemorySpec, MemoryWeights } from './memory/types';
 import { ValuePool } from './memory/valuePool';
 import { checkMemoryWeights, initMemoryWeights } from './memory/weights';
 import { meanCrossEntropy } from './ops/crossEntropy';
+import { linearRows } from './ops/linear';
 import { type ParameterCounts, parameterCounts } from './parameterCounts';
 import { deriveSeed } from './random';
 import { VOCAB_SIZE } from './tokenizer';
@@ -145,7 +146,8 @@ export function createModel(config: ModelConfig, options: CreateModelOptions = {
       }
     });
     const out = layerNorm(x, params.lnF).reshape([batch * time, d]);
-    const logits = matMulT(out, params.tokEmb.transpose()).add(params.outBias);
+    // Tied output embedding: x·Eᵀ + b, with the fused bias gradient (a [N, vocab] column sum).
+    const logits = linearRows(out as tf.Tensor2D, params.tokEmb.transpose(), params.outBias as tf.Tensor1D);
     return { logits: logits.reshape([batch, time, VOCAB_SIZE]) as tf.Tensor3D, reads };
   }
 
