@@ -3,6 +3,7 @@ import { attentionCore } from './ops/attention';
 import { gelu as geluOp } from './ops/gelu';
 import { layerNorm as layerNormOp } from './ops/layerNorm';
 import { linearRows } from './ops/linear';
+import { swapLastAxes } from './ops/swapLast';
 
 /**
  * The transformer's building blocks as plain functions of tensors and variables (no tf.layers),
@@ -26,17 +27,11 @@ export function gelu(x: tf.Tensor): tf.Tensor {
   return geluOp(x);
 }
 
-/** Swaps the last two axes. */
-function swapLast(t: tf.Tensor): tf.Tensor {
-  const perm = t.shape.map((_, i) => i);
-  [perm[perm.length - 2], perm[perm.length - 1]] = [perm[perm.length - 1], perm[perm.length - 2]];
-  return t.transpose(perm);
-}
-
 /**
  * a·b (rank 2, or batched rank 3-4 with equal batch axes) whose gradient uses explicit transposes:
  * on wasm a matMul with transposeA/transposeB (what tfjs's own gradient uses) is ~6× slower than
- * transpose + matMul.
+ * transpose + matMul. The transposes are swapLastAxes (src/model/ops/swapLast.ts: a SIMD kernel on
+ * wasm, several times faster than tfjs-wasm's Transpose).
  */
 export const matMulT = tf.customGrad((a, b, save) => {
   (save as tf.GradSaveFunc)([a as tf.Tensor, b as tf.Tensor]);
@@ -44,7 +39,7 @@ export const matMulT = tf.customGrad((a, b, save) => {
     value: tf.matMul(a as tf.Tensor, b as tf.Tensor),
     gradFunc: (dy, saved) => {
       const [sa, sb] = saved;
-      return [tf.matMul(dy as tf.Tensor, swapLast(sb)), tf.matMul(swapLast(sa), dy as tf.Tensor)];
+      return [tf.matMul(dy as tf.Tensor, swapLastAxes(sb)), tf.matMul(swapLastAxes(sa), dy as tf.Tensor)];
     },
   };
 }) as <T extends tf.Tensor>(a: T, b: T) => T;
@@ -59,7 +54,7 @@ export const embedOneHot = tf.customGrad((onehot, table, save) => {
     value: tf.matMul(onehot as tf.Tensor2D, table as tf.Tensor2D),
     gradFunc: (dy, saved) => {
       const [oh] = saved as tf.Tensor2D[];
-      return [tf.zerosLike(oh), tf.matMul(oh.transpose(), dy as tf.Tensor2D)];
+      return [tf.zerosLike(oh), tf.matMul(swapLastAxes(oh), dy as tf.Tensor2D)];
     },
   };
 }) as (onehot: tf.Tensor2D, table: tf.Tensor2D) => tf.Tensor2D;

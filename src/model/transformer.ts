@@ -9,6 +9,7 @@ import { ValuePool } from './memory/valuePool';
 import { checkMemoryWeights, initMemoryWeights } from './memory/weights';
 import { meanCrossEntropy } from './ops/crossEntropy';
 import { linearRows } from './ops/linear';
+import { swapLastAxes } from './ops/swapLast';
 import { type ParameterCounts, parameterCounts } from './parameterCounts';
 import { deriveSeed } from './random';
 import { VOCAB_SIZE } from './tokenizer';
@@ -147,7 +148,11 @@ export function createModel(config: ModelConfig, options: CreateModelOptions = {
     });
     const out = layerNorm(x, params.lnF).reshape([batch * time, d]);
     // Tied output embedding: x·Eᵀ + b, with the fused bias gradient (a [N, vocab] column sum).
-    const logits = linearRows(out as tf.Tensor2D, params.tokEmb.transpose(), params.outBias as tf.Tensor1D);
+    const logits = linearRows(
+      out as tf.Tensor2D,
+      swapLastAxes(params.tokEmb as tf.Tensor2D),
+      params.outBias as tf.Tensor1D,
+    );
     return { logits: logits.reshape([batch, time, VOCAB_SIZE]) as tf.Tensor3D, reads };
   }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { swapLastAxes } from '../ops/swapLast';
 import type { MemorySpec } from './types';
 
 /** Sub-key and flat-key scoring, shared by the reference selection (select.ts) and the fused op. */
@@ -16,7 +17,7 @@ export function blockScores(a: tf.Tensor3D, table: tf.Tensor3D): tf.Tensor3D {
 
 /** The wasm form of blockScores, unstacked: one [N, rows] 2D matMul result per block. */
 export function blockScoreList(a: tf.Tensor3D, table: tf.Tensor3D): tf.Tensor2D[] {
-  const keysT = tf.unstack(tf.transpose(table, [0, 2, 1])) as tf.Tensor2D[];
+  const keysT = tf.unstack(swapLastAxes(table)) as tf.Tensor2D[];
   return (tf.unstack(a) as tf.Tensor2D[]).map((ai, i) => tf.matMul(ai, keysT[i]));
 }
 

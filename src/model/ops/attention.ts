@@ -4,6 +4,7 @@ import { ATTENTION, ATTENTION_GRAD } from './attentionKernels';
 import { CPU_ATTENTION_KERNELS } from './cpu/attention';
 import { kernelMode } from './kernelMode';
 import { hasKernels, registerKernels } from './registerKernels';
+import { swapLastAxes } from './swapLast';
 import { simdAttentionAvailable, WASM_ATTENTION_KERNELS } from './wasm/attention';
 import { WEBGPU_ATTENTION_KERNELS } from './webgpu/attention';
 
@@ -22,9 +23,6 @@ import { WEBGPU_ATTENTION_KERNELS } from './webgpu/attention';
 
 registerKernels([...CPU_ATTENTION_KERNELS, ...WASM_ATTENTION_KERNELS, ...WEBGPU_ATTENTION_KERNELS]);
 
-/** Swaps the last two axes of a rank-4 tensor. */
-const swapLast = (t: tf.Tensor4D) => t.transpose([0, 1, 3, 2]) as tf.Tensor4D;
-
 /**
  * The plain-op core, differentiated by tfjs's autodiff: what the fused op is checked against.
  * `mask` is [T, T], 0 on and below the diagonal and −1e9 above (causalMask).
@@ -37,7 +35,7 @@ export function attentionCoreReference(qkv: tf.Tensor3D, heads: number, mask: tf
   const [q, k, v] = tf
     .split(qkv, 3, -1)
     .map((t) => t.reshape([batch, time, heads, dh]).transpose([0, 2, 1, 3]) as tf.Tensor4D);
-  const scores = matMulT(q, swapLast(k))
+  const scores = matMulT(q, swapLastAxes(k))
     .mul(1 / Math.sqrt(dh))
     .add(mask);
   const attended = matMulT(tf.softmax(scores, -1) as tf.Tensor4D, v); // [B, H, T, dh]

@@ -21,7 +21,8 @@ export type FusedOp =
   | 'identity'
   | 'attention'
   | 'biasGrad'
-  | 'crossEntropy';
+  | 'crossEntropy'
+  | 'swapLast';
 
 let mode: KernelMode = 'fused';
 /** Ops kept on their reference while the mode is 'fused': one fused op checked on its own. */

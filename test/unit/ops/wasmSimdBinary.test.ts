@@ -56,6 +56,7 @@ describe('the WebAssembly SIMD kernel module', () => {
       'productTopK',
       'sparseAdam',
       'sumSquares',
+      'swapLast',
       'valueRead',
       'valueReadGrad',
     ]);

@@ -74,6 +74,7 @@ export interface SimdExports {
     scratch: number,
   ): void;
   sumSquares(x: number, n: number): number;
+  swapLast(x: number, out: number, batch: number, rows: number, cols: number): void;
   gelu(x: number, y: number, n: number): void;
   geluGrad(dy: number, x: number, dx: number, n: number): void;
   layerNormForward(

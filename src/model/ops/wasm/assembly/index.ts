@@ -10,4 +10,5 @@ export { layerNormBackward, layerNormForward } from './layerNorm';
 export { productTopK } from './productTopK';
 export { sparseAdam } from './sparseAdam';
 export { sumSquares } from './sumSquares';
+export { swapLast } from './swapLast';
 export { valueRead, valueReadGrad } from './valueRead';
