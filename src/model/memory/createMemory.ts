@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { matMulT } from '../layers';
 import { valueRead } from '../ops/valueRead';
 import { ensureSharedWasmIdentity } from '../ops/wasm/identity';
 import { BN_MOMENTUM, projectQuery, type QueryParams } from './queryNet';
@@ -181,8 +182,9 @@ class Memory implements PkmMemoryModule {
   ): tf.Tensor2D {
     const read = valueRead(this.values, slots, weights, probe);
     if (!this.gateW) return read;
-    const gate = tf.matMul(x, this.gateW as tf.Tensor2D);
-    return tf.matMul(tf.mul(read, tf.mul(gate, tf.sigmoid(gate))), this.outW as tf.Tensor2D);
+    // matMulT as the query net's: explicit transposes in the gradient (faster on wasm).
+    const gate = matMulT(x, this.gateW as tf.Tensor2D);
+    return matMulT(tf.mul(read, tf.mul(gate, tf.sigmoid(gate))) as tf.Tensor2D, this.outW as tf.Tensor2D);
   }
 
   forward(x: tf.Tensor2D, mode: ForwardMode): MemoryRead {
