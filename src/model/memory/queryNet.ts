@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { matMulT } from '../layers';
+import { batchNormRows } from '../ops/batchNorm';
+import { linearRows } from '../ops/linear';
 import type { ForwardMode, MemorySpec } from './types';
 
 /** PyTorch's BatchNorm1d and LayerNorm defaults. */
@@ -36,9 +37,9 @@ export function projectQuery(
   spec: MemorySpec,
   mode: ForwardMode,
 ): QueryResult {
-  // matMulT: its gradient swaps x and W explicitly; tfjs's own (transposed matMuls) is ~7× slower
-  // on wasm, ~1.6 ms each at the default model's [512, 64]·[64, 64].
-  const query = tf.add(matMulT(x, p.queryW as tf.Tensor2D), p.queryB) as tf.Tensor2D;
+  // linearRows: matMulT (its gradient swaps x and W explicitly; tfjs's own transposed matMuls are
+  // ~7× slower on wasm, ~1.6 ms each at [512, 64]·[64, 64]) and the fused bias gradient.
+  const query = linearRows(x, p.queryW as tf.Tensor2D, p.queryB as tf.Tensor1D);
   if (spec.query_norm === 'none') return { query, normed: query };
   const gamma = p.normGamma!;
   const beta = p.normBeta!;
@@ -55,13 +56,12 @@ export function projectQuery(
     const normed = tf.add(tf.mul(tf.sub(query, p.runningMean!), scale), beta) as tf.Tensor2D;
     return { query, normed };
   }
+  // The fused op (one kernel each way) where it runs, else the plain ops; see ops/batchNorm.ts.
   const n = x.shape[0];
-  const mean = tf.mean(query, 0) as tf.Tensor1D;
-  const centered = tf.sub(query, mean);
-  const variance = tf.mean(tf.square(centered), 0) as tf.Tensor1D;
-  const normed = tf.add(
-    tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, NORM_EPS))), gamma),
-    beta,
-  ) as tf.Tensor2D;
+  const {
+    y: normed,
+    mean,
+    variance,
+  } = batchNormRows(query, gamma as tf.Tensor1D, beta as tf.Tensor1D, NORM_EPS);
   return { query, normed, batchMean: mean, batchVarUnbiased: tf.mul(variance, n / (n - 1)) as tf.Tensor1D };
 }

@@ -22,7 +22,8 @@ export type FusedOp =
   | 'attention'
   | 'biasGrad'
   | 'crossEntropy'
-  | 'swapLast';
+  | 'swapLast'
+  | 'batchNorm';
 
 let mode: KernelMode = 'fused';
 /** Ops kept on their reference while the mode is 'fused': one fused op checked on its own. */

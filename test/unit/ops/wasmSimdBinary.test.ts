@@ -46,6 +46,8 @@ describe('the WebAssembly SIMD kernel module', () => {
     ).toEqual([
       'attentionBackward',
       'attentionForward',
+      'batchNormBackward',
+      'batchNormForward',
       'biasGrad',
       'crossEntropyGrad',
       'crossEntropyRows',

@@ -34,6 +34,30 @@ export interface SimdExports {
     heads: number,
     dh: number,
   ): void;
+  batchNormForward(
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    variance: number,
+    stats: number,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
+  batchNormBackward(
+    x: number,
+    gamma: number,
+    dy: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    stats: number,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
   biasGrad(dy: number, out: number, rows: number, cols: number): void;
   crossEntropyRows(logits: number, rows: number, cols: number, stats: number, sums: number): void;
   crossEntropyGrad(

@@ -3,6 +3,7 @@
 // module imports tfjs-wasm's memory and works on tensors where they are: it must not carry data
 // segments (they would be written into tfjs's heap) nor allocate; a unit test checks the first.
 export { backward as attentionBackward, forward as attentionForward } from './attention';
+export { batchNormBackward, batchNormForward } from './batchNorm';
 export { biasGrad } from './biasGrad';
 export { crossEntropyGrad, crossEntropyRows } from './crossEntropy';
 export { gelu, geluGrad } from './gelu';
