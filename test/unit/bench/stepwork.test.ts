@@ -67,12 +67,14 @@ describe('benchStepWork on wasm', () => {
     ]);
     for (const r of rows) {
       for (const w of [r.fused, r.reference]) {
-        expect(w.compute_kernels).toBeGreaterThan(50);
+        expect(w.compute_kernels).toBeGreaterThan(20);
         expect(w.kernels).toBe(w.compute_kernels + w.view_kernels);
         expect(w.step_ms).toBeGreaterThan(0);
         expect(w.gpu_programs).toBeUndefined();
       }
       expect(r.speedup).toBeGreaterThan(0);
+      // The fused ops replace many reference kernels each.
+      expect(r.reference.compute_kernels).toBeGreaterThan(2 * r.fused.compute_kernels);
       // Both are rounded to 3 significant digits.
       expect(Math.abs(r.tokens_per_s / ((16 * 32 * 1000) / r.fused.step_ms) - 1)).toBeLessThan(0.01);
     }
