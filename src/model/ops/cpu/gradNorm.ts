@@ -3,12 +3,13 @@ import { SUM_SQUARES, sumSquaresInputs } from '../gradNormKernels';
 import { type CpuBackendLike, valuesOf } from './backendArrays';
 
 /**
- * The sum of squares on the cpu backend, and the loop the wasm kernel shares. It follows the
+ * The sum of squares on the cpu backend, and the loop the wasm kernel falls back to without
+ * SIMD (its SIMD kernel sums in float64 instead: ../wasm/gradNorm.ts). It follows the
  * reference's order exactly: each square rounded to float32 (tfjs's Square), summed over one
  * tensor (tfjs's Sum), the per-tensor sums rounded to float32 and summed in list order (stack +
  * Sum). Only the accumulator's precision differs by backend, as tfjs's own Sum kernels do: the
  * cpu backend's sums in float64 and rounds at the end, the wasm backend's (a C++ float loop) in
- * float32 after each add. So the fused result equals the reference's bit for bit on both.
+ * float32 after each add. So the loop's result equals the reference's bit for bit on both.
  */
 
 export type Accumulator = 'float64' | 'float32';
