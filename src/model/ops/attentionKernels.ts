@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { kernelInput } from './registerKernels';
 
 /**
  * The kernels of the fused causal self-attention core (src/model/ops/attention.ts), by name.
@@ -26,10 +27,7 @@ function fail(message: string): never {
 
 /** A named float32 kernel input. */
 export function attentionInput(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const t = inputs[name];
-  if (!t) fail(`missing input ${name}`);
-  if (t.dtype !== 'float32') fail(`input ${name} must be float32, got ${t.dtype}`);
-  return t;
+  return kernelInput(inputs, name, 'attention kernel');
 }
 
 /** Checks qkv [B, T, 3d] with d divisible by heads (and dy [B, T, d] when given). */

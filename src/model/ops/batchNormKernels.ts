@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { kernelInput } from './registerKernels';
 
 /**
  * The kernels of the fused BatchNorm over rows (src/model/ops/batchNorm.ts), by name. x is
@@ -29,10 +30,7 @@ function fail(message: string): never {
 
 /** A named float32 kernel input (tfjs types them as possibly missing). */
 export function batchNormInput(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const t = inputs[name];
-  if (!t) fail(`missing input ${name}`);
-  if (t.dtype !== 'float32') fail(`input ${name} must be float32, got ${t.dtype}`);
-  return t;
+  return kernelInput(inputs, name, 'batch norm kernel');
 }
 
 /** Checks the shapes (x [rows, cols], each of `perCol` [cols], each of `sameAsX` x's shape) and reads eps. */

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { kernelInput } from './registerKernels';
 
 /**
  * The kernels of the fused mean cross-entropy (src/model/ops/crossEntropy.ts), by name. Each
@@ -37,10 +38,7 @@ export function crossEntropyInput(
   dtype: 'float32' | 'int32',
   backend: string,
 ): tf.TensorInfo {
-  const t = inputs[name];
-  if (!t) fail(backend, `missing input ${name}`);
-  if (t.dtype !== dtype) fail(backend, `input ${name} must be ${dtype}, got ${t.dtype}`);
-  return t;
+  return kernelInput(inputs, name, `${backend} cross entropy`, dtype);
 }
 
 /**

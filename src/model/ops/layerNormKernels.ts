@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { kernelInput } from './registerKernels';
 
 /**
  * The kernels of the fused LayerNorm op (src/model/ops/layerNorm.ts), by name. Each backend
@@ -27,10 +28,7 @@ function fail(message: string): never {
 
 /** A named kernel input (tfjs types them as possibly missing). */
 export function layerNormInput(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const t = inputs[name];
-  if (!t) fail(`missing input ${name}`);
-  if (t.dtype !== 'float32') fail(`input ${name} must be float32, got ${t.dtype}`);
-  return t;
+  return kernelInput(inputs, name, 'layer norm kernel');
 }
 
 /**

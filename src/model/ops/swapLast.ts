@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CPU_SWAP_LAST_KERNELS } from './cpu/swapLast';
 import { kernelMode } from './kernelMode';
 import { hasKernels, registerKernels } from './registerKernels';
-import { SWAP_LAST, SWAP_LAST_DTYPES } from './swapLastKernels';
+import { SWAP_LAST, SWAP_LAST_DTYPES, swappedShape } from './swapLastKernels';
 import { simdSwapLastAvailable, WASM_SWAP_LAST_KERNELS } from './wasm/swapLast';
 
 /**
@@ -37,16 +37,9 @@ export function fusedSwapLastAvailable(): boolean {
   return hasKernels(backend, SWAP_LAST) && (backend !== 'wasm' || simdSwapLastAvailable());
 }
 
-/** The permutation that swaps the last two of `rank` axes. */
-function swapPerm(rank: number): number[] {
-  const perm = Array.from({ length: rank }, (_, i) => i);
-  [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
-  return perm;
-}
-
 /** The plain-op reference: tf.transpose with the last two axes swapped (differentiated by tfjs). */
 export function swapLastReference<T extends tf.Tensor>(t: T): T {
-  return tf.transpose(t, swapPerm(t.rank));
+  return tf.transpose(t, swappedShape(Array.from({ length: t.rank }, (_, i) => i)));
 }
 
 /** `t` [..., r, c] → [..., c, r] (rank ≥ 2): the fused kernel when it can run, else the reference. */
