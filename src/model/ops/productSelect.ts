@@ -5,9 +5,14 @@ import { productSubScoreBlocks, productSubScores, splitHalves } from '../memory/
 import type { MemorySpec } from '../memory/types';
 import { CPU_KERNELS } from './cpu/kernels';
 import { kernelMode } from './kernelMode';
-import { PRODUCT_SELECT_GRAD, PRODUCT_SUBSCORE_GRAD, PRODUCT_TOPK } from './productSelectKernels';
+import {
+  PRODUCT_SCORE_TOPK,
+  PRODUCT_SELECT_GRAD,
+  PRODUCT_SUBSCORE_GRAD,
+  PRODUCT_TOPK,
+} from './productSelectKernels';
 import { registerKernels } from './registerKernels';
-import { WASM_KERNELS } from './wasm/kernels';
+import { productScoreTopKRuns, WASM_KERNELS } from './wasm/kernels';
 import { WEBGPU_KERNELS } from './webgpu/kernels';
 
 /**
@@ -18,6 +23,11 @@ import { WEBGPU_KERNELS } from './webgpu/kernels';
  * directly, where the reference (select.ts, kept as is) needs three tf.topk, one-hot matMuls,
  * gathers and transposes. Slots equal the reference's bit for bit (same candidates, same total
  * order: score desc, then slot id asc), and so do the scores (the same float32 sums).
+ *
+ * On wasm with WebAssembly SIMD one kernel does it all (PRODUCT_SCORE_TOPK): it computes each
+ * block's scores into a buffer that stays in cache and runs the same top-k on it, with the sums
+ * XNNPACK forms for those matMuls, so the bits are the same again; it saves the matMuls' 4 MB
+ * round trip through memory and the unstack copies at 512 sub-keys.
  *
  * Gradient (for fixed slots, as the reference's): cpu and wasm run one kernel that adds dy·key
  * rows into dq and dy·query halves into the selected sub-key rows; webgpu writes the dense
@@ -44,6 +54,13 @@ export function fusedProductSelectAvailable(): boolean {
 
 /** The forward alone (no gradient): slots int32 and raw scores, [N, heads, knn]. */
 export function fusedProductTopK(qn: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec): Selection {
+  const attrs = { heads: spec.heads, knn: spec.knn };
+  if (tf.getBackend() === 'wasm' && productScoreTopKRuns(tf.backend())) {
+    const [slots, scores] = tf
+      .engine()
+      .runKernel(PRODUCT_SCORE_TOPK, { q: qn, keys }, attrs) as tf.Tensor3D[];
+    return { slots, scores };
+  }
   return tf.tidy(() => {
     // On wasm the sub-key scores are per-block 2D matMuls (XNNPACK); the kernel takes the blocks
     // as they come rather than after a stack copy. Elsewhere: one batched matMul.
@@ -51,7 +68,6 @@ export function fusedProductTopK(qn: tf.Tensor2D, keys: tf.Tensor, spec: MemoryS
       tf.getBackend() === 'wasm'
         ? Object.fromEntries(productSubScoreBlocks(qn, keys, spec).map((t, b) => [`sub${b}`, t]))
         : { subScores: productSubScores(qn, keys, spec) };
-    const attrs = { heads: spec.heads, knn: spec.knn };
     const [slots, scores] = tf.engine().runKernel(PRODUCT_TOPK, inputs, attrs) as tf.Tensor3D[];
     return { slots, scores };
   });

@@ -13,6 +13,13 @@ import type * as tf from '@tensorflow/tfjs';
 export const PRODUCT_TOPK = 'PkmProductTopK';
 
 /**
+ * wasm with WebAssembly SIMD: inputs {q [N, heads·k_dim], keys [heads, 2, n_keys, k_dim/2]}, attrs
+ * {heads, knn} → [slots int32, scores] [N, heads, knn]: the sub-key scores and PRODUCT_TOPK in
+ * one kernel, the same bits as the matMuls and PRODUCT_TOPK.
+ */
+export const PRODUCT_SCORE_TOPK = 'PkmProductScoreTopK';
+
+/**
  * cpu, wasm: inputs {dy [N, heads, knn], slots, q [N, heads·k_dim], keys [heads, 2, n_keys, k_dim/2]},
  * attrs {heads, nKeys} → [dq, dKeys], the gradient of the selected scores (sparse, in JS loops).
  */

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { RandomStream } from '../../../src/model/memory/random';
+import type { MemorySpec } from '../../../src/model/memory/types';
 import { withKernelMode } from '../../../src/model/ops/kernelMode';
 import { fusedProductSelectAvailable, fusedProductTopK } from '../../../src/model/ops/productSelect';
-import { PRODUCT_TOPK } from '../../../src/model/ops/productSelectKernels';
+import { PRODUCT_SCORE_TOPK, PRODUCT_TOPK } from '../../../src/model/ops/productSelectKernels';
 import { setWasmSimdEnabled } from '../../../src/model/ops/wasm/simd';
 import {
   checkFiniteDifferences,
@@ -181,7 +182,10 @@ describe('fused product-key top-k on wasm: the SIMD kernel and the JS loops', ()
       } finally {
         setWasmSimdEnabled(true);
       }
-      expectFusedKernels(simd.kernels, true);
+      // SIMD: the sub-key scores and the top-k in one kernel; without: XNNPACK's matMuls, then the top-k loops.
+      expect(simd.kernels).toContain(PRODUCT_SCORE_TOPK);
+      expect(loops.kernels).toContain(PRODUCT_TOPK);
+      expect(loops.kernels).not.toContain(PRODUCT_SCORE_TOPK);
       expect(Array.from(simd.slots)).toEqual(Array.from(loops.slots));
       expectSameBits(simd.scores, loops.scores);
       const want = bruteForce(spec, weights, x, n);
@@ -197,3 +201,97 @@ describe('fused product-key top-k on wasm: the SIMD kernel and the JS loops', ()
     },
   );
 });
+
+describe('product scores and top-k in one wasm SIMD kernel', () => {
+  /** The fused forward's slots and scores, and the kernels it ran, with SIMD on or off. */
+  async function topK(simd: boolean, spec: MemorySpec, q: Float32Array, keys: Float32Array, n: number) {
+    setWasmSimdEnabled(simd);
+    try {
+      const qt = tf.tensor2d(q, [n, spec.heads * spec.k_dim]);
+      const kt = tf.tensor4d(keys, [spec.heads, 2, spec.n_keys, spec.k_dim / 2]);
+      let out: { slots: tf.Tensor; scores: tf.Tensor } | null = null;
+      const profile = await tf.profile(() => {
+        out = fusedProductTopK(qt, kt, spec);
+        return [out.slots, out.scores];
+      });
+      const { slots, scores } = out!;
+      const result = {
+        slots: (await slots.data()) as Int32Array,
+        scores: (await scores.data()) as Float32Array,
+        kernels: profile.kernelNames,
+      };
+      tf.dispose([qt, kt, slots, scores]);
+      return result;
+    } finally {
+      setWasmSimdEnabled(true);
+    }
+  }
+
+  it.each([
+    [512, 8, 32, 2, 41],
+    [77, 5, 6, 3, 9],
+    [19, 19, 2, 1, 4],
+  ])(
+    'n_keys %i, knn %i, k_dim %i, heads %i, %i rows, real values: the scores XNNPACK sums and the same slots, bit for bit',
+    async (n_keys, knn, k_dim, heads, n) => {
+      await useBackend('wasm');
+      const spec = makeSpec({ n_keys, knn, k_dim, heads });
+      const rng = new RandomStream(n_keys, k_dim);
+      // Magnitudes spread over four orders, so a different summation order or a fused
+      // multiply-add would change low bits of many scores.
+      const q = uniform(n * heads * k_dim, 1, rng).map((v, i) => v * 10 ** (i % 4));
+      const keys = uniform(heads * 2 * n_keys * (k_dim / 2), 1, rng).map((v, i) => v * 10 ** -(i % 3));
+      const fused = await topK(true, spec, q, keys, n);
+      const loops = await topK(false, spec, q, keys, n);
+      expect(fused.kernels).toContain(PRODUCT_SCORE_TOPK);
+      expect(fused.kernels).not.toContain('BatchMatMul');
+      expect(loops.kernels).toContain('BatchMatMul');
+      expect(Array.from(fused.slots)).toEqual(Array.from(loops.slots));
+      expectSameBits(fused.scores, loops.scores);
+      const want = bruteForceSelect(spec, q, keys, n);
+      expect(Array.from(fused.slots)).toEqual(want);
+    },
+  );
+});
+
+/**
+ * Every one of the n² slots scored in float32 as the kernels score them (each half's sum in
+ * order, products and sums rounded, then the two halves added), the k best by score, then slot.
+ */
+function bruteForceSelect(spec: MemorySpec, q: Float32Array, keys: Float32Array, n: number): number[] {
+  const { heads, n_keys, k_dim, knn } = spec;
+  const half = k_dim / 2;
+  const f = Math.fround;
+  const out: number[] = [];
+  for (let r = 0; r < n; r++) {
+    for (let h = 0; h < heads; h++) {
+      const sub = [0, 1].map((part) =>
+        Array.from({ length: n_keys }, (_, j) => {
+          let s = 0;
+          for (let d = 0; d < half; d++) {
+            s = f(
+              s +
+                f(
+                  q[(r * heads + h) * k_dim + part * half + d] *
+                    keys[((h * 2 + part) * n_keys + j) * half + d],
+                ),
+            );
+          }
+          return s;
+        }),
+      );
+      // Slots in ascending id: a later slot enters only with a strictly higher score.
+      const best: { slot: number; score: number }[] = [];
+      for (let slot = 0; slot < n_keys * n_keys; slot++) {
+        const score = f(sub[0][Math.floor(slot / n_keys)] + sub[1][slot % n_keys]);
+        if (best.length === knn && !(score > best[knn - 1].score)) continue;
+        let at = best.length;
+        while (at > 0 && score > best[at - 1].score) at--;
+        best.splice(at, 0, { slot, score });
+        if (best.length > knn) best.pop();
+      }
+      out.push(...best.map((c) => c.slot));
+    }
+  }
+  return out;
+}

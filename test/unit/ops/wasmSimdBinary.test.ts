@@ -55,6 +55,8 @@ describe('the WebAssembly SIMD kernel module', () => {
       'geluGrad',
       'layerNormBackward',
       'layerNormForward',
+      'productScoreTopK',
+      'productScoreTopKScratch',
       'productTopK',
       'sparseAdam',
       'sumSquares',

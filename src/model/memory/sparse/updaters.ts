@@ -102,7 +102,7 @@ class CpuRowUpdater implements RowUpdater {
 function simdAdamStep(simd: SimdKernels, tables: ValueTables, step: RowStep, ids: Int32Array, vDim: number) {
   const { rows, offsets, occurrences, count } = step.segmenter.segment(ids);
   const ints = [rows.subarray(0, count), offsets.subarray(0, count + 1), occurrences];
-  simd.withScratch([...ints.map((a) => 4 * a.length), 12 * vDim], (at) => {
+  simd.withScratch([...ints.map((a) => 4 * a.length), 16 * vDim], (at) => {
     ints.forEach((a, i) => {
       new Int32Array(simd.memory.buffer, at[i], a.length).set(a);
     });

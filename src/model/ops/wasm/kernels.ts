@@ -2,9 +2,11 @@ import type * as tf from '@tensorflow/tfjs';
 import { productSelectGrad } from '../cpu/productSelectGrad';
 import { productTopK } from '../cpu/productTopK';
 import {
+  checkTopKShape,
   type GradAttrs,
   inputOf,
   numberAttrs,
+  PRODUCT_SCORE_TOPK,
   PRODUCT_SELECT_GRAD,
   PRODUCT_TOPK,
   subScoreBlocks,
@@ -59,6 +61,45 @@ const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   return [slots, scores];
 };
 
+/** Whether PRODUCT_SCORE_TOPK runs on `backend` (it needs the SIMD module; else the op takes the matMuls). */
+export function productScoreTopKRuns(backend: tf.KernelBackend): boolean {
+  return wasmSimd(backend as unknown as WasmBackendLike) !== null;
+}
+
+const scoreTopKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackendLike;
+  const { heads, knn } = numberAttrs<TopKAttrs>(attrs, ['heads', 'knn']);
+  const [q, keys] = ['q', 'keys'].map((name) => inputOf(inputs, name));
+  const [rows, width] = q.shape;
+  const half = width / (2 * heads);
+  const nKeys = keys.shape.reduce((a, d) => a * d, 1) / (2 * heads * half);
+  if (q.shape.length !== 2 || !Number.isInteger(half) || !Number.isInteger(nKeys))
+    throw new Error(
+      `product scores and top-k: q [${q.shape}] and keys [${keys.shape}] do not fit ${heads} heads`,
+    );
+  checkTopKShape([2 * heads, rows, nKeys], heads, knn);
+  const simd = wasmSimd(b);
+  if (!simd) throw new Error('product scores and top-k: WebAssembly SIMD is not available');
+  const slots = b.makeOutput([rows, heads, knn], 'int32');
+  const scores = b.makeOutput([rows, heads, knn], 'float32');
+  const scratch = simd.run.productScoreTopKScratch(heads, rows, nKeys, half, knn);
+  simd.withScratch([scratch], ([at]) => {
+    simd.run.productScoreTopK(
+      simd.at(q),
+      simd.at(keys),
+      heads,
+      rows,
+      nKeys,
+      half,
+      knn,
+      simd.at(slots),
+      simd.at(scores),
+      at,
+    );
+  });
+  return [slots, scores];
+};
+
 const gradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmBackendLike;
   const { heads, nKeys } = numberAttrs<GradAttrs>(attrs, ['heads', 'nKeys']);
@@ -80,5 +121,6 @@ const gradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
 
 export const WASM_KERNELS: tf.KernelConfig[] = [
   { kernelName: PRODUCT_TOPK, backendName: 'wasm', kernelFunc: topKKernel },
+  { kernelName: PRODUCT_SCORE_TOPK, backendName: 'wasm', kernelFunc: scoreTopKKernel },
   { kernelName: PRODUCT_SELECT_GRAD, backendName: 'wasm', kernelFunc: gradKernel },
 ];

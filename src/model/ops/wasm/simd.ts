@@ -87,6 +87,19 @@ export interface SimdExports {
     oneMinusBeta2: number,
     eps: number,
   ): void;
+  productScoreTopK(
+    q: number,
+    keys: number,
+    heads: number,
+    rows: number,
+    nKeys: number,
+    half: number,
+    knn: number,
+    slots: number,
+    scores: number,
+    scratch: number,
+  ): void;
+  productScoreTopKScratch(heads: number, rows: number, nKeys: number, half: number, knn: number): number;
   productTopK(
     blocks: number,
     heads: number,

@@ -60,7 +60,7 @@ function subTopKAbove(sub: usize, n: i32, floor: f64, knn: i32, scores: usize, i
 }
 
 /** One block's list for one row, and the floor for its next row (k-th less the best-to-k-th gap). */
-function blockTopK(sub: usize, n: i32, floorAt: usize, knn: i32, scores: usize, ids: usize): void {
+export function blockTopK(sub: usize, n: i32, floorAt: usize, knn: i32, scores: usize, ids: usize): void {
   const floor = load<f64>(floorAt);
   if (!(floor > -Infinity && subTopKAbove(sub, n, floor, knn, scores, ids)))
     subTopK(sub, n, knn, scores, ids);
@@ -74,7 +74,7 @@ function beats(score: f32, slot: i32, scores: usize, slots: usize, at: i32): boo
 }
 
 /** Merges the halves' lists (a, b) into the k best slots of one (row, head), written at out. */
-function mergeHalves(
+export function mergeHalves(
   aS: usize,
   aI: usize,
   bS: usize,

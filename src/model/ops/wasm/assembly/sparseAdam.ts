@@ -44,11 +44,56 @@ function sumOccurrences(
   }
 }
 
+/** The gradient row of segment u: straight from `grads` when read once, else summed into `sum`. */
+function gradientRow(
+  grads: usize,
+  offsets: usize,
+  occurrences: usize,
+  u: i32,
+  vDim: i32,
+  acc: usize,
+  sum: usize,
+): usize {
+  const first = load<i32>(offsets + ((<usize>u) << 2));
+  const end = load<i32>(offsets + ((<usize>(u + 1)) << 2));
+  if (end - first === 1)
+    return grads + <usize>load<i32>(occurrences + ((<usize>first) << 2)) * ((<usize>vDim) << 2);
+  sumOccurrences(grads, occurrences, first, end, vDim, acc, sum);
+  return sum;
+}
+
+/** One float32x4 group of one row: g from `src`, the moments and the value at `o`, in place. */
+function updateLanes(
+  table: usize,
+  m: usize,
+  v: usize,
+  o: usize,
+  src: usize,
+  b1: v128,
+  b2: v128,
+  a1: v128,
+  a2: v128,
+  step: v128,
+  e: v128,
+): void {
+  const g = f32x4.add(f32x4.splat(0), v128.load(src));
+  const m1 = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(a1, g));
+  const v1 = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(f32x4.mul(a2, g), g));
+  v128.store(m + o, m1);
+  v128.store(v + o, v1);
+  const delta = f32x4.div(f32x4.mul(step, m1), f32x4.add(f32x4.sqrt(v1), e));
+  v128.store(table + o, f32x4.sub(v128.load(table + o), delta));
+}
+
 /**
  * Updates every segment's row in place in float32 lanes, each operation rounded to float32 as
  * the JS loops' Math.fround does: with g = 0 + its gradient (summed as above when read more than
  * once), m = β1·m + (1 − β1)·g, v = β2·v + ((1 − β2)·g)·g and p = p − (stepSize·m) / (√v + eps),
- * the constants float32. scratch: vDim doubles and vDim floats. Untouched rows are never written.
+ * the constants float32. Two rows go through the column loop together: beyond the caches every
+ * row is a miss (and a TLB miss) in each of the three tables, and two rows put six of them in
+ * flight where one row waits for three (2.6 → 2.1 ms for 7,706 rows of 2^18 slots here). Each
+ * element still sees the same operations, so the bits are those of a row-at-a-time loop.
+ * scratch: vDim doubles, then 2·vDim floats. Untouched rows are never written.
  */
 export function sparseAdam(
   table: usize,
@@ -70,30 +115,29 @@ export function sparseAdam(
 ): void {
   const rowBytes = (<usize>vDim) << 2;
   const acc = scratch;
-  const sum = scratch + ((<usize>vDim) << 3);
-  const zero = f32x4.splat(0);
+  const sum0 = scratch + ((<usize>vDim) << 3);
+  const sum1 = sum0 + rowBytes;
   const b1 = f32x4.splat(beta1);
   const b2 = f32x4.splat(beta2);
   const a1 = f32x4.splat(oneMinusBeta1);
   const a2 = f32x4.splat(oneMinusBeta2);
   const step = f32x4.splat(stepSize);
   const e = f32x4.splat(eps);
-  for (let u = 0; u < count; u++) {
-    const first = load<i32>(offsets + ((<usize>u) << 2));
-    const end = load<i32>(offsets + ((<usize>(u + 1)) << 2));
-    let src = sum;
-    if (end - first === 1) src = grads + <usize>load<i32>(occurrences + ((<usize>first) << 2)) * rowBytes;
-    else sumOccurrences(grads, occurrences, first, end, vDim, acc, sum);
-    const at = <usize>load<i32>(rows + ((<usize>u) << 2)) * rowBytes;
-    for (let c = 0; c < vDim; c += 4) {
-      const o = at + ((<usize>c) << 2);
-      const g = f32x4.add(zero, v128.load(src + ((<usize>c) << 2)));
-      const m1 = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(a1, g));
-      const v1 = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(f32x4.mul(a2, g), g));
-      v128.store(m + o, m1);
-      v128.store(v + o, v1);
-      const delta = f32x4.div(f32x4.mul(step, m1), f32x4.add(f32x4.sqrt(v1), e));
-      v128.store(table + o, f32x4.sub(v128.load(table + o), delta));
+  let u = 0;
+  for (; u + 2 <= count; u += 2) {
+    const src0 = gradientRow(grads, offsets, occurrences, u, vDim, acc, sum0);
+    const src1 = gradientRow(grads, offsets, occurrences, u + 1, vDim, acc, sum1);
+    const at0 = <usize>load<i32>(rows + ((<usize>u) << 2)) * rowBytes;
+    const at1 = <usize>load<i32>(rows + ((<usize>(u + 1)) << 2)) * rowBytes;
+    for (let c: usize = 0; c < rowBytes; c += 16) {
+      updateLanes(table, m, v, at0 + c, src0 + c, b1, b2, a1, a2, step, e);
+      updateLanes(table, m, v, at1 + c, src1 + c, b1, b2, a1, a2, step, e);
     }
+  }
+  if (u < count) {
+    const src = gradientRow(grads, offsets, occurrences, u, vDim, acc, sum0);
+    const at = <usize>load<i32>(rows + ((<usize>u) << 2)) * rowBytes;
+    for (let c: usize = 0; c < rowBytes; c += 16)
+      updateLanes(table, m, v, at + c, src + c, b1, b2, a1, a2, step, e);
   }
 }
