@@ -51,6 +51,7 @@ describe('the WebAssembly SIMD kernel module', () => {
       'biasGrad',
       'crossEntropyGrad',
       'crossEntropyRows',
+      'denseAdam',
       'gelu',
       'geluGrad',
       'layerNormBackward',

@@ -69,6 +69,17 @@ export interface SimdExports {
     cols: number,
     scale: number,
   ): void;
+  denseAdam(
+    table: number,
+    count: number,
+    control: number,
+    stepSize: number,
+    beta1: number,
+    beta2: number,
+    oneMinusBeta1: number,
+    oneMinusBeta2: number,
+    eps: number,
+  ): void;
   sparseAdam(
     table: number,
     m: number,

@@ -6,6 +6,7 @@ export { backward as attentionBackward, forward as attentionForward } from './at
 export { batchNormBackward, batchNormForward } from './batchNorm';
 export { biasGrad } from './biasGrad';
 export { crossEntropyGrad, crossEntropyRows } from './crossEntropy';
+export { denseAdam } from './denseAdam';
 export { gelu, geluGrad } from './gelu';
 export { layerNormBackward, layerNormForward } from './layerNorm';
 export { productScoreTopK, productScoreTopKScratch } from './productScoreTopK';
