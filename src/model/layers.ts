@@ -46,18 +46,19 @@ export const matMulT = tf.customGrad((a, b, save) => {
 
 /**
  * onehot·table (an embedding lookup without gather, whose gradient wasm lacks): the gradient
- * goes to the table only.
+ * goes to the table only. The one-hot is closed over rather than passed in, so the backward
+ * builds no zero gradient for it (a [tokens, vocab] fill every step).
  */
-export const embedOneHot = tf.customGrad((onehot, table, save) => {
-  (save as tf.GradSaveFunc)([onehot as tf.Tensor]);
-  return {
-    value: tf.matMul(onehot as tf.Tensor2D, table as tf.Tensor2D),
-    gradFunc: (dy, saved) => {
-      const [oh] = saved as tf.Tensor2D[];
-      return [tf.zerosLike(oh), tf.matMul(swapLastAxes(oh), dy as tf.Tensor2D)];
-    },
-  };
-}) as (onehot: tf.Tensor2D, table: tf.Tensor2D) => tf.Tensor2D;
+export function embedOneHot(onehot: tf.Tensor2D, table: tf.Tensor2D): tf.Tensor2D {
+  const lookup = tf.customGrad((t, save) => {
+    (save as tf.GradSaveFunc)([onehot]);
+    return {
+      value: tf.matMul(onehot, t as tf.Tensor2D),
+      gradFunc: (dy, saved) => tf.matMul(swapLastAxes(saved[0] as tf.Tensor2D), dy as tf.Tensor2D),
+    };
+  });
+  return lookup(table) as tf.Tensor2D;
+}
 
 /** x·W + b for x of any rank ≥ 2 (the last axis is the input); src/model/ops/linear.ts. */
 export function linear(x: tf.Tensor, w: tf.Variable, b: tf.Variable): tf.Tensor {
