@@ -55,6 +55,7 @@ describe('the WebAssembly SIMD kernel module', () => {
       'geluGrad',
       'layerNormBackward',
       'layerNormForward',
+      'productSelectGrad',
       'productTopK',
       'sparseAdam',
       'sumSquares',

@@ -87,6 +87,20 @@ export interface SimdExports {
     oneMinusBeta2: number,
     eps: number,
   ): void;
+  /** 1 when done; 0 when a slot is outside [0, nKeys²) (then the JS loop must run). */
+  productSelectGrad(
+    dy: number,
+    slots: number,
+    q: number,
+    keys: number,
+    dq: number,
+    dKeys: number,
+    heads: number,
+    rows: number,
+    nKeys: number,
+    knn: number,
+    half: number,
+  ): number;
   productTopK(
     blocks: number,
     heads: number,

@@ -8,6 +8,7 @@ export { biasGrad } from './biasGrad';
 export { crossEntropyGrad, crossEntropyRows } from './crossEntropy';
 export { gelu, geluGrad } from './gelu';
 export { layerNormBackward, layerNormForward } from './layerNorm';
+export { productSelectGrad } from './productSelectGrad';
 export { productTopK } from './productTopK';
 export { sparseAdam } from './sparseAdam';
 export { sumSquares } from './sumSquares';
