@@ -58,6 +58,7 @@ describe('the WebAssembly SIMD kernel module', () => {
       'layerNormForward',
       'productScoreTopK',
       'productScoreTopKScratch',
+      'productSelectGrad',
       'productTopK',
       'sparseAdam',
       'sumSquares',

@@ -16,10 +16,11 @@ import { heapView, type WasmBackendLike } from './heap';
 import { wasmSimd } from './simd';
 
 /**
- * The product-key selection kernels on tfjs's wasm backend: the top-k in WebAssembly SIMD
- * (./assembly/productTopK.ts, the same decisions as the JS loops) where it runs, else JS loops
- * over views of the wasm heap (no copy in or out): outputs are allocated on the heap by the backend first, and every
- * view is taken after the last allocation, since an allocation may grow the heap and detach
+ * The product-key selection kernels on tfjs's wasm backend: the top-k and the gradient in
+ * WebAssembly SIMD (./assembly/productTopK.ts, the same decisions as the JS loops;
+ * ./assembly/productSelectGrad.ts, the same bits) where it runs, else JS loops over views of
+ * the wasm heap (no copy in or out): outputs are allocated on the heap by the backend first, and
+ * every view is taken after the last allocation, since an allocation may grow the heap and detach
  * earlier views.
  */
 
@@ -107,12 +108,35 @@ const gradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const [rows, , knn] = dy.shape;
   const dq = b.makeOutput(q.shape, 'float32');
   const dKeys = b.makeOutput(keys.shape, 'float32');
+  const kDim = q.shape[1] / heads;
+  const half = kDim / 2;
+  const simd = wasmSimd(b);
+  const typed = slots.dtype === 'int32' && [dy, q, keys].every((t) => t.dtype === 'float32');
+  // The SIMD kernel gives the JS loop's bits; it declines (0) a slot outside [0, nKeys²), which
+  // would address past the keys, and the JS loop below then runs as it always did.
+  if (simd && typed && Number.isInteger(half) && half > 0) {
+    const [pDy, pSlots, pQ, pKeys, pDq, pDKeys] = [dy, slots, q, keys, dq, dKeys].map((t) => simd.at(t));
+    const done = simd.run.productSelectGrad(
+      pDy,
+      pSlots,
+      pQ,
+      pKeys,
+      pDq,
+      pDKeys,
+      heads,
+      rows,
+      nKeys,
+      knn,
+      half,
+    );
+    if (done) return [dq, dKeys];
+  }
   productSelectGrad(
     heapView(b, dy, Float32Array, OP),
     heapView(b, slots, Int32Array, OP),
     heapView(b, q, Float32Array, OP),
     heapView(b, keys, Float32Array, OP),
-    { heads, rows, nKeys, knn, kDim: q.shape[1] / heads },
+    { heads, rows, nKeys, knn, kDim },
     heapView(b, dq, Float32Array, OP),
     heapView(b, dKeys, Float32Array, OP),
   );

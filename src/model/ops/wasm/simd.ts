@@ -111,6 +111,20 @@ export interface SimdExports {
     scratch: number,
   ): void;
   productScoreTopKScratch(heads: number, rows: number, nKeys: number, half: number, knn: number): number;
+  /** 1 when done; 0 when a slot is outside [0, nKeys²) (then the JS loop must run). */
+  productSelectGrad(
+    dy: number,
+    slots: number,
+    q: number,
+    keys: number,
+    dq: number,
+    dKeys: number,
+    heads: number,
+    rows: number,
+    nKeys: number,
+    knn: number,
+    half: number,
+  ): number;
   productTopK(
     blocks: number,
     heads: number,

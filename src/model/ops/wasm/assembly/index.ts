@@ -10,6 +10,7 @@ export { denseAdam } from './denseAdam';
 export { gelu, geluGrad } from './gelu';
 export { layerNormBackward, layerNormForward } from './layerNorm';
 export { productScoreTopK, productScoreTopKScratch } from './productScoreTopK';
+export { productSelectGrad } from './productSelectGrad';
 export { productTopK } from './productTopK';
 export { sparseAdam } from './sparseAdam';
 export { sumSquares } from './sumSquares';
