@@ -124,10 +124,19 @@ function subTopKAbove(
   return true;
 }
 
+/** How many of sub[base .. base + n) are ≥ t (a NaN never is). */
+function countAtLeast(sub: Float32Array, base: number, n: number, t: number): number {
+  let count = 0;
+  for (let p = base; p < base + n; p++) if (sub[p] >= t) count++;
+  return count;
+}
+
 /**
- * One block's list for one row. The floor comes from the block's previous row: its k-th best
- * less the gap from its best to its k-th (sub-key scores of successive queries spread alike).
- * A guess only: a row it overshoots is redone by the plain loop.
+ * One block's list for one row, from the block's previous row (sub-key scores of successive
+ * queries spread alike): its k-th best is a tight floor, taken when k scores reach it (then
+ * nearly only the top k get inserted); else its k-th best less the gap from its best to its
+ * k-th; else the plain loop. Any floor gives the same list (subTopKAbove); they differ in how
+ * many insertions it takes. floors: per block, the tight floor then the loose one.
  */
 function blockTopK(
   sub: Float32Array,
@@ -138,11 +147,16 @@ function blockTopK(
   scores: number[],
   ids: number[],
 ): void {
-  const floor = floors[block];
-  if (!(floor > Number.NEGATIVE_INFINITY && subTopKAbove(sub, base, n, floor, scores, ids)))
-    subTopK(sub, base, n, scores, ids);
   const knn = scores.length;
-  floors[block] = 2 * scores[knn - 1] - scores[0];
+  const tight = floors[2 * block];
+  const loose = floors[2 * block + 1];
+  let done = false;
+  if (tight > Number.NEGATIVE_INFINITY && countAtLeast(sub, base, n, tight) >= knn)
+    done = subTopKAbove(sub, base, n, tight, scores, ids);
+  if (!done && loose > Number.NEGATIVE_INFINITY) done = subTopKAbove(sub, base, n, loose, scores, ids);
+  if (!done) subTopK(sub, base, n, scores, ids);
+  floors[2 * block] = scores[knn - 1];
+  floors[2 * block + 1] = 2 * scores[knn - 1] - scores[0];
 }
 
 /** Puts (v, id) at `at` (the list's free or evicted end), moved up past every strictly lower score. */
@@ -221,7 +235,7 @@ export function productTopK(
   scores: Float32Array,
 ): void {
   const s = topKScratch(knn);
-  const floors = Array.from({ length: heads * 2 }, () => Number.NEGATIVE_INFINITY);
+  const floors = Array.from({ length: heads * 4 }, () => Number.NEGATIVE_INFINITY);
   for (let row = 0; row < rows; row++) {
     for (let h = 0; h < heads; h++) {
       blockTopK(blocks[h * 2], row * nKeys, nKeys, floors, h * 2, s.aScores, s.aIds);

@@ -38,7 +38,7 @@ const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     // The SIMD kernel reads the blocks where they are: a table of their heap addresses in scratch.
     const starts = parts.blocks.map(({ t, block }) => simd.at(t) + (block ?? 0) * rows * nKeys * 4);
     const tableBytes = 4 * starts.length;
-    const listBytes = 4 * 6 * knn + 8 * starts.length;
+    const listBytes = 4 * 6 * knn + 16 * starts.length;
     simd.withScratch([tableBytes, listBytes], ([table, lists]) => {
       new Int32Array(simd.memory.buffer, table, starts.length).set(starts);
       simd.run.productTopK(table, heads, rows, nKeys, knn, simd.at(slots), simd.at(scores), lists);

@@ -115,7 +115,7 @@ function scoreTwoRows(
 /** Scratch bytes productScoreTopK needs (the JS side allocates exactly this). */
 export function productScoreTopKScratch(heads: i32, rows: i32, nKeys: i32, half: i32, knn: i32): i32 {
   const blocks = 2 * heads;
-  return 4 * (blocks * half * nKeys + 2 * nKeys + 2 * blocks * rows * knn + 2 * knn) + 8 * blocks + 8;
+  return 4 * (blocks * half * nKeys + 2 * nKeys + 2 * blocks * rows * knn + 2 * knn) + 16 + 8;
 }
 
 /**
@@ -150,6 +150,7 @@ export function productScoreTopK(
   const qRow = (<usize>(blocks * half)) << 2;
   for (let b = 0; b < blocks; b++) {
     store<f64>(floor, -Infinity);
+    store<f64>(floor, -Infinity, 8);
     const blockT = keysT + ((<usize>(b * half * nKeys)) << 2);
     for (let row = 0; row < rows; row += 2) {
       const two = row + 1 < rows;

@@ -2,7 +2,7 @@
 // selection is the same bit for bit) with the sub-key scan in SIMD: once a half's list is full,
 // four scores are tested against its k-th in one compare, and nearly every group of four is
 // rejected whole. Lists live in scratch: per (row, head) each half's k (score, id) pairs and the
-// merged k; and per block the floor guessed from its previous row (float64, as in the JS).
+// merged k; and per block the two floors guessed from its previous row (float64, as in the JS).
 
 /** Puts (v, id) at `at` (the list's free or evicted end), moved up past every strictly lower score. */
 function insertFrom(v: f32, id: i32, at: i32, scores: usize, ids: usize): void {
@@ -44,27 +44,72 @@ function subTopK(sub: usize, n: i32, knn: i32, scores: usize, ids: usize): void 
   scanAbove(sub, knn, n, knn, scores, ids);
 }
 
-/** subTopK over the scores ≥ floor alone; false when fewer than k reach it or a NaN comes first. */
+/** The largest float32 ≤ x (x not NaN): a float32 below it is surely below x. */
+function f32AtOrBelow(x: f64): f32 {
+  const r = <f32>x;
+  if (<f64>r <= x) return r;
+  const bits = reinterpret<i32>(r);
+  return reinterpret<f32>(r > 0 ? bits - 1 : r === 0 ? 0x80000001 : bits + 1);
+}
+
+/**
+ * subTopK over the scores ≥ floor alone; false when fewer than k reach it or a NaN comes first.
+ * Four scores are skipped at once when all are below the floor (rounded down to float32, so no
+ * skipped score reaches it, and a NaN is never skipped); the others go one by one.
+ */
 function subTopKAbove(sub: usize, n: i32, floor: f64, knn: i32, scores: usize, ids: usize): bool {
+  const below = f32x4.splat(f32AtOrBelow(floor));
   let p = 0;
   let count = 0;
-  for (; p < n && count < knn; p++) {
+  while (p < n && count < knn) {
+    if (p + 4 <= n && i32x4.all_true(f32x4.lt(v128.load(sub + ((<usize>p) << 2)), below))) {
+      p += 4;
+      continue;
+    }
     const v = load<f32>(sub + ((<usize>p) << 2));
+    p++;
     if (<f64>v < floor) continue;
     if (isNaN(v)) return false;
-    insertFrom(v, p, count++, scores, ids);
+    insertFrom(v, p - 1, count++, scores, ids);
   }
   if (count < knn) return false;
   scanAbove(sub, p, n, knn, scores, ids);
   return true;
 }
 
-/** One block's list for one row, and the floor for its next row (k-th less the best-to-k-th gap). */
+/** How many of sub[0 .. n) are ≥ t (a NaN never is), four compares at a time. */
+function countAtLeast(sub: usize, n: i32, t: f32): i32 {
+  const at = f32x4.splat(t);
+  let lanes = i32x4.splat(0);
+  let p = 0;
+  for (; p + 4 <= n; p += 4) lanes = i32x4.sub(lanes, f32x4.ge(v128.load(sub + ((<usize>p) << 2)), at));
+  let count =
+    i32x4.extract_lane(lanes, 0) +
+    i32x4.extract_lane(lanes, 1) +
+    i32x4.extract_lane(lanes, 2) +
+    i32x4.extract_lane(lanes, 3);
+  for (; p < n; p++) if (load<f32>(sub + ((<usize>p) << 2)) >= t) count++;
+  return count;
+}
+
+/**
+ * One block's list for one row, from the block's previous row: its k-th best is a tight floor
+ * (taken when a SIMD count finds k scores at or above it: then nearly only the top k get
+ * inserted), else the k-th less the best-to-k-th gap, else the whole scan. Each floor gives the
+ * same list (subTopKAbove); they differ in how many insertions, and mispredicted branches, it takes.
+ * floorAt: two doubles, the tight floor then the loose one.
+ */
 export function blockTopK(sub: usize, n: i32, floorAt: usize, knn: i32, scores: usize, ids: usize): void {
-  const floor = load<f64>(floorAt);
-  if (!(floor > -Infinity && subTopKAbove(sub, n, floor, knn, scores, ids)))
-    subTopK(sub, n, knn, scores, ids);
-  store<f64>(floorAt, 2.0 * <f64>load<f32>(scores + ((<usize>(knn - 1)) << 2)) - <f64>load<f32>(scores));
+  const tight = load<f64>(floorAt);
+  const loose = load<f64>(floorAt, 8);
+  let done = false;
+  if (tight > -Infinity && countAtLeast(sub, n, <f32>tight) >= knn)
+    done = subTopKAbove(sub, n, tight, knn, scores, ids);
+  if (!done && loose > -Infinity) done = subTopKAbove(sub, n, loose, knn, scores, ids);
+  if (!done) subTopK(sub, n, knn, scores, ids);
+  const kth = <f64>load<f32>(scores + ((<usize>(knn - 1)) << 2));
+  store<f64>(floorAt, kth);
+  store<f64>(floorAt, 2.0 * kth - <f64>load<f32>(scores), 8);
 }
 
 /** (score, slot) ranks before the merged list's entry at `at`: higher score, or equal and lower slot. */
@@ -117,7 +162,7 @@ export function mergeHalves(
 /**
  * blocks: 2·heads pointers (i32) to the sub-key scores [rows, nKeys] of (head h, half), at h·2 +
  * half. Writes every (row, head)'s selection to slots / scores [rows, heads, knn], best first.
- * scratch: 6·knn floats for the lists, then 2·heads doubles for the floors.
+ * scratch: 6·knn floats for the lists, then 4·heads doubles for the floors.
  */
 export function productTopK(
   blocks: usize,
@@ -137,14 +182,14 @@ export function productTopK(
   const mS = bI + list;
   const mI = mS + list;
   const floors = mI + list;
-  for (let b = 0; b < 2 * heads; b++) store<f64>(floors + ((<usize>b) << 3), -Infinity);
+  for (let b = 0; b < 4 * heads; b++) store<f64>(floors + ((<usize>b) << 3), -Infinity);
   const rowBytes = (<usize>nKeys) << 2;
   for (let row = 0; row < rows; row++) {
     for (let h = 0; h < heads; h++) {
       const a = <usize>load<i32>(blocks + ((<usize>(2 * h)) << 2)) + <usize>row * rowBytes;
       const b = <usize>load<i32>(blocks + ((<usize>(2 * h + 1)) << 2)) + <usize>row * rowBytes;
-      blockTopK(a, nKeys, floors + ((<usize>(2 * h)) << 3), knn, aS, aI);
-      blockTopK(b, nKeys, floors + ((<usize>(2 * h + 1)) << 3), knn, bS, bI);
+      blockTopK(a, nKeys, floors + ((<usize>(2 * h)) << 4), knn, aS, aI);
+      blockTopK(b, nKeys, floors + ((<usize>(2 * h + 1)) << 4), knn, bS, bI);
       const out = (<usize>(row * heads + h) * <usize>knn) << 2;
       mergeHalves(aS, aI, bS, bI, mS, mI, knn, nKeys, scores + out, slots + out);
     }
