@@ -188,7 +188,7 @@ export function renderTable(runs: readonly BenchResult[]): string {
   const footnote = runs.some((r) => r.machine.gpu?.fallback)
     ? [
         '',
-        '† software WebGPU (SwiftShader): the suites run, but its times say nothing about a GPU; no pass/miss.',
+        '† software WebGPU (SwiftShader): the suites run, but its times say nothing about a GPU; no pass/miss (the fused ÷ reference speedups are judged there: issue 12 sets them on SwiftShader).',
       ]
     : [];
   return [...lines, ...footnote, '', ...sources].join('\n');

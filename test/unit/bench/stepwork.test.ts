@@ -6,6 +6,7 @@ import { compareBackends, formatComparison } from '../../../bench/bundle/compare
 import { formatStepWork } from '../../../bench/lib/formatStepwork';
 import type { BenchResult, ModeWork, StepWorkRow } from '../../../bench/lib/result';
 import { stepWorkTargets } from '../../../bench/lib/stepworkTargets';
+import { checkTargets } from '../../../bench/lib/targets';
 import { renderTable } from '../../../bench/node/readme';
 import { benchStepWork } from '../../../bench/suites/stepwork';
 import { kernelMode } from '../../../src/model/ops/kernelMode';
@@ -109,6 +110,15 @@ describe('step-work targets', () => {
     const cpu = Object.fromEntries(stepWorkTargets(rows, 'cpu').map((t) => [t.id, t]));
     expect(cpu.stepwork_model_speedup).toMatchObject({ value: null, pass: null });
     expect(stepWorkTargets(undefined, 'wasm').every((t) => t.pass === null)).toBe(true);
+  });
+
+  it('judges the fused ÷ reference speedups on a software GPU too (the issue sets them on SwiftShader)', () => {
+    const software = Object.fromEntries(
+      checkTargets({ backend: 'webgpu', softwareGpu: true, stepwork: rows }).map((t) => [t.id, t]),
+    );
+    expect(software.stepwork_model_speedup).toMatchObject({ value: 1.7, threshold: 3, pass: false });
+    expect(software.stepwork_memory_speedup).toMatchObject({ value: 1.5, threshold: 2, pass: false });
+    expect(software.stepwork_model_kernels).toMatchObject({ value: 601, pass: false });
   });
 
   it('prints a line per unit and mode, GPU programs only when counted, and README rows', () => {

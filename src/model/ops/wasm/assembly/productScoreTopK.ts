@@ -24,7 +24,8 @@ function transposeKeys(keys: usize, blocks: i32, nKeys: i32, half: i32, keysT: u
 
 /**
  * The scores of two query halves (qa, qb: `half` floats each) against every column of one block's
- * keysT, into outA and outB: eight keys of both rows per pass, so each key load serves two rows.
+ * keysT, into outA and outB: sixteen keys of both rows per pass, so each key load serves two rows
+ * (the last nKeys % 16 one by one).
  */
 function scoreTwoRows(
   qa: usize,
@@ -73,29 +74,6 @@ function scoreTwoRows(
     v128.store(outB + at, b1, 16);
     v128.store(outB + at, b2, 32);
     v128.store(outB + at, b3, 48);
-  }
-  for (; j + 8 <= nKeys; j += 8) {
-    let a0 = f32x4.splat(0);
-    let a1 = f32x4.splat(0);
-    let b0 = f32x4.splat(0);
-    let b1 = f32x4.splat(0);
-    let col = keysT + ((<usize>j) << 2);
-    for (let d = 0; d < half; d++) {
-      const k0 = v128.load(col);
-      const k1 = v128.load(col, 16);
-      const x = v128.load32_splat(qa + ((<usize>d) << 2));
-      const y = v128.load32_splat(qb + ((<usize>d) << 2));
-      a0 = f32x4.add(a0, f32x4.mul(x, k0));
-      a1 = f32x4.add(a1, f32x4.mul(x, k1));
-      b0 = f32x4.add(b0, f32x4.mul(y, k0));
-      b1 = f32x4.add(b1, f32x4.mul(y, k1));
-      col += colBytes;
-    }
-    const at = (<usize>j) << 2;
-    v128.store(outA + at, a0);
-    v128.store(outA + at, a1, 16);
-    v128.store(outB + at, b0);
-    v128.store(outB + at, b1, 16);
   }
   for (; j < nKeys; j++) {
     let a: f32 = 0;
