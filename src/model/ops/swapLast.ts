@@ -4,6 +4,7 @@ import { kernelMode } from './kernelMode';
 import { hasKernels, registerKernels } from './registerKernels';
 import { SWAP_LAST, SWAP_LAST_DTYPES, swappedShape } from './swapLastKernels';
 import { simdSwapLastAvailable, WASM_SWAP_LAST_KERNELS } from './wasm/swapLast';
+import { WEBGPU_SWAP_LAST_KERNELS } from './webgpu/swapLast';
 
 /**
  * The swap of a tensor's last two axes ([..., r, c] → [..., c, r]), which the model's matMul
@@ -13,10 +14,11 @@ import { simdSwapLastAvailable, WASM_SWAP_LAST_KERNELS } from './wasm/swapLast';
  * blocks with SIMD shuffles. A transpose moves values without arithmetic, so fused and reference
  * agree bit for bit. Its gradient is the same swap of dy, through this op again (a gradient
  * registered for the kernel: nothing is saved for the backward). cpu runs JS loops (~10× faster than
- * tfjs-cpu's Transpose, which allocates per element); WebGPU keeps tf.transpose, one dispatch there.
+ * tfjs-cpu's Transpose, which allocates per element); WebGPU one thread per element, without the
+ * workgroup tiles and barriers of tfjs's Transpose (slow on a software adapter).
  */
 
-registerKernels([...CPU_SWAP_LAST_KERNELS, ...WASM_SWAP_LAST_KERNELS]);
+registerKernels([...CPU_SWAP_LAST_KERNELS, ...WASM_SWAP_LAST_KERNELS, ...WEBGPU_SWAP_LAST_KERNELS]);
 
 // A module evaluated twice (tests, hot reload) must not register the gradient twice: tfjs warns.
 if (!tf.getGradient(SWAP_LAST)) {

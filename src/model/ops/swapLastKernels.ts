@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 
 /**
- * The kernel of the fused swap of the last two axes (src/model/ops/swapLast.ts), by name. cpu and
- * wasm register it; WebGPU keeps tf.transpose (already one dispatch there).
+ * The kernel of the fused swap of the last two axes (src/model/ops/swapLast.ts), by name. cpu,
+ * wasm and WebGPU register it.
  */
 
 /**

@@ -20,6 +20,20 @@ export interface WebGpuProgramRunner {
   disposeData(dataId: object): boolean;
 }
 
+/** tfjs-backend-webgpu's record of a tensor: the dtype its buffer holds. */
+interface WebGpuTensorMap {
+  tensorMap: { get(dataId: object): { dtype: tf.DataType } | undefined };
+}
+
+/**
+ * The dtype a tensor's buffer holds, which may differ from the tensor's: tfjs-webgpu casts int32
+ * to float32 without a copy (as the one-hot embedding's input is), and binds the buffer in WGSL
+ * as it holds it, so a program reading it must convert.
+ */
+export function storedDtype(backend: unknown, t: tf.TensorInfo): tf.DataType {
+  return (backend as WebGpuTensorMap).tensorMap.get(t.dataId)?.dtype ?? t.dtype;
+}
+
 /** One int32 uniform per value, in order. */
 export function int32Uniforms(...values: number[]): Uniform[] {
   return values.map((v): Uniform => ({ type: 'int32', data: [v] }));
