@@ -4,6 +4,7 @@ import { CPU_BATCH_NORM_KERNELS } from './cpu/batchNorm';
 import { kernelMode } from './kernelMode';
 import { hasKernels, registerKernels } from './registerKernels';
 import { WASM_BATCH_NORM_KERNELS } from './wasm/batchNorm';
+import { WEBGPU_BATCH_NORM_KERNELS } from './webgpu/batchNorm';
 
 /**
  * Training-mode BatchNorm over rows (the memory's query normalisation, as PyTorch's BatchNorm1d in
@@ -18,11 +19,11 @@ import { WASM_BATCH_NORM_KERNELS } from './wasm/batchNorm';
  * The mean and variance outputs feed only the running statistics: no gradient flows through them
  * (a gradient reaching them is dropped, i.e. taken as zero). The reference's autodiff would carry
  * one, but the model never differentiates through them. N = 1: mean = x, variance 0, y = beta,
- * dx = 0 — what the reference gives too. WebGPU (and any backend without the kernels) runs the
- * reference.
+ * dx = 0 — what the reference gives too. On WebGPU the kernels compute in float32 (WGSL has no
+ * float64; see webgpu/batchNorm.ts): 3 dispatches forward, 5 backward.
  */
 
-registerKernels([...CPU_BATCH_NORM_KERNELS, ...WASM_BATCH_NORM_KERNELS]);
+registerKernels([...CPU_BATCH_NORM_KERNELS, ...WASM_BATCH_NORM_KERNELS, ...WEBGPU_BATCH_NORM_KERNELS]);
 
 // A module evaluated twice (tests, hot reload) must not register the gradient twice: tfjs warns.
 if (!tf.getGradient(BATCH_NORM)) {
