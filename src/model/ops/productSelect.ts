@@ -6,6 +6,7 @@ import type { MemorySpec } from '../memory/types';
 import { CPU_KERNELS } from './cpu/kernels';
 import { kernelMode } from './kernelMode';
 import {
+  PRODUCT_QUERY_GRAD,
   PRODUCT_SCORE_TOPK,
   PRODUCT_SELECT_GRAD,
   PRODUCT_SUBSCORE_GRAD,
@@ -18,21 +19,23 @@ import { WEBGPU_KERNELS } from './webgpu/kernels';
 /**
  * The fused product-key selection: one op from (normalised query, sub-key table) to the k best
  * slots of every (row, head) and their raw scores, with its gradient. The sub-key scores are one
- * matMul per (head, half) as in the reference (XNNPACK on wasm, one dispatch on WebGPU); then a
+ * matMul per (head, half) as in the reference (on cpu, and on wasm without SIMD); then a
  * single kernel per backend does both halves' top-k and their merge and writes [N, heads, knn]
  * directly, where the reference (select.ts, kept as is) needs three tf.topk, one-hot matMuls,
  * gathers and transposes. Slots equal the reference's bit for bit (same candidates, same total
  * order: score desc, then slot id asc), and so do the scores (the same float32 sums).
  *
- * On wasm with WebAssembly SIMD one kernel does it all (PRODUCT_SCORE_TOPK): it computes each
- * block's scores into a buffer that stays in cache and runs the same top-k on it, with the sums
- * XNNPACK forms for those matMuls, so the bits are the same again; it saves the matMuls' 4 MB
- * round trip through memory and the unstack copies at 512 sub-keys.
+ * On wasm with WebAssembly SIMD and on WebGPU, PRODUCT_SCORE_TOPK takes q and the keys instead.
+ * On wasm one kernel computes each block's scores into a buffer that stays in cache and runs the
+ * same top-k on it, with the sums XNNPACK forms for those matMuls, so the bits are the same again
+ * (it saves the matMuls' 4 MB round trip through memory and the unstack copies at 512 sub-keys).
+ * On WebGPU a program of one thread per score replaces the matMul (same sums, no workgroup tiles),
+ * then the same selection programs run.
  *
  * Gradient (for fixed slots, as the reference's): cpu and wasm run one kernel that adds dy·key
- * rows into dq and dy·query halves into the selected sub-key rows; webgpu writes the dense
- * gradient of the sub-key scores (no atomics needed) and turns it into dq and dKeys with two
- * matMuls, the transposes of the forward's.
+ * rows into dq and dy·query halves into the selected sub-key rows; webgpu sums dq over each row's
+ * selected sub-keys (PRODUCT_QUERY_GRAD) and writes the dense gradient of the sub-key scores for
+ * dKeys (many rows add into one sub-key: a matMul, the transpose of the forward's, needs no atomics).
  */
 
 registerKernels([...CPU_KERNELS, ...WASM_KERNELS, ...WEBGPU_KERNELS]);
@@ -55,7 +58,8 @@ export function fusedProductSelectAvailable(): boolean {
 /** The forward alone (no gradient): slots int32 and raw scores, [N, heads, knn]. */
 export function fusedProductTopK(qn: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec): Selection {
   const attrs = { heads: spec.heads, knn: spec.knn };
-  if (tf.getBackend() === 'wasm' && productScoreTopKRuns(tf.backend())) {
+  const backend = tf.getBackend();
+  if ((backend === 'wasm' && productScoreTopKRuns(tf.backend())) || backend === 'webgpu') {
     const [slots, scores] = tf
       .engine()
       .runKernel(PRODUCT_SCORE_TOPK, { q: qn, keys }, attrs) as tf.Tensor3D[];
@@ -91,11 +95,17 @@ function selectionGradient(
   if (route !== 'subScores')
     throw new Error(`fused product select: no gradient kernel on ${tf.getBackend()}`);
   const dSub = tf.engine().runKernel(PRODUCT_SUBSCORE_GRAD, { dy, slots }, attrs) as tf.Tensor3D;
-  const [h2, n, half] = [spec.heads * 2, spec.n_keys, spec.k_dim / 2];
-  const table = tf.reshape(keys, [h2, n, half]) as tf.Tensor3D;
-  // sub = q_blocks · table_blocksᵀ, so dq_blocks = dSub · table and dTable = dSubᵀ · q_blocks.
-  const dqBlocks = tf.matMul(dSub, table);
-  const dq = tf.reshape(tf.transpose(dqBlocks, [1, 0, 2]), q.shape);
+  // sub = q_blocks · table_blocksᵀ, so dq_blocks = dSub · table (knn terms a row: summed over the
+  // selected sub-keys alone where that kernel runs) and dTable = dSubᵀ · q_blocks.
+  const dq = tf.getKernel(PRODUCT_QUERY_GRAD, tf.getBackend())
+    ? (tf.engine().runKernel(PRODUCT_QUERY_GRAD, { dy, slots, keys }, attrs) as tf.Tensor)
+    : tf.reshape(
+        tf.transpose(
+          tf.matMul(dSub, tf.reshape(keys, [spec.heads * 2, spec.n_keys, spec.k_dim / 2]) as tf.Tensor3D),
+          [1, 0, 2],
+        ),
+        q.shape,
+      );
   const dKeys = tf.reshape(tf.matMul(dSub, splitHalves(q, spec), true, false), keys.shape);
   return [dq, dKeys];
 }

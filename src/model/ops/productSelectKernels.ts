@@ -31,6 +31,13 @@ export const PRODUCT_SELECT_GRAD = 'PkmProductSelectGrad';
  */
 export const PRODUCT_SUBSCORE_GRAD = 'PkmProductSubScoreGrad';
 
+/**
+ * webgpu: inputs {dy [N, heads, knn], slots, keys [heads, 2, n_keys, k_dim/2]}, attrs {heads, nKeys}
+ * → dq [N, heads·k_dim]: each query half's gradient summed over its selected slots' sub-key rows
+ * (knn terms per element) where the dense route multiplies dSub by the whole key table.
+ */
+export const PRODUCT_QUERY_GRAD = 'PkmProductQueryGrad';
+
 export interface TopKAttrs {
   heads: number;
   knn: number;

@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { RandomStream } from '../../../src/model/memory/random';
 import { withKernelMode } from '../../../src/model/ops/kernelMode';
 import { fusedProductSelectAvailable, fusedProductTopK } from '../../../src/model/ops/productSelect';
-import { PRODUCT_SUBSCORE_GRAD, PRODUCT_TOPK } from '../../../src/model/ops/productSelectKernels';
+import {
+  PRODUCT_QUERY_GRAD,
+  PRODUCT_SUBSCORE_GRAD,
+  PRODUCT_TOPK,
+} from '../../../src/model/ops/productSelectKernels';
 import { runOnNodeWebgpu } from '../nodeWebgpu';
 import {
   checkFiniteDifferences,
@@ -124,6 +128,40 @@ describe('fused product-key selection on WebGPU (Dawn in Node)', () => {
         dSub[(rows + row) * 2 + (best & 1)] === 1 &&
         dSub[(rows + row) * 2 + 1 - (best & 1)] === 0;
       if (slots[row] !== best || scores[row] !== a[best >> 1] + b[best & 1] || !gradOk) wrong++;
+    }
+    expect(wrong).toBe(0);
+  }, 120_000);
+
+  it('more than 65,535 workgroups: the scores, selection and query gradient from q and the keys', async () => {
+    await onBackend('webgpu');
+    // heads 1, n_keys 2, k_dim 2 (one dimension a half), knn 1: 2,100,000 rows put 8.4 M sub-key
+    // scores (131,250 workgroups) and 4.2 M query-gradient elements (65,625) through folded
+    // dispatches. Small integers: every sum exact, so the brute force below is exact too.
+    const rows = 2_100_000;
+    const rng = new RandomStream(13, 1);
+    const q = Float32Array.from({ length: rows * 2 }, () => Math.floor(rng.next() * 5) - 2);
+    const keys = Float32Array.from([1, -2, 3, 0]); // half 0: sub-keys 1, −2; half 1: 3, 0
+    const qT = tf.tensor2d(q, [rows, 2]);
+    const keysT = tf.tensor4d(keys, [1, 2, 2, 1]);
+    const spec = makeSpec({ n_keys: 2, knn: 1, k_dim: 2, heads: 1 });
+    const { slots: slotsT, scores: scoresT } = fusedProductTopK(qT, keysT, spec);
+    const dy = tf.ones([rows, 1, 1]);
+    const dqT = tf
+      .engine()
+      .runKernel(PRODUCT_QUERY_GRAD, { dy, slots: slotsT, keys: keysT }, { heads: 1, nKeys: 2 }) as tf.Tensor;
+    const [slots, scores, dq] = await Promise.all([slotsT.data(), scoresT.data(), dqT.data()]);
+    tf.dispose([qT, keysT, slotsT, scoresT, dy, dqT]);
+    let wrong = 0;
+    for (let row = 0; row < rows; row++) {
+      const a = [q[row * 2] * keys[0], q[row * 2] * keys[1]];
+      const b = [q[row * 2 + 1] * keys[2], q[row * 2 + 1] * keys[3]];
+      let best = 0;
+      for (let slot = 1; slot < 4; slot++) {
+        if (a[slot >> 1] + b[slot & 1] > a[best >> 1] + b[best & 1]) best = slot;
+      }
+      const score = a[best >> 1] + b[best & 1];
+      const dqOk = dq[row * 2] === keys[best >> 1] && dq[row * 2 + 1] === keys[2 + (best & 1)];
+      if (slots[row] !== best || scores[row] !== score || !dqOk) wrong++;
     }
     expect(wrong).toBe(0);
   }, 120_000);

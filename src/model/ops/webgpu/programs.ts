@@ -177,3 +177,99 @@ export class SubScoreGradProgram extends SelectionProgram {
   }`;
   }
 }
+
+/**
+ * The sub-key scores [heads·2, N, n_keys] from q [N, heads·k_dim] and keys [heads·2, n_keys, half]:
+ * one thread per score, its dot product summed in order from 0 (the sums tfjs's matMul forms
+ * here, so the same bits), without the workgroup tiles and barriers of tfjs's matMul program,
+ * which a software adapter runs slowly when the output is this large (2M scores at 2^20 slots).
+ */
+export class SubScoresProgram extends SelectionProgram {
+  variableNames = ['q', 'keys'];
+
+  constructor(
+    rows: number,
+    heads: number,
+    nKeys: number,
+    private readonly half: number,
+  ) {
+    super(
+      `pkmProductSubScores_${half}`,
+      [heads * 2, rows, nKeys],
+      heads * 2 * rows * nKeys,
+      rows,
+      heads,
+      nKeys,
+      1,
+    );
+  }
+
+  getUserCode(): string {
+    return `
+  fn main(index: i32) {
+    if (index >= uniforms.threads) { return; }
+    let blockRow = index / ${this.nKeys};
+    let c = index - blockRow * ${this.nKeys};
+    let block = blockRow / uniforms.rows;
+    let row = blockRow - block * uniforms.rows;
+    let qAt = row * ${this.heads * 2 * this.half} + block * ${this.half};
+    let kAt = (block * ${this.nKeys} + c) * ${this.half};
+    var sum = 0.0;
+    for (var d = 0; d < ${this.half}; d++) {
+      sum = sum + q[qAt + d] * keys[kAt + d];
+    }
+    result[index] = sum;
+  }`;
+  }
+}
+
+/**
+ * Backward, dq alone: one thread per query element (row, head, half, d) sums dy·key over the
+ * row's selected slots in rank order, reading the sub-key row each slot selects in its half.
+ * Output: [N, heads·k_dim], q's layout. (dKeys scatters into shared sub-key rows: it keeps the
+ * dense dSub and a matMul, which need no atomics.)
+ */
+export class QueryGradProgram extends SelectionProgram {
+  variableNames = ['dy', 'slots', 'keys'];
+
+  constructor(
+    rows: number,
+    heads: number,
+    nKeys: number,
+    knn: number,
+    private readonly half: number,
+  ) {
+    super(
+      `pkmProductQueryGrad_${half}`,
+      [rows, heads * 2 * half],
+      rows * heads * 2 * half,
+      rows,
+      heads,
+      nKeys,
+      knn,
+    );
+  }
+
+  getUserCode(): string {
+    return `
+  fn main(index: i32) {
+    if (index >= uniforms.threads) { return; }
+    let width = ${this.heads * 2 * this.half};
+    let row = index / width;
+    let col = index - row * width;
+    let block = col / ${this.half};
+    let d = col - block * ${this.half};
+    let h = block / 2;
+    let side = block - h * 2;
+    let sel = (row * ${this.heads} + h) * ${this.knn};
+    var sum = 0.0;
+    for (var t = 0; t < ${this.knn}; t++) {
+      let slot = slots[sel + t];
+      let i = slot / ${this.nKeys};
+      let sub = select(i, slot - i * ${this.nKeys}, side == 1);
+      sum = sum + dy[sel + t] * keys[(block * ${this.nKeys} + sub) * ${this.half} + d];
+    }
+    result[index] = sum;
+  }`;
+  }
+}
