@@ -7,12 +7,10 @@ import type { MemorySpec } from './types';
 /**
  * Scores of a batch of query blocks against key blocks: a [B, N, d] · table[b]ᵀ → [B, N, rows].
  * On wasm as separate 2D matMuls against transposed keys: tfjs-wasm runs those through XNNPACK,
- * ~15× faster here than its BatchMatMul with a small inner size. Elsewhere one batched matMul.
+ * ~15× faster here than its BatchMatMul with a small inner size. Elsewhere one batched matMul
+ * (a single dispatch on WebGPU).
  */
 export function blockScores(a: tf.Tensor3D, table: tf.Tensor3D): tf.Tensor3D {
-  // WebGPU: tfjs-webgpu's batched matMul runs ~3× slower with transposeB here (SwiftShader:
-  // 824 against ~250 ms at [4, 512, 16]·[4, 1024, 16]ᵀ); the keys swapped first cost one cheap pass.
-  if (tf.getBackend() === 'webgpu') return tf.matMul(a, swapLastAxes(table));
   if (tf.getBackend() !== 'wasm') return tf.matMul(a, table, false, true);
   return tf.stack(blockScoreList(a, table)) as tf.Tensor3D;
 }
