@@ -97,3 +97,24 @@ export function subScoreBlocks<T>(
     throw new Error('product top-k: sub-score blocks must all be [N, n_keys]');
   return { blocks: list.map((t) => view(t, null)), rows, nKeys };
 }
+
+/**
+ * PRODUCT_SCORE_TOPK's inputs and sizes: q [N, heads·2·half] and keys (heads·2·n_keys·half
+ * values), checked to fit `heads` and knn ≤ n_keys.
+ */
+export function scoreTopKInputs(
+  inputs: tf.NamedTensorInfoMap,
+  attrs: tf.NamedAttrMap | undefined,
+): TopKAttrs & { q: tf.TensorInfo; keys: tf.TensorInfo; rows: number; nKeys: number; half: number } {
+  const { heads, knn } = numberAttrs<TopKAttrs>(attrs, ['heads', 'knn']);
+  const [q, keys] = ['q', 'keys'].map((name) => inputOf(inputs, name));
+  const [rows, width] = q.shape;
+  const half = width / (2 * heads);
+  const nKeys = keys.shape.reduce((a, d) => a * d, 1) / (2 * heads * half);
+  if (q.shape.length !== 2 || !Number.isInteger(half) || !Number.isInteger(nKeys))
+    throw new Error(
+      `product scores and top-k: q [${q.shape}] and keys [${keys.shape}] do not fit ${heads} heads`,
+    );
+  checkTopKShape([2 * heads, rows, nKeys], heads, knn);
+  return { heads, knn, q, keys, rows, nKeys, half };
+}

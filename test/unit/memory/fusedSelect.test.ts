@@ -227,6 +227,22 @@ describe('product scores and top-k in one wasm SIMD kernel', () => {
     }
   }
 
+  it('refuses q and keys that do not fit the heads, and knn > n_keys', async () => {
+    await useBackend('wasm');
+    const run = (qShape: number[], keysSize: number, attrs: { heads: number; knn: number }) => () => {
+      const q = tf.zeros(qShape);
+      const keys = tf.zeros([keysSize]);
+      try {
+        tf.engine().runKernel(PRODUCT_SCORE_TOPK, { q, keys }, { ...attrs });
+      } finally {
+        tf.dispose([q, keys]);
+      }
+    };
+    expect(run([3, 6], 12, { heads: 2, knn: 1 })).toThrow(/do not fit 2 heads/);
+    expect(run([3, 4], 10, { heads: 1, knn: 1 })).toThrow(/do not fit 1 heads/);
+    expect(run([3, 4], 16, { heads: 1, knn: 5 })).toThrow(/knn 5 exceeds n_keys 4/);
+  });
+
   it.each([
     [512, 8, 32, 2, 41],
     [77, 5, 6, 3, 9],

@@ -2,13 +2,13 @@ import type * as tf from '@tensorflow/tfjs';
 import { productSelectGrad } from '../cpu/productSelectGrad';
 import { productTopK } from '../cpu/productTopK';
 import {
-  checkTopKShape,
   type GradAttrs,
   inputOf,
   numberAttrs,
   PRODUCT_SCORE_TOPK,
   PRODUCT_SELECT_GRAD,
   PRODUCT_TOPK,
+  scoreTopKInputs,
   subScoreBlocks,
   type TopKAttrs,
 } from '../productSelectKernels';
@@ -69,16 +69,7 @@ export function productScoreTopKRuns(backend: tf.KernelBackend): boolean {
 
 const scoreTopKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmBackendLike;
-  const { heads, knn } = numberAttrs<TopKAttrs>(attrs, ['heads', 'knn']);
-  const [q, keys] = ['q', 'keys'].map((name) => inputOf(inputs, name));
-  const [rows, width] = q.shape;
-  const half = width / (2 * heads);
-  const nKeys = keys.shape.reduce((a, d) => a * d, 1) / (2 * heads * half);
-  if (q.shape.length !== 2 || !Number.isInteger(half) || !Number.isInteger(nKeys))
-    throw new Error(
-      `product scores and top-k: q [${q.shape}] and keys [${keys.shape}] do not fit ${heads} heads`,
-    );
-  checkTopKShape([2 * heads, rows, nKeys], heads, knn);
+  const { heads, knn, q, keys, rows, nKeys, half } = scoreTopKInputs(inputs, attrs);
   const simd = wasmSimd(b);
   if (!simd) throw new Error('product scores and top-k: WebAssembly SIMD is not available');
   const slots = b.makeOutput([rows, heads, knn], 'int32');

@@ -8,6 +8,7 @@ import {
   PRODUCT_SCORE_TOPK,
   PRODUCT_SUBSCORE_GRAD,
   PRODUCT_TOPK,
+  scoreTopKInputs,
   type TopKAttrs,
 } from '../productSelectKernels';
 import {
@@ -52,15 +53,7 @@ const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
 /** From q and the keys: the sub-key scores by SubScoresProgram, then the same selection. */
 const scoreTopKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WebGpuProgramRunner;
-  const { heads, knn } = numberAttrs<TopKAttrs>(attrs, ['heads', 'knn']);
-  const [q, keys] = ['q', 'keys'].map((name) => inputOf(inputs, name));
-  const [rows, width] = q.shape;
-  const half = width / (2 * heads);
-  const nKeys = keys.shape.reduce((a, d) => a * d, 1) / (2 * heads * half);
-  if (q.shape.length !== 2 || !Number.isInteger(half) || !Number.isInteger(nKeys))
-    throw new Error(
-      `product scores and top-k: q [${q.shape}] and keys [${keys.shape}] do not fit ${heads} heads`,
-    );
+  const { heads, knn, q, keys, rows, nKeys, half } = scoreTopKInputs(inputs, attrs);
   const program = new SubScoresProgram(rows, heads, nKeys, half);
   const sub = b.runWebGPUProgram(
     program,
