@@ -37,12 +37,14 @@ export const matMulT = tf.customGrad((a, b, save) => {
   (save as tf.GradSaveFunc)([a as tf.Tensor, b as tf.Tensor]);
   return {
     value: tf.matMul(a as tf.Tensor, b as tf.Tensor),
-    gradFunc: (dy, saved) => {
-      const [sa, sb] = saved;
-      return [tf.matMul(dy as tf.Tensor, swapLastAxes(sb)), tf.matMul(swapLastAxes(sa), dy as tf.Tensor)];
-    },
+    gradFunc: (dy, [sa, sb]) => matMulTGrads(dy as tf.Tensor, sa, sb),
   };
 }) as <T extends tf.Tensor>(a: T, b: T) => T;
+
+/** The gradient of a·b for dy: [dy·bᵀ, aᵀ·dy], the transposes by swapLastAxes (see matMulT). */
+export function matMulTGrads(dy: tf.Tensor, a: tf.Tensor, b: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  return [tf.matMul(dy, swapLastAxes(b)), tf.matMul(swapLastAxes(a), dy)];
+}
 
 /**
  * onehot·table (an embedding lookup without gather, whose gradient wasm lacks): the gradient

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { matMulT } from '../layers';
+import { matMulT, matMulTGrads } from '../layers';
 import { BIAS_GRAD } from './biasGradKernels';
 import { CPU_BIAS_GRAD_KERNELS } from './cpu/biasGrad';
 import { kernelMode } from './kernelMode';
 import { hasKernels, registerKernels } from './registerKernels';
-import { swapLastAxes } from './swapLast';
 import { WASM_BIAS_GRAD_KERNELS } from './wasm/biasGrad';
 import { WEBGPU_BIAS_GRAD_KERNELS } from './webgpu/biasGrad';
 
@@ -49,15 +48,10 @@ const linearOneDispatch = tf.customGrad<tf.Tensor>((x, w, b, save) => {
   (save as tf.GradSaveFunc)([x as tf.Tensor, w as tf.Tensor]);
   return {
     value: tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b as tf.Tensor1D }) as tf.Tensor,
-    gradFunc: (dy, saved) => {
-      const [sx, sw] = saved as tf.Tensor2D[];
-      const g = dy as tf.Tensor2D;
-      return [
-        tf.matMul(g, swapLastAxes(sw)),
-        tf.matMul(swapLastAxes(sx), g),
-        tf.engine().runKernel(BIAS_GRAD, { dy: g }) as tf.Tensor,
-      ];
-    },
+    gradFunc: (dy, [sx, sw]) => [
+      ...matMulTGrads(dy as tf.Tensor, sx, sw),
+      tf.engine().runKernel(BIAS_GRAD, { dy: dy as tf.Tensor }) as tf.Tensor,
+    ],
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 

@@ -44,8 +44,19 @@ type GradRoute = 'sparse' | 'subScores';
 
 function gradRoute(backend: string): GradRoute | null {
   if (tf.getKernel(PRODUCT_SELECT_GRAD, backend)) return 'sparse';
-  if (tf.getKernel(PRODUCT_SUBSCORE_GRAD, backend)) return 'subScores';
+  if (tf.getKernel(PRODUCT_SUBSCORE_GRAD, backend) && tf.getKernel(PRODUCT_QUERY_GRAD, backend))
+    return 'subScores';
   return null;
+}
+
+/**
+ * Whether the selection starts from q and the keys (PRODUCT_SCORE_TOPK, which computes the sub-key
+ * scores itself) rather than from matMul scores: where the kernel is registered and, on wasm,
+ * where its SIMD module runs.
+ */
+function scoresInKernel(backend: string): boolean {
+  if (!tf.getKernel(PRODUCT_SCORE_TOPK, backend)) return false;
+  return backend !== 'wasm' || productScoreTopKRuns(tf.backend());
 }
 
 /** Whether the fused op runs now: kernel mode 'fused' and kernels for the active backend. */
@@ -58,8 +69,7 @@ export function fusedProductSelectAvailable(): boolean {
 /** The forward alone (no gradient): slots int32 and raw scores, [N, heads, knn]. */
 export function fusedProductTopK(qn: tf.Tensor2D, keys: tf.Tensor, spec: MemorySpec): Selection {
   const attrs = { heads: spec.heads, knn: spec.knn };
-  const backend = tf.getBackend();
-  if ((backend === 'wasm' && productScoreTopKRuns(tf.backend())) || backend === 'webgpu') {
+  if (scoresInKernel(tf.getBackend())) {
     const [slots, scores] = tf
       .engine()
       .runKernel(PRODUCT_SCORE_TOPK, { q: qn, keys }, attrs) as tf.Tensor3D[];
@@ -95,17 +105,9 @@ function selectionGradient(
   if (route !== 'subScores')
     throw new Error(`fused product select: no gradient kernel on ${tf.getBackend()}`);
   const dSub = tf.engine().runKernel(PRODUCT_SUBSCORE_GRAD, { dy, slots }, attrs) as tf.Tensor3D;
-  // sub = q_blocks · table_blocksᵀ, so dq_blocks = dSub · table (knn terms a row: summed over the
-  // selected sub-keys alone where that kernel runs) and dTable = dSubᵀ · q_blocks.
-  const dq = tf.getKernel(PRODUCT_QUERY_GRAD, tf.getBackend())
-    ? (tf.engine().runKernel(PRODUCT_QUERY_GRAD, { dy, slots, keys }, attrs) as tf.Tensor)
-    : tf.reshape(
-        tf.transpose(
-          tf.matMul(dSub, tf.reshape(keys, [spec.heads * 2, spec.n_keys, spec.k_dim / 2]) as tf.Tensor3D),
-          [1, 0, 2],
-        ),
-        q.shape,
-      );
+  // sub = q_blocks · table_blocksᵀ, so dq_blocks = dSub · table, which PRODUCT_QUERY_GRAD sums over
+  // the selected sub-keys alone (knn terms a row), and dTable = dSubᵀ · q_blocks.
+  const dq = tf.engine().runKernel(PRODUCT_QUERY_GRAD, { dy, slots, keys }, attrs) as tf.Tensor;
   const dKeys = tf.reshape(tf.matMul(dSub, splitHalves(q, spec), true, false), keys.shape);
   return [dq, dKeys];
 }
