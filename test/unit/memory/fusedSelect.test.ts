@@ -21,7 +21,8 @@ import {
 } from './fusedSelectCases';
 import { bruteForce, integers, integerWeights, makeSpec, uniform, useBackend } from './helpers';
 
-// [n_keys, knn, k_dim, heads]: knn = n_keys, knn = 1, odd sizes, 1,048,576 slots.
+// [n_keys, knn, k_dim, heads]: knn = n_keys, knn = 1, odd sizes, 1,048,576 slots; on wasm the
+// SIMD top-k's eight-lane list (knn ≤ 8, n_keys ≥ 16, tails of n_keys % 16) and its group floor.
 const SIZES: [number, number, number, number][] = [
   [2, 1, 2, 1],
   [2, 2, 2, 2],
@@ -31,6 +32,7 @@ const SIZES: [number, number, number, number][] = [
   [16, 5, 4, 2],
   [37, 7, 6, 1],
   [64, 64, 2, 2],
+  [200, 6, 4, 2],
   [1024, 32, 2, 1],
 ];
 
@@ -165,6 +167,8 @@ describe('fused product-key top-k on wasm: the SIMD kernel and the JS loops', ()
     [256, 16, 4, 4],
     [1024, 32, 8, 2],
     [16, 16, 2, 3],
+    [136, 8, 4, 2],
+    [40, 3, 6, 1],
   ])(
     'n_keys %i, knn %i, k_dim %i, heads %i: the same slots and scores bit for bit, NaN rows included',
     async (n_keys, knn, k_dim, heads) => {

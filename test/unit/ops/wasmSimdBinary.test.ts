@@ -60,6 +60,7 @@ describe('the WebAssembly SIMD kernel module', () => {
       'productScoreTopKScratch',
       'productSelectGrad',
       'productTopK',
+      'productTopKScratch',
       'sparseAdam',
       'sumSquares',
       'swapLast',

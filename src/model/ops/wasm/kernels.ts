@@ -17,7 +17,7 @@ import { wasmSimd } from './simd';
 
 /**
  * The product-key selection kernels on tfjs's wasm backend: the top-k and the gradient in
- * WebAssembly SIMD (./assembly/productTopK.ts, the same decisions as the JS loops;
+ * WebAssembly SIMD (./assembly/productTopK.ts, the same lists as the JS loops;
  * ./assembly/productSelectGrad.ts, the same bits) where it runs, else JS loops over views of
  * the wasm heap (no copy in or out): outputs are allocated on the heap by the backend first, and
  * every view is taken after the last allocation, since an allocation may grow the heap and detach
@@ -38,7 +38,7 @@ const topKKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     // The SIMD kernel reads the blocks where they are: a table of their heap addresses in scratch.
     const starts = parts.blocks.map(({ t, block }) => simd.at(t) + (block ?? 0) * rows * nKeys * 4);
     const tableBytes = 4 * starts.length;
-    const listBytes = 4 * 6 * knn + 16 * starts.length;
+    const listBytes = simd.run.productTopKScratch(knn);
     simd.withScratch([tableBytes, listBytes], ([table, lists]) => {
       new Int32Array(simd.memory.buffer, table, starts.length).set(starts);
       simd.run.productTopK(table, heads, rows, nKeys, knn, simd.at(slots), simd.at(scores), lists);

@@ -135,6 +135,7 @@ export interface SimdExports {
     scores: number,
     scratch: number,
   ): void;
+  productTopKScratch(knn: number): number;
   sumSquares(x: number, n: number): number;
   swapLast(x: number, out: number, batch: number, rows: number, cols: number): void;
   gelu(x: number, y: number, n: number): void;

@@ -11,7 +11,7 @@ export { gelu, geluGrad } from './gelu';
 export { layerNormBackward, layerNormForward } from './layerNorm';
 export { productScoreTopK, productScoreTopKScratch } from './productScoreTopK';
 export { productSelectGrad } from './productSelectGrad';
-export { productTopK } from './productTopK';
+export { productTopK, productTopKScratch } from './productTopK';
 export { sparseAdam } from './sparseAdam';
 export { sumSquares } from './sumSquares';
 export { swapLast } from './swapLast';

@@ -1,12 +1,12 @@
 // The product-key selection from the query and the sub-keys in one kernel: the sub-key scores
 // (what the reference gets from one matMul per (head, half)) computed block by block into a row
-// buffer that stays in L1, then productTopK.ts's top-k and merge on it, decision for decision.
+// buffer that stays in L1, then productTopK.ts's top-k and merge on it.
 // Each score is the sum XNNPACK's wasm GEMM forms for those matMuls (measured: every output of
 // [512, 16]·[16, 512] equal): 0 + q0·k0, then + qd·kd for d in order, each product and sum
 // rounded to float32, no fused multiply-add; so the scores, and with them the slots, are the
 // reference's bit for bit.
 
-import { blockTopK, mergeHalves } from './productTopK';
+import { blockTopK, GROUP_MAXIMA_BYTES, mergeHalves } from './productTopK';
 
 /** keysT[b][d][j] = keys[b][j][d]: each block's sub-keys as columns, four keys per f32x4 load. */
 function transposeKeys(keys: usize, blocks: i32, nKeys: i32, half: i32, keysT: usize): void {
@@ -93,7 +93,7 @@ function scoreTwoRows(
 /** Scratch bytes productScoreTopK needs (the JS side allocates exactly this). */
 export function productScoreTopKScratch(heads: i32, rows: i32, nKeys: i32, half: i32, knn: i32): i32 {
   const blocks = 2 * heads;
-  return 4 * (blocks * half * nKeys + 2 * nKeys + 2 * blocks * rows * knn + 2 * knn) + 16 + 8;
+  return 4 * (blocks * half * nKeys + 2 * nKeys + 2 * blocks * rows * knn + 2 * knn) + GROUP_MAXIMA_BYTES;
 }
 
 /**
@@ -123,20 +123,18 @@ export function productScoreTopK(
   const listIds = listScores + <usize>(blocks * rows) * list;
   const mS = listIds + <usize>(blocks * rows) * list;
   const mI = mS + list;
-  const floor = (mI + list + 7) & ~(<usize>7);
+  const maxima = mI + list;
   transposeKeys(keys, blocks, nKeys, half, keysT);
   const qRow = (<usize>(blocks * half)) << 2;
   for (let b = 0; b < blocks; b++) {
-    store<f64>(floor, -Infinity);
-    store<f64>(floor, -Infinity, 8);
     const blockT = keysT + ((<usize>(b * half * nKeys)) << 2);
     for (let row = 0; row < rows; row += 2) {
       const two = row + 1 < rows;
       const qa = q + <usize>row * qRow + ((<usize>(b * half)) << 2);
       scoreTwoRows(qa, two ? qa + qRow : qa, blockT, nKeys, half, rowA, rowB);
       const at = <usize>(b * rows + row) * list;
-      blockTopK(rowA, nKeys, floor, knn, listScores + at, listIds + at);
-      if (two) blockTopK(rowB, nKeys, floor, knn, listScores + at + list, listIds + at + list);
+      blockTopK(rowA, nKeys, knn, maxima, listScores + at, listIds + at);
+      if (two) blockTopK(rowB, nKeys, knn, maxima, listScores + at + list, listIds + at + list);
     }
   }
   for (let row = 0; row < rows; row++) {

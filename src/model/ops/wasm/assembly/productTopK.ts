@@ -1,8 +1,12 @@
-// The product-key top-k (../../cpu/productTopK.ts's algorithm, decision for decision, so the
-// selection is the same bit for bit) with the sub-key scan in SIMD: once a half's list is full,
-// four scores are tested against its k-th in one compare, and nearly every group of four is
-// rejected whole. Lists live in scratch: per (row, head) each half's k (score, id) pairs and the
-// merged k; and per block the two floors guessed from its previous row (float64, as in the JS).
+// The product-key top-k with the sub-key scans in SIMD: the same lists as ../../cpu/productTopK.ts
+// (its insertion order, its ties, its merge; so the selection is the same bit for bit), by way
+// of fewer insertions. Each half's list is taken over the scores at or above a floor from the
+// row's own group maxima: for k ≤ 8 in an eight-lane SIMD list (shortTopK.ts), else here, sixteen
+// scores tested per branch and only those that pass visited. Lists live in scratch: per (row,
+// head) each half's k (score, id) pairs and the merged k, and the group maxima.
+
+import { geMask, gtMask } from './scoreMasks';
+import { shortTopK } from './shortTopK';
 
 /** Puts (v, id) at `at` (the list's free or evicted end), moved up past every strictly lower score. */
 function insertFrom(v: f32, id: i32, at: i32, scores: usize, ids: usize): void {
@@ -21,9 +25,11 @@ function scanAbove(sub: usize, from: i32, end: i32, knn: i32, scores: usize, ids
   const last = scores + ((<usize>(knn - 1)) << 2);
   let kth = load<f32>(last);
   let p = from;
-  for (; p + 4 <= end; p += 4) {
-    if (!v128.any_true(f32x4.gt(v128.load(sub + ((<usize>p) << 2)), f32x4.splat(kth)))) continue;
-    for (let q = p; q < p + 4; q++) {
+  for (; p + 16 <= end; p += 16) {
+    let mask = gtMask(sub + ((<usize>p) << 2), f32x4.splat(kth));
+    while (mask !== 0) {
+      const q = p + ctz<i32>(mask);
+      mask &= mask - 1;
       const v = load<f32>(sub + ((<usize>q) << 2));
       if (!(v > kth)) continue;
       insertFrom(v, q, knn - 1, scores, ids);
@@ -44,72 +50,103 @@ function subTopK(sub: usize, n: i32, knn: i32, scores: usize, ids: usize): void 
   scanAbove(sub, knn, n, knn, scores, ids);
 }
 
-/** The largest float32 ≤ x (x not NaN): a float32 below it is surely below x. */
-function f32AtOrBelow(x: f64): f32 {
-  const r = <f32>x;
-  if (<f64>r <= x) return r;
-  const bits = reinterpret<i32>(r);
-  return reinterpret<f32>(r > 0 ? bits - 1 : r === 0 ? 0x80000001 : bits + 1);
-}
-
 /**
- * subTopK over the scores ≥ floor alone; false when fewer than k reach it or a NaN comes first.
- * Four scores are skipped at once when all are below the floor (rounded down to float32, so no
- * skipped score reaches it, and a NaN is never skipped); the others go one by one.
+ * subTopK over the scores ≥ t alone (in index order: the first k of them fill the list, the rest
+ * go through scanAbove); false when fewer than k reach t. When k do, the k best of the row are
+ * among them, so the list is subTopK's (a NaN is never ≥ t; subTopK would keep one only from its
+ * first k places, which the caller has seen to hold none).
  */
-function subTopKAbove(sub: usize, n: i32, floor: f64, knn: i32, scores: usize, ids: usize): bool {
-  const below = f32x4.splat(f32AtOrBelow(floor));
-  let p = 0;
-  let count = 0;
-  while (p < n && count < knn) {
-    if (p + 4 <= n && i32x4.all_true(f32x4.lt(v128.load(sub + ((<usize>p) << 2)), below))) {
-      p += 4;
-      continue;
-    }
-    const v = load<f32>(sub + ((<usize>p) << 2));
-    p++;
-    if (<f64>v < floor) continue;
-    if (isNaN(v)) return false;
-    insertFrom(v, p - 1, count++, scores, ids);
-  }
-  if (count < knn) return false;
-  scanAbove(sub, p, n, knn, scores, ids);
-  return true;
-}
-
-/** How many of sub[0 .. n) are ≥ t (a NaN never is), four compares at a time. */
-function countAtLeast(sub: usize, n: i32, t: f32): i32 {
+function subTopKAtLeast(sub: usize, n: i32, t: f32, knn: i32, scores: usize, ids: usize): bool {
   const at = f32x4.splat(t);
-  let lanes = i32x4.splat(0);
+  let count = 0;
   let p = 0;
-  for (; p + 4 <= n; p += 4) lanes = i32x4.sub(lanes, f32x4.ge(v128.load(sub + ((<usize>p) << 2)), at));
-  let count =
-    i32x4.extract_lane(lanes, 0) +
-    i32x4.extract_lane(lanes, 1) +
-    i32x4.extract_lane(lanes, 2) +
-    i32x4.extract_lane(lanes, 3);
-  for (; p < n; p++) if (load<f32>(sub + ((<usize>p) << 2)) >= t) count++;
-  return count;
+  for (; p + 16 <= n; p += 16) {
+    let mask = geMask(sub + ((<usize>p) << 2), at);
+    while (mask !== 0) {
+      const q = p + ctz<i32>(mask);
+      mask &= mask - 1;
+      insertFrom(load<f32>(sub + ((<usize>q) << 2)), q, count++, scores, ids);
+      if (count === knn) {
+        scanAbove(sub, q + 1, n, knn, scores, ids);
+        return true;
+      }
+    }
+  }
+  for (; p < n; p++) {
+    const v = load<f32>(sub + ((<usize>p) << 2));
+    if (!(v >= t)) continue;
+    insertFrom(v, p, count++, scores, ids);
+    if (count === knn) {
+      scanAbove(sub, p + 1, n, knn, scores, ids);
+      return true;
+    }
+  }
+  return false;
 }
 
+/** Groups the floor is taken over (lane j of accumulator g: the scores at 32·i + 4·g + j). */
+const GROUPS = 32;
+
 /**
- * One block's list for one row, from the block's previous row: its k-th best is a tight floor
- * (taken when a SIMD count finds k scores at or above it: then nearly only the top k get
- * inserted), else the k-th less the best-to-k-th gap, else the whole scan. Each floor gives the
- * same list (subTopKAbove); they differ in how many insertions, and mispredicted branches, it takes.
- * floorAt: two doubles, the tight floor then the loose one.
+ * A floor the row's k-th best score surely reaches: the k-th largest of the 32 group maxima.
+ * Those k maxima are k distinct scores at or above it, so the k best are too; and with 32 groups
+ * it sits just below the k-th best (about the tenth best score at k = 8). One SIMD pass of maxima
+ * (f32x4.max keeps a NaN), then a list of k over the 32, kept in scores/ids (overwritten after).
+ * −∞ (unusable) when a NaN is among the scores the groups cover. Needs n ≥ 32 and knn ≤ 32.
  */
-export function blockTopK(sub: usize, n: i32, floorAt: usize, knn: i32, scores: usize, ids: usize): void {
-  const tight = load<f64>(floorAt);
-  const loose = load<f64>(floorAt, 8);
-  let done = false;
-  if (tight > -Infinity && countAtLeast(sub, n, <f32>tight) >= knn)
-    done = subTopKAbove(sub, n, tight, knn, scores, ids);
-  if (!done && loose > -Infinity) done = subTopKAbove(sub, n, loose, knn, scores, ids);
-  if (!done) subTopK(sub, n, knn, scores, ids);
-  const kth = <f64>load<f32>(scores + ((<usize>(knn - 1)) << 2));
-  store<f64>(floorAt, kth);
-  store<f64>(floorAt, 2.0 * kth - <f64>load<f32>(scores), 8);
+function groupMaxFloor(sub: usize, n: i32, knn: i32, maxima: usize, scores: usize, ids: usize): f32 {
+  let m0 = v128.load(sub);
+  let m1 = v128.load(sub, 16);
+  let m2 = v128.load(sub, 32);
+  let m3 = v128.load(sub, 48);
+  let m4 = v128.load(sub, 64);
+  let m5 = v128.load(sub, 80);
+  let m6 = v128.load(sub, 96);
+  let m7 = v128.load(sub, 112);
+  for (let p = GROUPS; p + GROUPS <= n; p += GROUPS) {
+    const at = sub + ((<usize>p) << 2);
+    m0 = f32x4.max(m0, v128.load(at));
+    m1 = f32x4.max(m1, v128.load(at, 16));
+    m2 = f32x4.max(m2, v128.load(at, 32));
+    m3 = f32x4.max(m3, v128.load(at, 48));
+    m4 = f32x4.max(m4, v128.load(at, 64));
+    m5 = f32x4.max(m5, v128.load(at, 80));
+    m6 = f32x4.max(m6, v128.load(at, 96));
+    m7 = f32x4.max(m7, v128.load(at, 112));
+  }
+  const nan = v128.or(
+    v128.or(v128.or(f32x4.ne(m0, m0), f32x4.ne(m1, m1)), v128.or(f32x4.ne(m2, m2), f32x4.ne(m3, m3))),
+    v128.or(v128.or(f32x4.ne(m4, m4), f32x4.ne(m5, m5)), v128.or(f32x4.ne(m6, m6), f32x4.ne(m7, m7))),
+  );
+  if (v128.any_true(nan)) return -Infinity;
+  v128.store(maxima, m0);
+  v128.store(maxima, m1, 16);
+  v128.store(maxima, m2, 32);
+  v128.store(maxima, m3, 48);
+  v128.store(maxima, m4, 64);
+  v128.store(maxima, m5, 80);
+  v128.store(maxima, m6, 96);
+  v128.store(maxima, m7, 112);
+  subTopK(maxima, GROUPS, knn, scores, ids);
+  return load<f32>(scores + ((<usize>(knn - 1)) << 2));
+}
+
+/** Scratch bytes blockTopK needs at `maxima` (both floors' scratch). */
+export const GROUP_MAXIMA_BYTES: i32 = GROUPS * 4;
+
+/**
+ * One block's list for one row (subTopK's, bit for bit): for k ≤ 8 shortTopK's eight-lane list;
+ * else over the scores at or above the 32 group maxima's floor (n ≥ 32, k ≤ 32, no NaN); else,
+ * and wherever those decline, the plain scan. maxima: GROUP_MAXIMA_BYTES of scratch.
+ */
+export function blockTopK(sub: usize, n: i32, knn: i32, maxima: usize, scores: usize, ids: usize): void {
+  if (knn <= 8 && n >= 16) {
+    if (shortTopK(sub, n, knn, maxima, scores, ids)) return;
+  } else if (n >= GROUPS && knn <= GROUPS) {
+    const floor = groupMaxFloor(sub, n, knn, maxima, scores, ids);
+    if (floor > -Infinity && subTopKAtLeast(sub, n, floor, knn, scores, ids)) return;
+  }
+  subTopK(sub, n, knn, scores, ids);
 }
 
 /** (score, slot) ranks before the merged list's entry at `at`: higher score, or equal and lower slot. */
@@ -159,10 +196,15 @@ export function mergeHalves(
   memory.copy(outSlots, mI, (<usize>knn) << 2);
 }
 
+/** Scratch bytes productTopK needs (the JS side allocates exactly this). */
+export function productTopKScratch(knn: i32): i32 {
+  return 4 * 6 * knn + GROUP_MAXIMA_BYTES;
+}
+
 /**
  * blocks: 2·heads pointers (i32) to the sub-key scores [rows, nKeys] of (head h, half), at h·2 +
  * half. Writes every (row, head)'s selection to slots / scores [rows, heads, knn], best first.
- * scratch: 6·knn floats for the lists, then 4·heads doubles for the floors.
+ * scratch: productTopKScratch(knn) bytes, for the lists and the group maxima.
  */
 export function productTopK(
   blocks: usize,
@@ -181,15 +223,14 @@ export function productTopK(
   const bI = bS + list;
   const mS = bI + list;
   const mI = mS + list;
-  const floors = mI + list;
-  for (let b = 0; b < 4 * heads; b++) store<f64>(floors + ((<usize>b) << 3), -Infinity);
+  const maxima = mI + list;
   const rowBytes = (<usize>nKeys) << 2;
   for (let row = 0; row < rows; row++) {
     for (let h = 0; h < heads; h++) {
       const a = <usize>load<i32>(blocks + ((<usize>(2 * h)) << 2)) + <usize>row * rowBytes;
       const b = <usize>load<i32>(blocks + ((<usize>(2 * h + 1)) << 2)) + <usize>row * rowBytes;
-      blockTopK(a, nKeys, floors + ((<usize>(2 * h)) << 4), knn, aS, aI);
-      blockTopK(b, nKeys, floors + ((<usize>(2 * h + 1)) << 4), knn, bS, bI);
+      blockTopK(a, nKeys, knn, maxima, aS, aI);
+      blockTopK(b, nKeys, knn, maxima, bS, bI);
       const out = (<usize>(row * heads + h) * <usize>knn) << 2;
       mergeHalves(aS, aI, bS, bI, mS, mI, knn, nKeys, scores + out, slots + out);
     }
