@@ -5,7 +5,8 @@
 // scores tested per branch and only those that pass visited. Lists live in scratch: per (row,
 // head) each half's k (score, id) pairs and the merged k, and the group maxima.
 
-import { geMask, gtMask } from './scoreMasks';
+import { storeEight } from './lanes';
+import { passMask } from './scoreMasks';
 import { shortTopK } from './shortTopK';
 
 /** Puts (v, id) at `at` (the list's free or evicted end), moved up past every strictly lower score. */
@@ -26,7 +27,7 @@ function scanAbove(sub: usize, from: i32, end: i32, knn: i32, scores: usize, ids
   let kth = load<f32>(last);
   let p = from;
   for (; p + 16 <= end; p += 16) {
-    let mask = gtMask(sub + ((<usize>p) << 2), f32x4.splat(kth));
+    let mask = passMask(sub + ((<usize>p) << 2), f32x4.splat(kth), true);
     while (mask !== 0) {
       const q = p + ctz<i32>(mask);
       mask &= mask - 1;
@@ -61,7 +62,7 @@ function subTopKAtLeast(sub: usize, n: i32, t: f32, knn: i32, scores: usize, ids
   let count = 0;
   let p = 0;
   for (; p + 16 <= n; p += 16) {
-    let mask = geMask(sub + ((<usize>p) << 2), at);
+    let mask = passMask(sub + ((<usize>p) << 2), at, false);
     while (mask !== 0) {
       const q = p + ctz<i32>(mask);
       mask &= mask - 1;
@@ -119,14 +120,7 @@ function groupMaxFloor(sub: usize, n: i32, knn: i32, maxima: usize, scores: usiz
     v128.or(v128.or(f32x4.ne(m4, m4), f32x4.ne(m5, m5)), v128.or(f32x4.ne(m6, m6), f32x4.ne(m7, m7))),
   );
   if (v128.any_true(nan)) return -Infinity;
-  v128.store(maxima, m0);
-  v128.store(maxima, m1, 16);
-  v128.store(maxima, m2, 32);
-  v128.store(maxima, m3, 48);
-  v128.store(maxima, m4, 64);
-  v128.store(maxima, m5, 80);
-  v128.store(maxima, m6, 96);
-  v128.store(maxima, m7, 112);
+  storeEight(maxima, m0, m1, m2, m3, m4, m5, m6, m7);
   subTopK(maxima, GROUPS, knn, scores, ids);
   return load<f32>(scores + ((<usize>(knn - 1)) << 2));
 }

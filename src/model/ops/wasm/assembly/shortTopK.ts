@@ -4,7 +4,7 @@
 // stays behind an earlier one, as productTopK.ts's insertFrom keeps it). Only the scores at or
 // above a floor from the row's own 16 group maxima are offered: about ten at 512 sub-keys.
 
-import { geMask } from './scoreMasks';
+import { passMask } from './scoreMasks';
 
 /**
  * The floor: the knn-th largest of the 16 group maxima (group j: the scores at 16·i + j, over
@@ -76,7 +76,7 @@ export function shortTopK(sub: usize, n: i32, knn: i32, scratch: usize, scores: 
   for (;;) {
     if (mask === 0) {
       if (p + 16 <= n) {
-        mask = geMask(sub + ((<usize>p) << 2), at);
+        mask = passMask(sub + ((<usize>p) << 2), at, false);
         base = p;
         p += 16;
       } else if (p < n) {

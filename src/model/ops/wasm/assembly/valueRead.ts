@@ -11,6 +11,8 @@
 // out and dy [rows, vDim], dWeights [rows, perRow], dRows [rows, perRow, vDim]; vDim is a
 // multiple of 4 (the caller runs the JS loops otherwise).
 
+import { storeEight } from './lanes';
+
 function inside(slot: i32, tableRows: i32): bool {
   return <u32>slot < <u32>tableRows; // a negative slot wraps to a large unsigned one
 }
@@ -63,14 +65,7 @@ function readWide(
     a6 = addProduct(a6, w, p + 96);
     a7 = addProduct(a7, w, p + 112);
   }
-  v128.store(o, a0);
-  v128.store(o, a1, 16);
-  v128.store(o, a2, 32);
-  v128.store(o, a3, 48);
-  v128.store(o, a4, 64);
-  v128.store(o, a5, 80);
-  v128.store(o, a6, 96);
-  v128.store(o, a7, 112);
+  storeEight(o, a0, a1, a2, a3, a4, a5, a6, a7);
 }
 
 /** Four columns of one output row (the columns past the last multiple of 32). */
