@@ -3,10 +3,11 @@ import { RandomStream } from '../../../src/model/memory/random';
 import { productTopK } from '../../../src/model/ops/cpu/productTopK';
 
 /**
- * The selection loop shared by the cpu and wasm kernels guesses, per block, a floor for each row's
- * scan from the row before; a row it does not fit is redone in full. Whatever the guess, a row's
- * result must be the one it gets alone (first row: no guess) and, without NaN, the brute force
- * over all n² slots: score fl32(a_i + b_j) descending, lower slot first on ties.
+ * The selection loop shared by the cpu kernel and the wasm kernel without SIMD guesses, per
+ * block, a floor for each row's scan from the row before; a row it does not fit is redone in
+ * full. Whatever the guess, a row's result must be the one it gets alone (first row: no guess)
+ * and, without NaN, the brute force over all n² slots: score fl32(a_i + b_j) descending, lower
+ * slot first on ties.
  */
 
 const HEADS = 2;
