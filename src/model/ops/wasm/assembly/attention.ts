@@ -7,7 +7,7 @@
 // wasm heap (the module imports that memory: see ../simd.ts).
 
 import { expNonPositive } from './exp';
-import { demoteTwo, promoteHigh } from './lanes';
+import { demoteTwo, laneMax, promoteHigh } from './lanes';
 
 /** Σ_c a[c]·b[c] over dh floats: four lane sums over columns, then (l0 + l1) + (l2 + l3). */
 function dot(a: usize, b: usize, dh: i32): f32 {
@@ -108,8 +108,7 @@ function softmaxRow(q: usize, k0: usize, stride: usize, t: i32, dh: i32, scale: 
     v128.store(p + ((<usize>j) << 2), s);
     maxes = f32x4.pmax(maxes, s); // a NaN score is passed over, as the scalar test below does
   }
-  const halves = f32x4.pmax(maxes, v128.shuffle<f32>(maxes, maxes, 2, 3, 0, 1));
-  let max = f32x4.extract_lane(f32x4.pmax(halves, v128.shuffle<f32>(halves, halves, 1, 0, 3, 2)), 0);
+  let max = laneMax(maxes);
   for (; j <= t; j++) {
     const s = dot(q, k0 + <usize>j * stride, dh) * scale;
     store<f32>(p + ((<usize>j) << 2), s);

@@ -1,6 +1,6 @@
 // Lane moves shared by the kernels: four float32 lanes to and from two float64x2 halves (for
 // kernels that compute in float64, to round once as the JS loops they replace do, and store
-// float32), and eight accumulators stored side by side.
+// float32), the largest of four lanes, and eight accumulators stored side by side.
 
 /** The float32 lanes 2 and 3 of v widened to float64. */
 export function promoteHigh(v: v128): v128 {
@@ -32,4 +32,10 @@ export function storeEight(
   v128.store(p, a5, 80);
   v128.store(p, a6, 96);
   v128.store(p, a7, 112);
+}
+
+/** The largest of v's four float32 lanes (by pmax: for lanes that are numbers). */
+export function laneMax(v: v128): f32 {
+  const halves = f32x4.pmax(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.pmax(halves, v128.shuffle<f32>(halves, halves, 1, 0, 3, 2)), 0);
 }

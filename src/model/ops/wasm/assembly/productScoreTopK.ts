@@ -6,7 +6,7 @@
 // rounded to float32, no fused multiply-add; so the scores, and with them the slots, are the
 // reference's bit for bit.
 
-import { blockTopK, GROUP_MAXIMA_BYTES, mergeHalves } from './productTopK';
+import { BLOCK_TOPK_SCRATCH, blockTopK, mergeHalves } from './productTopK';
 
 /** keysT[b][d][j] = keys[b][j][d]: each block's sub-keys as columns, four keys per f32x4 load. */
 function transposeKeys(keys: usize, blocks: i32, nKeys: i32, half: i32, keysT: usize): void {
@@ -93,7 +93,7 @@ function scoreTwoRows(
 /** Scratch bytes productScoreTopK needs (the JS side allocates exactly this). */
 export function productScoreTopKScratch(heads: i32, rows: i32, nKeys: i32, half: i32, knn: i32): i32 {
   const blocks = 2 * heads;
-  return 4 * (blocks * half * nKeys + 2 * nKeys + 2 * blocks * rows * knn + 2 * knn) + GROUP_MAXIMA_BYTES;
+  return 4 * (blocks * half * nKeys + 2 * nKeys + 2 * blocks * rows * knn + 2 * knn) + BLOCK_TOPK_SCRATCH;
 }
 
 /**

@@ -1,11 +1,11 @@
 // The product-key top-k with the sub-key scans in SIMD: the same lists as ../../cpu/productTopK.ts
 // (its insertion order, its ties, its merge; so the selection is the same bit for bit), by way
 // of fewer insertions. Each half's list is taken over the scores at or above a floor from the
-// row's own group maxima: for k ≤ 8 in an eight-lane SIMD list (shortTopK.ts), else here, sixteen
-// scores tested per branch and only those that pass visited. Lists live in scratch: per (row,
-// head) each half's k (score, id) pairs and the merged k, and the group maxima.
+// row's own group maxima (groupFloor.ts): for k ≤ 8 in an eight-lane SIMD list (shortTopK.ts),
+// else here, sixteen scores tested per branch and only those that pass visited. Lists live in
+// scratch: per (row, head) each half's k (score, id) pairs and the merged k, and the maxima.
 
-import { storeEight } from './lanes';
+import { floor16, floor32, GROUP_FLOOR_SCRATCH, nanAmongFirst } from './groupFloor';
 import { passMask } from './scoreMasks';
 import { shortTopK } from './shortTopK';
 
@@ -85,60 +85,23 @@ function subTopKAtLeast(sub: usize, n: i32, t: f32, knn: i32, scores: usize, ids
   return false;
 }
 
-/** Groups the floor is taken over (lane j of accumulator g: the scores at 32·i + 4·g + j). */
-const GROUPS = 32;
+/** Scratch bytes blockTopK needs at `scratch`. */
+export const BLOCK_TOPK_SCRATCH: i32 = GROUP_FLOOR_SCRATCH;
 
 /**
- * A floor the row's k-th best score surely reaches: the k-th largest of the 32 group maxima.
- * Those k maxima are k distinct scores at or above it, so the k best are too; and with 32 groups
- * it sits just below the k-th best (about the tenth best score at k = 8). One SIMD pass of maxima
- * (f32x4.max keeps a NaN), then a list of k over the 32, kept in scores/ids (overwritten after).
- * −∞ (unusable) when a NaN is among the scores the groups cover. Needs n ≥ 32 and knn ≤ 32.
+ * One block's list for one row (subTopK's, bit for bit), over the scores at or above the row's
+ * group floor (groupFloor.ts) where one applies and no NaN is among the first knn scores: for
+ * k ≤ 8 (n ≥ 16) in shortTopK's eight-lane list over 16 groups, for k ≤ 32 (n ≥ 32) here over 32
+ * groups; else, and wherever those decline, the plain scan.
  */
-function groupMaxFloor(sub: usize, n: i32, knn: i32, maxima: usize, scores: usize, ids: usize): f32 {
-  let m0 = v128.load(sub);
-  let m1 = v128.load(sub, 16);
-  let m2 = v128.load(sub, 32);
-  let m3 = v128.load(sub, 48);
-  let m4 = v128.load(sub, 64);
-  let m5 = v128.load(sub, 80);
-  let m6 = v128.load(sub, 96);
-  let m7 = v128.load(sub, 112);
-  for (let p = GROUPS; p + GROUPS <= n; p += GROUPS) {
-    const at = sub + ((<usize>p) << 2);
-    m0 = f32x4.max(m0, v128.load(at));
-    m1 = f32x4.max(m1, v128.load(at, 16));
-    m2 = f32x4.max(m2, v128.load(at, 32));
-    m3 = f32x4.max(m3, v128.load(at, 48));
-    m4 = f32x4.max(m4, v128.load(at, 64));
-    m5 = f32x4.max(m5, v128.load(at, 80));
-    m6 = f32x4.max(m6, v128.load(at, 96));
-    m7 = f32x4.max(m7, v128.load(at, 112));
-  }
-  const nan = v128.or(
-    v128.or(v128.or(f32x4.ne(m0, m0), f32x4.ne(m1, m1)), v128.or(f32x4.ne(m2, m2), f32x4.ne(m3, m3))),
-    v128.or(v128.or(f32x4.ne(m4, m4), f32x4.ne(m5, m5)), v128.or(f32x4.ne(m6, m6), f32x4.ne(m7, m7))),
-  );
-  if (v128.any_true(nan)) return -Infinity;
-  storeEight(maxima, m0, m1, m2, m3, m4, m5, m6, m7);
-  subTopK(maxima, GROUPS, knn, scores, ids);
-  return load<f32>(scores + ((<usize>(knn - 1)) << 2));
-}
-
-/** Scratch bytes blockTopK needs at `maxima` (both floors' scratch). */
-export const GROUP_MAXIMA_BYTES: i32 = GROUPS * 4;
-
-/**
- * One block's list for one row (subTopK's, bit for bit): for k ≤ 8 shortTopK's eight-lane list;
- * else over the scores at or above the 32 group maxima's floor (n ≥ 32, k ≤ 32, no NaN); else,
- * and wherever those decline, the plain scan. maxima: GROUP_MAXIMA_BYTES of scratch.
- */
-export function blockTopK(sub: usize, n: i32, knn: i32, maxima: usize, scores: usize, ids: usize): void {
-  if (knn <= 8 && n >= 16) {
-    if (shortTopK(sub, n, knn, maxima, scores, ids)) return;
-  } else if (n >= GROUPS && knn <= GROUPS) {
-    const floor = groupMaxFloor(sub, n, knn, maxima, scores, ids);
-    if (floor > -Infinity && subTopKAtLeast(sub, n, floor, knn, scores, ids)) return;
+export function blockTopK(sub: usize, n: i32, knn: i32, scratch: usize, scores: usize, ids: usize): void {
+  const short = knn <= 8 && n >= 16;
+  const long = !short && knn <= 32 && n >= 32;
+  if ((short || long) && !nanAmongFirst(sub, knn)) {
+    const done = short
+      ? shortTopK(sub, n, knn, floor16(sub, n, knn, scratch), scratch, scores, ids)
+      : subTopKAtLeast(sub, n, floor32(sub, n, knn, scratch), knn, scores, ids);
+    if (done) return;
   }
   subTopK(sub, n, knn, scores, ids);
 }
@@ -192,7 +155,7 @@ export function mergeHalves(
 
 /** Scratch bytes productTopK needs (the JS side allocates exactly this). */
 export function productTopKScratch(knn: i32): i32 {
-  return 4 * 6 * knn + GROUP_MAXIMA_BYTES;
+  return 4 * 6 * knn + BLOCK_TOPK_SCRATCH;
 }
 
 /**
