@@ -206,6 +206,57 @@ describe('fused product-key top-k on wasm: the SIMD kernel and the JS loops', ()
   );
 });
 
+describe('the wasm SIMD top-k over given sub-scores: isolated NaN and −∞ scores', () => {
+  /** slots and scores of PRODUCT_TOPK over two [rows, nKeys] blocks (one head). */
+  function topKOf(a: Float32Array, b: Float32Array, rows: number, nKeys: number, knn: number, simd: boolean) {
+    setWasmSimdEnabled(simd);
+    const sub0 = tf.tensor2d(a, [rows, nKeys]);
+    const sub1 = tf.tensor2d(b, [rows, nKeys]);
+    try {
+      const [slots, scores] = tf
+        .engine()
+        .runKernel(PRODUCT_TOPK, { sub0, sub1 }, { heads: 1, knn }) as tf.Tensor[];
+      const out = { slots: Array.from(slots.dataSync()), scores: scores.dataSync() as Float32Array };
+      tf.dispose([slots, scores]);
+      return out;
+    } finally {
+      tf.dispose([sub0, sub1]);
+      setWasmSimdEnabled(true);
+    }
+  }
+
+  // k ≤ 8 takes the eight-lane list over a 16-group floor, k 9–32 the scan over a 32-group floor;
+  // a NaN among the first k sends a row to the plain scan, a NaN elsewhere is passed over, and −∞
+  // scores make the floor unusable where they fill too many groups.
+  it.each([
+    [64, 8],
+    [45, 5],
+    [64, 20],
+    [77, 32],
+  ])('n_keys %i, knn %i: the same slots and score bits as the JS loops', async (nKeys, knn) => {
+    await useBackend('wasm');
+    const places = [0, knn - 1, knn, knn + 2, nKeys - 1, Math.floor(nKeys / 2)];
+    const rows = 2 * places.length + 2;
+    const rng = new RandomStream(nKeys, knn);
+    const a = uniform(rows * nKeys, 4, rng).map((v) => Math.round(v)); // ties
+    const b = uniform(rows * nKeys, 4, rng).map((v) => Math.round(v));
+    places.forEach((at, i) => {
+      a[2 * i * nKeys + at] = Number.NaN;
+      b[(2 * i + 1) * nKeys + at] = Number.NaN;
+    });
+    // The last two rows: −∞ in every score but k − 1, and in every other score.
+    const minus = (rows - 2) * nKeys;
+    for (let j = 0; j < nKeys; j++) {
+      if (j >= knn - 1) a[minus + j] = Number.NEGATIVE_INFINITY;
+      if (j % 2 === 1) b[minus + nKeys + j] = Number.NEGATIVE_INFINITY;
+    }
+    const simd = topKOf(a, b, rows, nKeys, knn, true);
+    const loops = topKOf(a, b, rows, nKeys, knn, false);
+    expect(simd.slots).toEqual(loops.slots);
+    expectSameBits(simd.scores, loops.scores);
+  });
+});
+
 describe('product scores and top-k in one wasm SIMD kernel', () => {
   /** The fused forward's slots and scores, and the kernels it ran, with SIMD on or off. */
   async function topK(simd: boolean, spec: MemorySpec, q: Float32Array, keys: Float32Array, n: number) {
